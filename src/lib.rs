@@ -1,0 +1,20 @@
+//! # Superposition, runnable
+//!
+//! The library behind the book: the mathematics of packing many feature
+//! directions into few dimensions, one concept per module, and one module per
+//! chapter that runs that chapter's experiment and draws its figures.
+//!
+//! Every chapter follows the same shape: `run(&Config) -> Report` computes
+//! everything (plain data, serialisable), `figures(&Report, dir)` draws it,
+//! and `generate(&Config, dir)` does both and writes the report as JSON.
+
+pub mod angles;
+pub mod chapters;
+pub mod cli;
+pub mod geometry;
+pub mod output;
+pub mod plot;
+pub mod rng;
+pub mod special;
+
+pub mod ch1;

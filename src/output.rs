@@ -1,0 +1,186 @@
+//! Writing results: atomic files, Markdown tables, JSON reports, and the
+//! formatting of numbers for the prose.
+//!
+//! Every file is written to a temporary file in the same folder and then
+//! renamed, so an interrupted run never leaves a half-written figure.
+
+use anyhow::Context;
+use serde::Serialize;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The folders a chapter writes into: `out/figures` and `out/generated`.
+#[derive(Debug, Clone)]
+pub struct OutDirs {
+    pub figures: PathBuf,
+    pub generated: PathBuf,
+}
+
+impl OutDirs {
+    /// The two folders under `out`, created if missing.
+    pub fn create(out: &Path) -> anyhow::Result<Self> {
+        let dirs = OutDirs {
+            figures: out.join("figures"),
+            generated: out.join("generated"),
+        };
+        for dir in [&dirs.figures, &dirs.generated] {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+        }
+        Ok(dirs)
+    }
+}
+
+/// The book's own source folder, `<crate>/book`: where examples write by default.
+pub fn book_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("book")
+}
+
+/// Write `bytes` to `path` atomically: a temporary file in the same folder,
+/// then a rename over the target.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// A report as pretty JSON with a final newline, written atomically.
+pub fn write_json<T: Serialize>(path: &Path, report: &T) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(report)?;
+    text.push('\n');
+    write_atomic(path, text.as_bytes())
+}
+
+/// A Markdown table: a header row, an alignment row (numbers right-aligned
+/// when `right` is set for that column), and the rows.
+pub fn markdown_table(header: &[&str], right: &[bool], rows: &[Vec<String>]) -> String {
+    let mut s = String::new();
+    s.push_str(&format!("| {} |\n", header.join(" | ")));
+    let align: Vec<&str> = (0..header.len())
+        .map(|i| {
+            if right.get(i).copied().unwrap_or(false) {
+                "---:"
+            } else {
+                "---"
+            }
+        })
+        .collect();
+    s.push_str(&format!("|{}|\n", align.join("|")));
+    for row in rows {
+        s.push_str(&format!("| {} |\n", row.join(" | ")));
+    }
+    s
+}
+
+/// A number with `sig` significant digits, in plain notation when it is
+/// between 1e−4 and 1e6, else as `m × 10^e` in inline LaTeX.
+pub fn sci(x: f64, sig: usize) -> String {
+    if x == 0.0 {
+        return "0".into();
+    }
+    let e = x.abs().log10().floor() as i32;
+    if (-4..6).contains(&e) {
+        let decimals = (sig as i32 - 1 - e).max(0) as usize;
+        return format!("{x:.decimals$}");
+    }
+    let m = x / 10f64.powi(e);
+    // Rounding may carry the mantissa to 10.0.
+    let (m, e) = if format!("{:.*}", sig - 1, m.abs()).starts_with("10") {
+        (m / 10.0, e + 1)
+    } else {
+        (m, e)
+    };
+    format!("${:.*} \\times 10^{{{}}}$", sig - 1, m, e)
+}
+
+/// A probability given by its natural log, as a readable number even when it
+/// underflows f64: `sci` when representable, otherwise `10^{x}` from the log.
+pub fn sci_from_ln(ln_x: f64, sig: usize) -> String {
+    let log10 = ln_x / std::f64::consts::LN_10;
+    if log10 > -300.0 {
+        return sci(ln_x.exp(), sig);
+    }
+    let e = log10.floor();
+    let m = 10f64.powf(log10 - e);
+    format!("${:.*} \\times 10^{{{}}}$", sig - 1, m, e as i64)
+}
+
+/// A value in a report rounded to `sig` significant digits: reports are
+/// stored rounded so that last-bit differences between machines (FMA code
+/// paths in the matrix kernels) do not show up in the committed files.
+pub fn round_sig(x: f64, sig: i32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(sig - 1 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
+/// Round every float in a serialisable value to `sig` significant digits
+/// (for snapshot tests and committed JSON).
+pub fn rounded_json<T: Serialize>(value: &T, sig: i32) -> serde_json::Value {
+    fn walk(v: &mut serde_json::Value, sig: i32) {
+        match v {
+            serde_json::Value::Number(n) if n.is_f64() => {
+                let r = round_sig(n.as_f64().unwrap_or_default(), sig);
+                if let Some(num) = serde_json::Number::from_f64(r) {
+                    *n = num;
+                }
+            }
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| walk(x, sig)),
+            serde_json::Value::Object(o) => o.values_mut().for_each(|x| walk(x, sig)),
+            _ => {}
+        }
+    }
+    let mut v = serde_json::to_value(value).expect("reports serialise");
+    walk(&mut v, sig);
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sci_formats_plain_and_powers_of_ten() {
+        assert_eq!(sci(0.3712, 3), "0.371");
+        assert_eq!(sci(1234.0, 3), "1234");
+        assert_eq!(sci(2.5e-7, 2), "$2.5 \\times 10^{-7}$");
+        assert_eq!(sci(9.99e8, 2), "$1.0 \\times 10^{9}$");
+        assert_eq!(
+            sci_from_ln(-1000.0 * std::f64::consts::LN_10, 2),
+            "$1.0 \\times 10^{-1000}$"
+        );
+    }
+
+    #[test]
+    fn round_sig_rounds() {
+        assert_eq!(round_sig(0.123456, 3), 0.123);
+        assert_eq!(round_sig(-98765.0, 2), -99000.0);
+        assert_eq!(round_sig(0.0, 3), 0.0);
+    }
+
+    #[test]
+    fn markdown_table_has_alignment_row() {
+        let t = markdown_table(
+            &["d", "p"],
+            &[true, true],
+            &[vec!["3".into(), "0.5".into()]],
+        );
+        assert_eq!(t, "| d | p |\n|---:|---:|\n| 3 | 0.5 |\n");
+    }
+
+    #[test]
+    fn atomic_write_replaces_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.txt");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(std::fs::read(&p).unwrap(), b"two");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+}

@@ -1,0 +1,217 @@
+//! The book's figure style, and the drawing helpers every chapter shares.
+//!
+//! One look for every figure: white background, sans-serif labels, the
+//! Okabe–Ito palette (distinguishable with the common colour-vision
+//! deficiencies), axes with a description and units. Figures are SVG, drawn
+//! into a string and written atomically. Histograms are binned here and drawn
+//! as rectangles in bin order, because plotters' own `Histogram` series emits
+//! bars in hash order (not byte-for-byte reproducible).
+
+use crate::output::write_atomic;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+/// The Okabe–Ito palette (Okabe & Ito, 2008), black last.
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(240, 228, 66),  // yellow
+    RGBColor(0, 0, 0),       // black
+];
+
+/// The `i`-th colour of the palette (cycling).
+pub fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Neutral grey for reference lines.
+pub const GREY: RGBColor = RGBColor(110, 110, 110);
+
+/// The font family of every label (the reader's browser picks the face).
+pub const FONT: &str = "sans-serif";
+/// Caption, axis-description and tick-label sizes, in pixels.
+pub const CAPTION: u32 = 22;
+pub const LABEL: u32 = 17;
+pub const TICK: u32 = 14;
+
+/// Draw a figure of `size` pixels with `draw` and write it to `path` as SVG.
+pub fn svg_figure(
+    path: &Path,
+    size: (u32, u32),
+    draw: impl FnOnce(&DrawingArea<SVGBackend, Shift>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE)?;
+        draw(&root)?;
+        root.present()?;
+    }
+    write_atomic(path, svg.as_bytes())
+}
+
+/// Equal-width bins over [lo, hi): edges and counts. Values outside are
+/// counted in `below` / `above` so that nothing is silently dropped.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Bins {
+    pub lo: f64,
+    pub hi: f64,
+    pub counts: Vec<u64>,
+    pub below: u64,
+    pub above: u64,
+}
+
+impl Bins {
+    /// Bin `values` into `n` equal bins over [lo, hi).
+    pub fn new(values: &[f64], lo: f64, hi: f64, n: usize) -> Self {
+        let mut counts = vec![0u64; n];
+        let (mut below, mut above) = (0, 0);
+        let width = (hi - lo) / n as f64;
+        for &v in values {
+            if v < lo {
+                below += 1;
+            } else if v >= hi {
+                above += 1;
+            } else {
+                let i = (((v - lo) / width) as usize).min(n - 1);
+                counts[i] += 1;
+            }
+        }
+        Bins {
+            lo,
+            hi,
+            counts,
+            below,
+            above,
+        }
+    }
+
+    /// The width of one bin.
+    pub fn width(&self) -> f64 {
+        (self.hi - self.lo) / self.counts.len() as f64
+    }
+
+    /// The total number of values binned, including those outside.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum::<u64>() + self.below + self.above
+    }
+
+    /// (left edge, right edge, density) per bin: count / (total · width), so
+    /// the bars integrate to the share of values inside [lo, hi).
+    pub fn densities(&self) -> impl Iterator<Item = (f64, f64, f64)> + '_ {
+        let (w, total) = (self.width(), self.total() as f64);
+        self.counts.iter().enumerate().map(move |(i, &c)| {
+            let left = self.lo + i as f64 * w;
+            (left, left + w, c as f64 / (total * w))
+        })
+    }
+
+    /// The largest density of any bin.
+    pub fn max_density(&self) -> f64 {
+        self.densities().map(|(_, _, d)| d).fold(0.0, f64::max)
+    }
+}
+
+/// Histogram bars as filled rectangles, in bin order.
+pub fn histogram_bars(
+    bins: &Bins,
+    fill: RGBColor,
+) -> impl Iterator<Item = Rectangle<(f64, f64)>> + '_ {
+    bins.densities()
+        .map(move |(l, r, d)| Rectangle::new([(l, 0.0), (r, d)], fill.mix(0.45).filled()))
+}
+
+/// A line's style in the book's look.
+pub fn line(c: RGBColor) -> ShapeStyle {
+    c.stroke_width(2)
+}
+
+/// A short horizontal line segment for a legend entry.
+pub fn legend_line(c: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], line(c))
+}
+
+/// A filled square for a legend entry (bars).
+pub fn legend_box(c: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], c.mix(0.45).filled())
+}
+
+/// 10^e written with Unicode superscripts, for log-axis tick labels.
+pub fn pow10_label(y: f64) -> String {
+    let e = y.log10().round() as i32;
+    format!("10{}", superscript(e))
+}
+
+/// An integer in Unicode superscript digits (e.g. −15 → ⁻¹⁵).
+pub fn superscript(n: i32) -> String {
+    const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
+    let mut s: String = n
+        .unsigned_abs()
+        .to_string()
+        .chars()
+        .map(|c| DIGITS[c as usize - '0' as usize])
+        .collect();
+    if n < 0 {
+        s.insert(0, '⁻');
+    }
+    s
+}
+
+/// A tick label without a useless trailing ".0".
+pub fn tick(x: f64) -> String {
+    let s = format!("{x:.1}");
+    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+}
+
+/// Draw the series labels of `chart` in the book's legend box.
+pub fn draw_legend<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+) -> anyhow::Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: CoordTranslate,
+{
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK.mix(0.5))
+        .label_font((FONT, TICK))
+        .position(position)
+        .draw()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_are_readable() {
+        assert_eq!(pow10_label(1e-15), "10⁻¹⁵");
+        assert_eq!(superscript(120), "¹²⁰");
+        assert_eq!(tick(50.0), "50");
+        assert_eq!(tick(87.5), "87.5");
+    }
+
+    #[test]
+    fn bins_count_every_value_once() {
+        let b = Bins::new(&[-1.0, 0.0, 0.1, 0.5, 0.99, 1.0, 2.0], 0.0, 1.0, 4);
+        assert_eq!(b.counts, vec![2, 0, 1, 1]);
+        assert_eq!((b.below, b.above, b.total()), (1, 2, 7));
+    }
+
+    #[test]
+    fn densities_integrate_to_share_inside() {
+        let vals: Vec<f64> = (0..1000).map(|i| i as f64 / 1000.0).collect();
+        let b = Bins::new(&vals, 0.0, 0.5, 10);
+        let area: f64 = b.densities().map(|(l, r, d)| (r - l) * d).sum();
+        assert!((area - 0.5).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,121 @@
+//! The examples' command lines: help, bad input (one line, exit code 2, no
+//! files written), and a good quick run.
+//!
+//! `cargo test` builds the examples next to the test binaries
+//! (target/<profile>/examples), which is where these tests find them.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn example(name: &str) -> PathBuf {
+    let deps = std::env::current_exe()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = deps.parent().unwrap().join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} not built; run `cargo test`",
+        path.display()
+    );
+    path
+}
+
+fn run(name: &str, args: &[&str]) -> Output {
+    Command::new(example(name)).args(args).output().unwrap()
+}
+
+fn assert_bad_input(out: &Output, what: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{what}: exit code; stderr: {stderr}"
+    );
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "{what}: want one line, got: {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{what}: {stderr}");
+}
+
+#[test]
+fn help_explains_the_flags() {
+    let out = run("ch1_dimension", &["--help"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for flag in ["--seed", "--out", "--quick", "--tolerance", "--vectors"] {
+        assert!(text.contains(flag), "--help does not mention {flag}");
+    }
+}
+
+#[test]
+fn bad_input_is_one_line_and_exit_code_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let cases: &[&[&str]] = &[
+        &["--bogus"],
+        &["--seed", "abc"],
+        &["--seed", "-1"],
+        &["--vectors", "0"],
+        &["--vectors", "1"],
+        &["--tolerance", "0"],
+        &["--tolerance", "90.5"],
+        &["--tolerance", "NaN"],
+        &["--tolerance", "-3"],
+        &["--out"],
+    ];
+    for args in cases {
+        let mut full = args.to_vec();
+        full.extend(["--quick", "--out", out]);
+        if args == &["--out"] {
+            full = vec!["--quick", "--out"];
+        }
+        assert_bad_input(&run("ch1_dimension", &full), &args.join(" "));
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "bad input wrote files"
+    );
+}
+
+#[test]
+fn unwritable_output_is_one_line_and_exit_code_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("file");
+    std::fs::write(&blocker, b"not a folder").unwrap();
+    let out = run(
+        "ch1_dimension",
+        &["--quick", "--out", blocker.join("sub").to_str().unwrap()],
+    );
+    assert_bad_input(&out, "--out under a file");
+}
+
+#[test]
+fn quick_run_writes_figures_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        "ch1_dimension",
+        &["--quick", "--out", dir.path().to_str().unwrap()],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for f in [
+        "figures/ch1_angle_histograms.svg",
+        "figures/ch1_gram_schmidt.svg",
+        "generated/ch1.json",
+    ] {
+        assert!(dir.path().join(f).exists(), "{f} missing");
+    }
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("generated/ch1.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["config"]["seed"], 2022);
+}
