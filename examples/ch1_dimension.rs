@@ -43,7 +43,13 @@ fn main() {
     }
     cli::run_or_exit(|| {
         let start = std::time::Instant::now();
-        ch1::generate(&config, &args.common.out)?;
+        let report = ch1::generate(&config, &args.common.out)?;
+        for w in &report.within {
+            println!(
+                "d = {:>6}: P(|θ − 90°| ≤ {}°) = {:.4} exact, {:.4} sampled over {} pairs",
+                w.d, w.tolerance_deg, w.exact, w.sampled, w.pairs
+            );
+        }
         println!(
             "ch1_dimension: figures in {}, tables in {} ({:.1} s)",
             args.common.out.join("figures").display(),

@@ -98,7 +98,7 @@ fn readout(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         * 1.05;
     svg_figure(
         &dirs.figures.join("ch1_feature_readout.svg"),
-        (1000, 480),
+        (900, 460),
         |root| {
             let panels = root.split_evenly((1, report.readout.len()));
             for (r, area) in report.readout.iter().zip(panels.iter()) {
@@ -148,11 +148,11 @@ fn readout(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 
 /// Histograms of sampled angles with the exact density drawn over them.
 fn angle_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
-    let cols = 3;
+    let cols = 2;
     let rows = report.histograms.len().div_ceil(cols);
     svg_figure(
         &dirs.figures.join("ch1_angle_histograms.svg"),
-        (1050, 330 * rows as u32),
+        (820, 300 * rows as u32),
         |root| {
             let panels = root.split_evenly((rows, cols));
             for (h, area) in report.histograms.iter().zip(panels.iter()) {
@@ -172,7 +172,7 @@ fn angle_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                     .x_desc("angle θ (degrees)")
                     .y_desc("density (per degree)")
                     .axis_desc_style((FONT, TICK + 1))
-                    .label_style((FONT, TICK - 1))
+                    .label_style((FONT, TICK))
                     .x_labels(5)
                     .y_labels(4)
                     .x_label_formatter(&|x| tick(*x))
@@ -318,12 +318,12 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         markdown_table(
             &[
                 "directions",
-                "features N",
-                "neurons d",
+                "N",
+                "d",
                 "max \\|cos\\|",
-                "RMS error (measured)",
-                "RMS error (predicted)",
-                "√((N−1)p/(3d))",
+                "RMS error",
+                "predicted",
+                "random estimate",
             ],
             &[false, true, true, true, true, true, true],
             &rows,

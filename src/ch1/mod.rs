@@ -204,11 +204,12 @@ pub fn run(config: &Config) -> Report {
 }
 
 /// Run, draw, and write the report: everything the chapter needs, under `out`.
-pub fn generate(config: &Config, out: &Path) -> anyhow::Result<()> {
+pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
     let report = run(config);
     let dirs = OutDirs::create(out)?;
     figures(&report, &dirs)?;
-    write_json(&dirs.generated.join("ch1.json"), &rounded_json(&report, 8))
+    write_json(&dirs.generated.join("ch1.json"), &rounded_json(&report, 8))?;
+    Ok(report)
 }
 
 // Random streams: one per experiment and size, so each is independent of the others.
