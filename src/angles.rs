@@ -32,7 +32,7 @@ pub fn angle_density(d: usize, theta: f64) -> f64 {
 }
 
 /// ln P(|cos θ| > ε): the log-probability that two random unit vectors in
-/// R^d are further than arccos ε from perpendicular.
+/// R^d are further than arcsin ε from perpendicular.
 ///
 /// Since t² = cos²θ ~ Beta(½, (d−1)/2),
 /// P(|t| > ε) = P(t² > ε²) = I_{1−ε²}((d−1)/2, ½).
@@ -44,8 +44,17 @@ pub fn ln_tail(d: usize, eps: f64) -> f64 {
 }
 // ANCHOR_END: tail
 
-/// P(|cos θ| ≤ ε): the probability that a random pair is within arccos ε of
+/// P(|cos θ| ≤ ε): the probability that a random pair is within arcsin ε of
 /// perpendicular.
+///
+/// In R³, cos θ is uniform on [−1, 1], so the chance of |cos θ| ≤ ½ is ½:
+///
+/// ```
+/// use superposition::angles::prob_within;
+/// assert!((prob_within(3, 0.5) - 0.5).abs() < 1e-12);
+/// // In 12288 dimensions most pairs are within 1° of perpendicular.
+/// assert!(prob_within(12288, 1f64.to_radians().sin()) > 0.9);
+/// ```
 pub fn prob_within(d: usize, eps: f64) -> f64 {
     -ln_tail(d, eps).exp_m1()
 }

@@ -78,6 +78,12 @@ pub fn markdown_table(header: &[&str], right: &[bool], rows: &[Vec<String>]) -> 
 
 /// A number with `sig` significant digits, in plain notation when it is
 /// between 1e−4 and 1e6, else as `m × 10^e` in inline LaTeX.
+///
+/// ```
+/// use superposition::output::sci;
+/// assert_eq!(sci(0.04567, 2), "0.046");
+/// assert_eq!(sci(3.2e-9, 2), "$3.2 \\times 10^{-9}$");
+/// ```
 pub fn sci(x: f64, sig: usize) -> String {
     if x == 0.0 {
         return "0".into();

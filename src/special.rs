@@ -83,40 +83,23 @@ fn beta_continued_fraction(a: f64, b: f64, x: f64) -> f64 {
     // Convergence takes O(√max(a, b)) terms.
     let max_iter = 200 + 20 * (a.max(b).sqrt() as usize);
     let (qab, qap, qam) = (a + b, a + 1.0, a - 1.0);
+    let clamp = |v: f64| if v.abs() < TINY { TINY } else { v };
     let mut c = 1.0;
-    let mut d = 1.0 - qab * x / qap;
-    if d.abs() < TINY {
-        d = TINY;
-    }
-    d = 1.0 / d;
+    let mut d = 1.0 / clamp(1.0 - qab * x / qap);
     let mut h = d;
+    // One Lentz update with partial numerator `aa`: returns the factor h gains.
+    let mut step = |aa: f64| {
+        d = 1.0 / clamp(1.0 + aa * d);
+        c = clamp(1.0 + aa / c);
+        d * c
+    };
     for m in 1..=max_iter {
         let m = m as f64;
         let m2 = 2.0 * m;
         // Even step: d_{2m} = m(b−m)x / ((a+2m−1)(a+2m)).
-        let aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        h *= d * c;
+        h *= step(m * (b - m) * x / ((qam + m2) * (a + m2)));
         // Odd step: d_{2m+1} = −(a+m)(a+b+m)x / ((a+2m)(a+2m+1)).
-        let aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if d.abs() < TINY {
-            d = TINY;
-        }
-        c = 1.0 + aa / c;
-        if c.abs() < TINY {
-            c = TINY;
-        }
-        d = 1.0 / d;
-        let del = d * c;
+        let del = step(-(a + m) * (qab + m) * x / ((a + m2) * (qap + m2)));
         h *= del;
         if (del - 1.0).abs() < EPS {
             return h;

@@ -20,6 +20,7 @@ mod mathml;
 use anyhow::{Context, Result};
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 use mdbook_driver::MDBook;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -132,15 +133,25 @@ fn check(root: &Path) -> Result<bool> {
 /// Runs every chapter's experiment, writing into `out/figures` and
 /// `out/generated`, and prints how long each took.
 fn run_chapters(out: &Path) -> Result<()> {
+    // A progress bar on a terminal; indicatif draws nothing when stderr is not one (CI).
+    let bar = ProgressBar::new(chapters::ALL.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} chapters  {msg} ({elapsed})")
+            .expect("a valid template"),
+    );
     for chapter in chapters::ALL {
+        bar.set_message(chapter.name);
         let start = Instant::now();
         (chapter.generate)(out).with_context(|| format!("chapter {} failed", chapter.name))?;
-        println!(
-            "{:<28}{:>6.1} s",
-            chapter.name,
-            start.elapsed().as_secs_f64()
-        );
+        bar.suspend(|| {
+            println!(
+                "{:<28}{:>6.1} s",
+                chapter.name,
+                start.elapsed().as_secs_f64()
+            )
+        });
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     Ok(())
 }
 
