@@ -24,20 +24,14 @@ struct Args {
 
 fn main() {
     let args: Args = cli::parse();
-    let mut config = if args.common.quick {
-        ch1::Config::quick()
-    } else {
-        ch1::Config::default()
-    };
+    let mut config = if args.common.quick { ch1::Config::quick() } else { ch1::Config::default() };
     config.seed = args.common.seed;
     if let Some(n) = args.vectors {
         config.hist_vectors = n;
     }
     if let Some(t) = args.tolerance {
         if !(t > 0.0 && t <= 90.0) {
-            cli::exit_bad_input(format!(
-                "--tolerance must be an angle in (0°, 90°], got {t}"
-            ));
+            cli::exit_bad_input(format!("--tolerance must be an angle in (0°, 90°], got {t}"));
         }
         config.tolerance_deg = t;
     }

@@ -98,9 +98,8 @@ mod tests {
             let half_width = FRAC_PI_2.min(40.0 / (d as f64).sqrt());
             let n = 20_000;
             let h = 2.0 * half_width / n as f64;
-            let total: f64 = (0..n)
-                .map(|i| angle_density(d, FRAC_PI_2 - half_width + (i as f64 + 0.5) * h) * h)
-                .sum();
+            let total: f64 =
+                (0..n).map(|i| angle_density(d, FRAC_PI_2 - half_width + (i as f64 + 0.5) * h) * h).sum();
             assert_relative_eq!(total, 1.0, max_relative = 1e-6);
         }
     }
@@ -110,18 +109,9 @@ mod tests {
         // In R³, cos θ is uniform on [−1, 1] (Archimedes' hat-box theorem),
         // so P(|cos θ| > ε) = 1 − ε and f₃(θ) = sin θ / 2.
         for &eps in &[0.0, 0.1, 0.5, 0.9, 0.999] {
-            assert_relative_eq!(
-                ln_tail(3, eps).exp(),
-                1.0 - eps,
-                max_relative = 1e-12,
-                epsilon = 1e-15
-            );
+            assert_relative_eq!(ln_tail(3, eps).exp(), 1.0 - eps, max_relative = 1e-12, epsilon = 1e-15);
         }
-        assert_relative_eq!(
-            angle_density(3, 1.0),
-            1.0_f64.sin() / 2.0,
-            max_relative = 1e-12
-        );
+        assert_relative_eq!(angle_density(3, 1.0), 1.0_f64.sin() / 2.0, max_relative = 1e-12);
     }
 
     #[test]
@@ -146,16 +136,8 @@ mod tests {
     fn within_and_tail_add_to_one() {
         for &d in &[10, 768, 12288] {
             let eps = 1.0_f64.to_radians().sin();
-            assert_relative_eq!(
-                prob_within(d, eps) + ln_tail(d, eps).exp(),
-                1.0,
-                max_relative = 1e-14
-            );
-            assert_relative_eq!(
-                ln_prob_within(d, eps),
-                prob_within(d, eps).ln(),
-                max_relative = 1e-12
-            );
+            assert_relative_eq!(prob_within(d, eps) + ln_tail(d, eps).exp(), 1.0, max_relative = 1e-14);
+            assert_relative_eq!(ln_prob_within(d, eps), prob_within(d, eps).ln(), max_relative = 1e-12);
         }
     }
 }

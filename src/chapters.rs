@@ -17,7 +17,13 @@ pub struct Chapter {
 }
 
 /// Every chapter whose experiment exists, in reading order.
-pub const ALL: &[Chapter] = &[Chapter {
-    name: "ch1_dimension",
-    generate: |out| crate::ch1::generate(&crate::ch1::Config::default(), out).map(drop),
-}];
+pub const ALL: &[Chapter] = &[
+    Chapter {
+        name: "ch1_dimension",
+        generate: |out| crate::ch1::generate(&crate::ch1::Config::default(), out).map(drop),
+    },
+    Chapter {
+        name: "ch3_jl",
+        generate: |out| crate::ch3::generate(&crate::ch3::Config::default(), out).map(drop),
+    },
+];

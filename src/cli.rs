@@ -33,9 +33,7 @@ pub fn parse<A: Parser>() -> A {
     match A::try_parse() {
         Ok(args) => args,
         Err(e) => match e.kind() {
-            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                e.exit()
-            }
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => e.exit(),
             _ => {
                 let text = e.render().to_string();
                 let first = text.lines().next().unwrap_or("invalid arguments");
@@ -49,15 +47,8 @@ pub fn parse<A: Parser>() -> A {
 /// A clap value parser for sizes: a whole number ≥ `min`.
 pub fn size_at_least(min: usize) -> impl Fn(&str) -> Result<usize, String> + Clone {
     move |s: &str| {
-        let n: usize = s
-            .trim()
-            .parse()
-            .map_err(|_| format!("'{s}' is not a whole number"))?;
-        if n < min {
-            Err(format!("must be at least {min}, got {n}"))
-        } else {
-            Ok(n)
-        }
+        let n: usize = s.trim().parse().map_err(|_| format!("'{s}' is not a whole number"))?;
+        if n < min { Err(format!("must be at least {min}, got {n}")) } else { Ok(n) }
     }
 }
 

@@ -9,9 +9,7 @@ use rand_distr::StandardNormal;
 
 /// One random unit vector in R^d.
 pub fn random_unit_vector<R: Rng>(d: usize, rng: &mut R) -> Array1<f64> {
-    let mut g: Array1<f64> = (0..d)
-        .map(|_| rng.sample::<f64, _>(StandardNormal))
-        .collect();
+    let mut g: Array1<f64> = (0..d).map(|_| rng.sample::<f64, _>(StandardNormal)).collect();
     let norm = g.dot(&g).sqrt();
     g /= norm;
     g

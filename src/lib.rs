@@ -12,9 +12,11 @@ pub mod angles;
 pub mod chapters;
 pub mod cli;
 pub mod geometry;
+pub mod jl;
 pub mod output;
 pub mod plot;
 pub mod rng;
 pub mod special;
 
 pub mod ch1;
+pub mod ch3;

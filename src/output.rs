@@ -19,13 +19,9 @@ pub struct OutDirs {
 impl OutDirs {
     /// The two folders under `out`, created if missing.
     pub fn create(out: &Path) -> anyhow::Result<Self> {
-        let dirs = OutDirs {
-            figures: out.join("figures"),
-            generated: out.join("generated"),
-        };
+        let dirs = OutDirs { figures: out.join("figures"), generated: out.join("generated") };
         for dir in [&dirs.figures, &dirs.generated] {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
         }
         Ok(dirs)
     }
@@ -40,11 +36,10 @@ pub fn book_dir() -> PathBuf {
 /// then a rename over the target.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot write in {}", dir.display()))?;
+    let mut tmp =
+        tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
     tmp.write_all(bytes)?;
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }
 
@@ -61,13 +56,7 @@ pub fn markdown_table(header: &[&str], right: &[bool], rows: &[Vec<String>]) -> 
     let mut s = String::new();
     s.push_str(&format!("| {} |\n", header.join(" | ")));
     let align: Vec<&str> = (0..header.len())
-        .map(|i| {
-            if right.get(i).copied().unwrap_or(false) {
-                "---:"
-            } else {
-                "---"
-            }
-        })
+        .map(|i| if right.get(i).copied().unwrap_or(false) { "---:" } else { "---" })
         .collect();
     s.push_str(&format!("|{}|\n", align.join("|")));
     for row in rows {
@@ -95,11 +84,8 @@ pub fn sci(x: f64, sig: usize) -> String {
     }
     let m = x / 10f64.powi(e);
     // Rounding may carry the mantissa to 10.0.
-    let (m, e) = if format!("{:.*}", sig - 1, m.abs()).starts_with("10") {
-        (m / 10.0, e + 1)
-    } else {
-        (m, e)
-    };
+    let (m, e) =
+        if format!("{:.*}", sig - 1, m.abs()).starts_with("10") { (m / 10.0, e + 1) } else { (m, e) };
     format!("${:.*} \\times 10^{{{}}}$", sig - 1, m, e)
 }
 
@@ -157,10 +143,7 @@ mod tests {
         assert_eq!(sci(1234.0, 3), "1234");
         assert_eq!(sci(2.5e-7, 2), "$2.5 \\times 10^{-7}$");
         assert_eq!(sci(9.99e8, 2), "$1.0 \\times 10^{9}$");
-        assert_eq!(
-            sci_from_ln(-1000.0 * std::f64::consts::LN_10, 2),
-            "$1.0 \\times 10^{-1000}$"
-        );
+        assert_eq!(sci_from_ln(-1000.0 * std::f64::consts::LN_10, 2), "$1.0 \\times 10^{-1000}$");
     }
 
     #[test]
@@ -172,11 +155,7 @@ mod tests {
 
     #[test]
     fn markdown_table_has_alignment_row() {
-        let t = markdown_table(
-            &["d", "p"],
-            &[true, true],
-            &[vec!["3".into(), "0.5".into()]],
-        );
+        let t = markdown_table(&["d", "p"], &[true, true], &[vec!["3".into(), "0.5".into()]]);
         assert_eq!(t, "| d | p |\n|---:|---:|\n| 3 | 0.5 |\n");
     }
 

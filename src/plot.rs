@@ -82,13 +82,7 @@ impl Bins {
                 counts[i] += 1;
             }
         }
-        Bins {
-            lo,
-            hi,
-            counts,
-            below,
-            above,
-        }
+        Bins { lo, hi, counts, below, above }
     }
 
     /// The width of one bin.
@@ -118,12 +112,8 @@ impl Bins {
 }
 
 /// Histogram bars as filled rectangles, in bin order.
-pub fn histogram_bars(
-    bins: &Bins,
-    fill: RGBColor,
-) -> impl Iterator<Item = Rectangle<(f64, f64)>> + '_ {
-    bins.densities()
-        .map(move |(l, r, d)| Rectangle::new([(l, 0.0), (r, d)], fill.mix(0.45).filled()))
+pub fn histogram_bars(bins: &Bins, fill: RGBColor) -> impl Iterator<Item = Rectangle<(f64, f64)>> + '_ {
+    bins.densities().map(move |(l, r, d)| Rectangle::new([(l, 0.0), (r, d)], fill.mix(0.45).filled()))
 }
 
 /// A line's style in the book's look.
@@ -150,12 +140,8 @@ pub fn pow10_label(y: f64) -> String {
 /// An integer in Unicode superscript digits (e.g. −15 → ⁻¹⁵).
 pub fn superscript(n: i32) -> String {
     const DIGITS: [char; 10] = ['⁰', '¹', '²', '³', '⁴', '⁵', '⁶', '⁷', '⁸', '⁹'];
-    let mut s: String = n
-        .unsigned_abs()
-        .to_string()
-        .chars()
-        .map(|c| DIGITS[c as usize - '0' as usize])
-        .collect();
+    let mut s: String =
+        n.unsigned_abs().to_string().chars().map(|c| DIGITS[c as usize - '0' as usize]).collect();
     if n < 0 {
         s.insert(0, '⁻');
     }

@@ -41,35 +41,19 @@ fn quick_figures_snapshot_and_determinism() {
     ch1::generate(&ch1::Config::quick(), a.path()).unwrap();
     ch1::generate(&ch1::Config::quick(), b.path()).unwrap();
     let (first, second) = (read_tree(a.path()), read_tree(b.path()));
-    assert_eq!(
-        first.keys().collect::<Vec<_>>(),
-        second.keys().collect::<Vec<_>>()
-    );
+    assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>());
     for (name, bytes) in &first {
-        assert!(
-            bytes == &second[name],
-            "{name} differs between two runs with the same seed"
-        );
+        assert!(bytes == &second[name], "{name} differs between two runs with the same seed");
     }
     for (name, bytes) in &first {
         if name.ends_with(".svg") {
-            let snap = name
-                .trim_start_matches("figures/")
-                .trim_end_matches(".svg")
-                .to_string();
+            let snap = name.trim_start_matches("figures/").trim_end_matches(".svg").to_string();
             insta::assert_snapshot!(snap, String::from_utf8(bytes.clone()).unwrap());
         }
     }
     // A different seed changes the figures.
     let c = tempfile::tempdir().unwrap();
-    ch1::generate(
-        &ch1::Config {
-            seed: 7,
-            ..ch1::Config::quick()
-        },
-        c.path(),
-    )
-    .unwrap();
+    ch1::generate(&ch1::Config { seed: 7, ..ch1::Config::quick() }, c.path()).unwrap();
     assert_ne!(
         first["figures/ch1_angle_histograms.svg"],
         read_tree(c.path())["figures/ch1_angle_histograms.svg"]
@@ -81,11 +65,7 @@ fn independent_cosines(d: usize, n: usize, seed: u64) -> Vec<f64> {
     let mut rng = seeded(seed);
     let u = random_unit_vectors(n, d, &mut rng);
     let v = random_unit_vectors(n, d, &mut rng);
-    u.rows()
-        .into_iter()
-        .zip(v.rows())
-        .map(|(a, b)| a.dot(&b))
-        .collect()
+    u.rows().into_iter().zip(v.rows()).map(|(a, b)| a.dot(&b)).collect()
 }
 
 #[test]
@@ -107,10 +87,7 @@ fn variance_of_cosine_is_one_over_d() {
         );
         // ...and the mean is 0 within 4.5 standard errors √(1/(d n)).
         let mean = t.iter().sum::<f64>() / n as f64;
-        assert!(
-            mean.abs() < 4.5 * (1.0 / (d_f * n as f64)).sqrt(),
-            "d={d}: mean {mean}"
-        );
+        assert!(mean.abs() < 4.5 * (1.0 / (d_f * n as f64)).sqrt(), "d={d}: mean {mean}");
     }
 }
 
@@ -126,9 +103,7 @@ fn three_dimensional_cosine_is_uniform_kolmogorov_smirnov() {
         .enumerate()
         .map(|(i, &x)| {
             let f = (x + 1.0) / 2.0;
-            (f - i as f64 / n as f64)
-                .abs()
-                .max(((i + 1) as f64 / n as f64 - f).abs())
+            (f - i as f64 / n as f64).abs().max(((i + 1) as f64 / n as f64 - f).abs())
         })
         .fold(0.0, f64::max);
     assert!(ks < 1.95 / (n as f64).sqrt(), "KS statistic {ks}");
@@ -143,16 +118,10 @@ fn share_within_one_degree_matches_exact_probability() {
     for &d in &[768usize, 4096] {
         let eps = 1.0f64.to_radians().sin();
         let p = prob_within(d, eps);
-        let share = independent_cosines(d, n, d as u64)
-            .iter()
-            .filter(|c| c.abs() <= eps)
-            .count() as f64
-            / n as f64;
+        let share =
+            independent_cosines(d, n, d as u64).iter().filter(|c| c.abs() <= eps).count() as f64 / n as f64;
         let sd = (p * (1.0 - p) / n as f64).sqrt();
-        assert!(
-            (share - p).abs() < 4.5 * sd,
-            "d={d}: sampled {share}, exact {p}"
-        );
+        assert!((share - p).abs() < 4.5 * sd, "d={d}: sampled {share}, exact {p}");
     }
 }
 
@@ -163,38 +132,17 @@ fn book_report_agrees_with_theory() {
     // measured interference ≈ predicted.
     let report = ch1::run(&ch1::Config::default());
     for run in &report.gram_schmidt {
-        assert!(
-            run.min_first_n > 1e-3 && run.max_after_n < 1e-13,
-            "n={}: {run:?}",
-            run.n
-        );
+        assert!(run.min_first_n > 1e-3 && run.max_after_n < 1e-13, "n={}: {run:?}", run.n);
     }
     for h in &report.histograms {
-        assert!(
-            (h.var_cos / h.var_cos_exact - 1.0).abs() < 0.05,
-            "d={}: {}",
-            h.d,
-            h.var_cos
-        );
+        assert!((h.var_cos / h.var_cos_exact - 1.0).abs() < 0.05, "d={}: {}", h.d, h.var_cos);
         assert_eq!(h.bins.total() as usize, h.pairs);
     }
     for s in &report.spread {
-        assert!(
-            (s.sd_sampled_deg / s.sd_exact_deg - 1.0).abs() < 0.05,
-            "d={}",
-            s.d
-        );
+        assert!((s.sd_sampled_deg / s.sd_exact_deg - 1.0).abs() < 0.05, "d={}", s.d);
     }
-    let random = report
-        .readout
-        .iter()
-        .find(|r| r.dictionary == "random")
-        .unwrap();
+    let random = report.readout.iter().find(|r| r.dictionary == "random").unwrap();
     assert!((random.rms_error / random.rms_predicted - 1.0).abs() < 0.05);
-    let orthogonal = report
-        .readout
-        .iter()
-        .find(|r| r.dictionary == "orthogonal")
-        .unwrap();
+    let orthogonal = report.readout.iter().find(|r| r.dictionary == "orthogonal").unwrap();
     assert!(orthogonal.rms_error < 1e-12);
 }

@@ -8,17 +8,9 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn example(name: &str) -> PathBuf {
-    let deps = std::env::current_exe()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .to_path_buf();
+    let deps = std::env::current_exe().unwrap().parent().unwrap().to_path_buf();
     let path = deps.parent().unwrap().join("examples").join(name);
-    assert!(
-        path.exists(),
-        "{} not built; run `cargo test`",
-        path.display()
-    );
+    assert!(path.exists(), "{} not built; run `cargo test`", path.display());
     path
 }
 
@@ -28,16 +20,8 @@ fn run(name: &str, args: &[&str]) -> Output {
 
 fn assert_bad_input(out: &Output, what: &str) {
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "{what}: exit code; stderr: {stderr}"
-    );
-    assert_eq!(
-        stderr.trim_end().lines().count(),
-        1,
-        "{what}: want one line, got: {stderr}"
-    );
+    assert_eq!(out.status.code(), Some(2), "{what}: exit code; stderr: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{what}: want one line, got: {stderr}");
     assert!(!stderr.contains("panicked"), "{what}: {stderr}");
 }
 
@@ -75,11 +59,7 @@ fn bad_input_is_one_line_and_exit_code_two() {
         }
         assert_bad_input(&run("ch1_dimension", &full), &args.join(" "));
     }
-    assert_eq!(
-        std::fs::read_dir(dir.path()).unwrap().count(),
-        0,
-        "bad input wrote files"
-    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "bad input wrote files");
 }
 
 #[test]
@@ -87,35 +67,64 @@ fn unwritable_output_is_one_line_and_exit_code_two() {
     let dir = tempfile::tempdir().unwrap();
     let blocker = dir.path().join("file");
     std::fs::write(&blocker, b"not a folder").unwrap();
-    let out = run(
-        "ch1_dimension",
-        &["--quick", "--out", blocker.join("sub").to_str().unwrap()],
-    );
+    let out = run("ch1_dimension", &["--quick", "--out", blocker.join("sub").to_str().unwrap()]);
     assert_bad_input(&out, "--out under a file");
 }
 
 #[test]
 fn quick_run_writes_figures_and_report() {
     let dir = tempfile::tempdir().unwrap();
-    let out = run(
-        "ch1_dimension",
-        &["--quick", "--out", dir.path().to_str().unwrap()],
-    );
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    for f in [
-        "figures/ch1_angle_histograms.svg",
-        "figures/ch1_gram_schmidt.svg",
-        "generated/ch1.json",
-    ] {
+    let out = run("ch1_dimension", &["--quick", "--out", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    for f in ["figures/ch1_angle_histograms.svg", "figures/ch1_gram_schmidt.svg", "generated/ch1.json"] {
         assert!(dir.path().join(f).exists(), "{f} missing");
     }
     let json: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.path().join("generated/ch1.json")).unwrap())
-            .unwrap();
+        serde_json::from_slice(&std::fs::read(dir.path().join("generated/ch1.json")).unwrap()).unwrap();
     assert_eq!(json["config"]["seed"], 2022);
+}
+
+#[test]
+fn ch3_bad_input_is_one_line_and_exit_code_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let cases: &[&[&str]] = &[
+        &["--eps", "0"],
+        &["--eps", "1"],
+        &["--eps", "1.5"],
+        &["--eps", "NaN"],
+        &["--points", "0"],
+        &["--points", "1"],
+        &["--dim", "0"],
+        &["--k", "0"],
+        &["--k", "10,5000"],
+        &["--dim", "20", "--k", "25"],
+        &["--k", "a,b"],
+        &["--frobnicate"],
+    ];
+    for args in cases {
+        let mut full = args.to_vec();
+        full.extend(["--quick", "--out", out]);
+        assert_bad_input(&run("ch3_jl", &full), &args.join(" "));
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "bad input wrote files");
+}
+
+#[test]
+fn ch3_quick_run_with_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = ["--quick", "--points", "30", "--dim", "200", "--eps", "0.3", "--k", "10,50"];
+    let mut full = args.to_vec();
+    full.extend(["--out", dir.path().to_str().unwrap()]);
+    let out = run("ch3_jl", &full);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("generated/ch3.json")).unwrap()).unwrap();
+    assert_eq!(json["config"]["points"], 30);
+    assert_eq!(json["config"]["ks"], serde_json::json!([10, 50]));
+    let help = run("ch3_jl", &["--help"]);
+    let text = String::from_utf8_lossy(&help.stdout);
+    for flag in ["--points", "--dim", "--eps", "--k", "--seed", "--quick", "--out"] {
+        assert!(text.contains(flag), "--help does not mention {flag}");
+    }
 }

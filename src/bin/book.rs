@@ -117,9 +117,7 @@ fn check(root: &Path) -> Result<bool> {
 
     let seconds = start.elapsed().as_secs_f64();
     if problems.is_empty() {
-        println!(
-            "OK: {compared} generated files match book/, and the book renders ({seconds:.1} s)"
-        );
+        println!("OK: {compared} generated files match book/, and the book renders ({seconds:.1} s)");
         Ok(true)
     } else {
         println!(
@@ -142,13 +140,7 @@ fn run_chapters(out: &Path) -> Result<()> {
         bar.set_message(chapter.name);
         let start = Instant::now();
         (chapter.generate)(out).with_context(|| format!("chapter {} failed", chapter.name))?;
-        bar.suspend(|| {
-            println!(
-                "{:<28}{:>6.1} s",
-                chapter.name,
-                start.elapsed().as_secs_f64()
-            )
-        });
+        bar.suspend(|| println!("{:<28}{:>6.1} s", chapter.name, start.elapsed().as_secs_f64()));
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -172,10 +164,7 @@ fn compare(committed: &Path, fresh: &Path) -> Result<(usize, Vec<String>)> {
             let read = |dir: &Path| std::fs::read(dir.join(file));
             let (a, b) = (read(committed)?, read(fresh)?);
             if a != b {
-                problems.push(format!(
-                    "differs:               {shown}{}",
-                    first_difference(&a, &b)
-                ));
+                problems.push(format!("differs:               {shown}{}", first_difference(&a, &b)));
             }
         }
     }
@@ -186,11 +175,7 @@ fn compare(committed: &Path, fresh: &Path) -> Result<(usize, Vec<String>)> {
 fn first_difference(a: &[u8], b: &[u8]) -> String {
     let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let line = 1 + a[..same].iter().filter(|&&c| c == b'\n').count();
-    if std::str::from_utf8(a).is_ok() {
-        format!(" (line {line})")
-    } else {
-        String::new()
-    }
+    if std::str::from_utf8(a).is_ok() { format!(" (line {line})") } else { String::new() }
 }
 
 /// The files under `dir`'s output folders, as paths relative to `dir`.

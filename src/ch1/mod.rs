@@ -176,30 +176,11 @@ pub struct Within {
 pub fn run(config: &Config) -> Report {
     Report {
         config: config.clone(),
-        gram_schmidt: config
-            .gs_dims
-            .iter()
-            .map(|&n| gram_schmidt_run(config, n))
-            .collect(),
-        readout: vec![
-            readout(config, Dictionary::Orthogonal),
-            readout(config, Dictionary::Random),
-        ],
-        histograms: config
-            .hist_dims
-            .iter()
-            .map(|&d| angle_histogram(config, d))
-            .collect(),
-        spread: config
-            .spread_dims
-            .iter()
-            .map(|&d| spread(config, d))
-            .collect(),
-        within: config
-            .within_dims
-            .iter()
-            .map(|&d| within(config, d))
-            .collect(),
+        gram_schmidt: config.gs_dims.iter().map(|&n| gram_schmidt_run(config, n)).collect(),
+        readout: vec![readout(config, Dictionary::Orthogonal), readout(config, Dictionary::Random)],
+        histograms: config.hist_dims.iter().map(|&d| angle_histogram(config, d)).collect(),
+        spread: config.spread_dims.iter().map(|&d| spread(config, d)).collect(),
+        within: config.within_dims.iter().map(|&d| within(config, d)).collect(),
     }
 }
 
@@ -253,11 +234,7 @@ fn readout(config: &Config, dictionary: Dictionary) -> Readout {
     let n = features.nrows();
     // Sparse feature values: present with probability p, then uniform on [0, 1].
     let x = Array2::from_shape_simple_fn((config.samples, n), || {
-        if rng.random::<f64>() < config.density {
-            rng.random::<f64>()
-        } else {
-            0.0
-        }
+        if rng.random::<f64>() < config.density { rng.random::<f64>() } else { 0.0 }
     });
     let activations = x.dot(&features); // a = Σ_i x_i f_i, one row per sample
     let read = activations.dot(&features.t()); // x̂_i = ⟨a, f_i⟩
@@ -273,11 +250,7 @@ fn readout(config: &Config, dictionary: Dictionary) -> Readout {
     let max_abs_cos = cosines.iter().fold(0.0_f64, |m, c| m.max(c.abs()));
     let (mut points_active, mut points_absent) = (Vec::new(), Vec::new());
     for (xi, ri) in x.iter().zip(read.iter()) {
-        let bucket = if *xi > 0.0 {
-            &mut points_active
-        } else {
-            &mut points_absent
-        };
+        let bucket = if *xi > 0.0 { &mut points_active } else { &mut points_absent };
         if bucket.len() < config.scatter_points {
             bucket.push((*xi, *ri));
         }
@@ -339,18 +312,10 @@ fn angle_histogram(config: &Config, d: usize) -> AngleHistogram {
 }
 
 fn spread(config: &Config, d: usize) -> Spread {
-    let cosines = sampled_cosines(
-        config.seed,
-        SPREAD_STREAM + d as u64,
-        config.spread_vectors,
-        d,
-    );
+    let cosines = sampled_cosines(config.seed, SPREAD_STREAM + d as u64, config.spread_vectors, d);
     let angles: Vec<f64> = cosines.iter().map(|c| c.acos()).collect();
     // The angle's mean is exactly π/2 by symmetry, so measure spread about it.
-    let sd = (angles
-        .iter()
-        .map(|t| (t - std::f64::consts::FRAC_PI_2).powi(2))
-        .sum::<f64>()
+    let sd = (angles.iter().map(|t| (t - std::f64::consts::FRAC_PI_2).powi(2)).sum::<f64>()
         / angles.len() as f64)
         .sqrt();
     Spread {
@@ -364,12 +329,7 @@ fn spread(config: &Config, d: usize) -> Spread {
 
 fn within(config: &Config, d: usize) -> Within {
     let eps = config.tolerance_deg.to_radians().sin(); // |θ − 90°| ≤ tol ⇔ |cos θ| ≤ sin(tol)
-    let cosines = sampled_cosines(
-        config.seed,
-        WITHIN_STREAM + d as u64,
-        config.within_vectors,
-        d,
-    );
+    let cosines = sampled_cosines(config.seed, WITHIN_STREAM + d as u64, config.within_vectors, d);
     let inside = cosines.iter().filter(|c| c.abs() <= eps).count();
     Within {
         d,

@@ -93,11 +93,8 @@ mod tests {
     #[test]
     fn resolves_files_and_anchors() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(
-            dir.path().join("x.rs"),
-            "// ANCHOR: setup\nfn f() {}\n// ANCHOR_END: setup\n",
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("x.rs"), "// ANCHOR: setup\nfn f() {}\n// ANCHOR_END: setup\n")
+            .unwrap();
         assert!(resolve(dir.path(), "x.rs").is_ok());
         assert!(resolve(dir.path(), "x.rs:setup").is_ok());
         assert!(resolve(dir.path(), "x.rs:2:3").is_ok());

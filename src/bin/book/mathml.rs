@@ -42,11 +42,7 @@ impl Preprocessor for MathMl {
                 }
             }
         });
-        if failures.is_empty() {
-            Ok(book)
-        } else {
-            bail!("bad LaTeX in the book:\n{}", failures.join("\n"))
-        }
+        if failures.is_empty() { Ok(book) } else { bail!("bad LaTeX in the book:\n{}", failures.join("\n")) }
     }
 }
 
@@ -64,9 +60,7 @@ pub fn convert(markdown: &str) -> Result<String> {
             Some(open) => {
                 out.push_str(line);
                 // A fence closes with at least as many of the same character, alone on its line.
-                if trimmed.starts_with(open)
-                    && trimmed.trim_matches(open.as_bytes()[0] as char).is_empty()
-                {
+                if trimmed.starts_with(open) && trimmed.trim_matches(open.as_bytes()[0] as char).is_empty() {
                     fence = None;
                 }
             }
@@ -82,11 +76,7 @@ pub fn convert(markdown: &str) -> Result<String> {
         }
     }
     out.push_str(&convert_text(&text, &mut errors));
-    if errors.is_empty() {
-        Ok(out)
-    } else {
-        Err(anyhow!(errors.join("\n")))
-    }
+    if errors.is_empty() { Ok(out) } else { Err(anyhow!(errors.join("\n"))) }
 }
 
 /// The run of three or more backticks or tildes that opens a fenced code block.
@@ -191,11 +181,7 @@ fn formula(s: &str) -> Option<Formula<'_>> {
         let after = &body[end + 2..];
         let blanks = after.len() - after.trim_start_matches([' ', '\t']).len();
         let len = 2 + end + 2 + blanks;
-        return (!tex.trim().is_empty()).then_some(Formula {
-            tex,
-            display: true,
-            len,
-        });
+        return (!tex.trim().is_empty()).then_some(Formula { tex, display: true, len });
     }
     let body = &paragraph[1..];
     if body.starts_with(char::is_whitespace) {
@@ -203,14 +189,9 @@ fn formula(s: &str) -> Option<Formula<'_>> {
     }
     // pandoc's rule for the closing `$`: not after a space, not before a digit.
     let end = find_dollar(body, |j| {
-        !body[..j].ends_with(char::is_whitespace)
-            && !body[j + 1..].starts_with(|c: char| c.is_ascii_digit())
+        !body[..j].ends_with(char::is_whitespace) && !body[j + 1..].starts_with(|c: char| c.is_ascii_digit())
     })?;
-    (end > 0).then_some(Formula {
-        tex: &body[..end],
-        display: false,
-        len: end + 2,
-    })
+    (end > 0).then_some(Formula { tex: &body[..end], display: false, len: end + 2 })
 }
 
 /// The position of the first `$` in `body` that `accept` accepts, skipping
@@ -237,26 +218,13 @@ fn typeset(tex: &str, display: bool) -> Result<String> {
     let events = Parser::new(tex, &storage)
         .collect::<Result<Vec<_>, _>>()
         // The error's first line says what is wrong; the rest repeats the formula.
-        .map_err(|e| {
-            anyhow!(
-                "cannot typeset `{tex}`: {}",
-                e.to_string().lines().next().unwrap_or("")
-            )
-        })?;
+        .map_err(|e| anyhow!("cannot typeset `{tex}`: {}", e.to_string().lines().next().unwrap_or("")))?;
     let config = RenderConfig {
-        display_mode: if display {
-            DisplayMode::Block
-        } else {
-            DisplayMode::Inline
-        },
+        display_mode: if display { DisplayMode::Block } else { DisplayMode::Inline },
         ..RenderConfig::default()
     };
     let mut mathml = String::new();
-    push_mathml(
-        &mut mathml,
-        events.into_iter().map(Ok::<_, ParserError>),
-        config,
-    )?;
+    push_mathml(&mut mathml, events.into_iter().map(Ok::<_, ParserError>), config)?;
     if mathml.contains("<merror") {
         bail!("cannot typeset `{tex}`: the MathML contains an error: {mathml}");
     }
@@ -291,25 +259,14 @@ mod tests {
 
     /// The HTML for `tex`, inline or display, as `convert` should emit it.
     fn math(tex: &str, display: bool) -> String {
-        to_html(&Formula {
-            tex,
-            display,
-            len: 0,
-        })
-        .unwrap()
+        to_html(&Formula { tex, display, len: 0 }).unwrap()
     }
 
     #[test]
     fn inline_math_becomes_mathml() {
         let out = convert("The angle $\\theta$ is small.").unwrap();
-        assert_eq!(
-            out,
-            format!("The angle {} is small.", math("\\theta", false))
-        );
-        assert!(
-            out.contains("<math display=\"inline\"><mi>θ</mi></math>"),
-            "{out}"
-        );
+        assert_eq!(out, format!("The angle {} is small.", math("\\theta", false)));
+        assert!(out.contains("<math display=\"inline\"><mi>θ</mi></math>"), "{out}");
     }
 
     #[test]
@@ -366,10 +323,7 @@ mod tests {
         let err = convert("Fine $x$, bad $\\frac{1}{$ and $$\\notacommand$$.").unwrap_err();
         let message = err.to_string();
         assert!(message.contains("cannot typeset `\\frac{1}{`"), "{message}");
-        assert!(
-            message.contains("cannot typeset `\\notacommand`"),
-            "{message}"
-        );
+        assert!(message.contains("cannot typeset `\\notacommand`"), "{message}");
         assert_eq!(message.lines().count(), 2, "{message}");
     }
 }

@@ -1,0 +1,417 @@
+//! Chapter 3's figures and generated tables.
+
+use super::{Report, chi2_curve};
+use crate::jl::{Method, dasgupta_gupta_eps, dasgupta_gupta_k};
+use crate::output::{OutDirs, markdown_table, write_atomic};
+use crate::plot::{
+    CAPTION, FONT, GREY, LABEL, TICK, color, draw_legend, histogram_bars, legend_box, legend_line, line,
+    pow10_label, svg_figure, tick,
+};
+use plotters::prelude::*;
+
+/// Draw every figure and write every generated Markdown fragment.
+pub fn figures(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    bound_vs_n(report, dirs)?;
+    bound_vs_eps(report, dirs)?;
+    ratio_histograms(report, dirs)?;
+    worst_distortion(report, dirs)?;
+    smallest_k(report, dirs)?;
+    superposition(report, dirs)?;
+    tables(report, dirs)
+}
+
+fn method_color(m: Method) -> RGBColor {
+    match m {
+        Method::Gaussian => color(0),
+        Method::Achlioptas => color(1),
+        Method::VerySparse => color(2),
+    }
+}
+
+/// The bound against n, log–log, one curve per ε.
+fn bound_vs_n(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    svg_figure(&dirs.figures.join("ch3_bound_vs_n.svg"), (800, 500), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Dasgupta–Gupta dimension against the number of points", (FONT, CAPTION))
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
+            .build_cartesian_2d((10f64..1e9).log_scale(), (10f64..1e7).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_desc("number of points n")
+            .y_desc("target dimension k ≥ 4 ln n / (ε²/2 − ε³/3)")
+            .axis_desc_style((FONT, LABEL))
+            .label_style((FONT, TICK))
+            .x_label_formatter(&|x| pow10_label(*x))
+            .y_label_formatter(&|y| pow10_label(*y))
+            .draw()?;
+        for (i, curve) in report.bound_vs_n.iter().enumerate() {
+            chart
+                .draw_series(LineSeries::new(curve.points.iter().copied(), line(color(i))))?
+                .label(curve.label.clone())
+                .legend(legend_line(color(i)));
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    })
+}
+
+/// The bound against ε, log y, one curve per n.
+fn bound_vs_eps(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    svg_figure(&dirs.figures.join("ch3_bound_vs_eps.svg"), (800, 500), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Dasgupta–Gupta dimension against the tolerance", (FONT, CAPTION))
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(80)
+            .build_cartesian_2d(0f64..1.0, (10f64..1e7).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_desc("distortion tolerance ε")
+            .y_desc("target dimension k")
+            .axis_desc_style((FONT, LABEL))
+            .label_style((FONT, TICK))
+            .x_label_formatter(&|x| tick(*x))
+            .y_label_formatter(&|y| pow10_label(*y))
+            .draw()?;
+        for (i, curve) in report.bound_vs_eps.iter().enumerate() {
+            let label = curve.label.clone();
+            chart
+                .draw_series(LineSeries::new(curve.points.iter().copied(), line(color(i))))?
+                .label(label)
+                .legend(legend_line(color(i)));
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
+    })
+}
+
+/// Histograms of the squared-distance ratio: one panel per data set and k.
+fn ratio_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let ks = &report.config.ks;
+    let datasets = ["documents", "clusters"];
+    svg_figure(&dirs.figures.join("ch3_ratio_histograms.svg"), (300 * ks.len() as u32 + 40, 640), |root| {
+        let panels = root.split_evenly((datasets.len(), ks.len()));
+        for (p, area) in panels.iter().enumerate() {
+            let (dataset, t) = (datasets[p / ks.len()], p % ks.len());
+            let exps: Vec<_> = report.experiments.iter().filter(|e| e.dataset == dataset).collect();
+            let gaussian = &exps[0].at_k[t];
+            let theory = chi2_curve(gaussian.k, &gaussian.bins);
+            let ymax = exps
+                .iter()
+                .map(|e| e.at_k[t].bins.max_density())
+                .chain(theory.iter().map(|p| p.1))
+                .fold(0.0, f64::max)
+                * 1.1;
+            let mut chart = ChartBuilder::on(area)
+                .caption(format!("{dataset}, k = {}", gaussian.k), (FONT, LABEL))
+                .margin(8)
+                .x_label_area_size(40)
+                .y_label_area_size(45)
+                .build_cartesian_2d(gaussian.bins.lo..gaussian.bins.hi, 0.0..ymax)?;
+            chart
+                .configure_mesh()
+                .x_desc("‖f(u)−f(v)‖² / ‖u−v‖²")
+                .axis_desc_style((FONT, TICK))
+                .label_style((FONT, TICK - 2))
+                .x_labels(5)
+                .y_labels(4)
+                .x_label_formatter(&|x| format!("{x:.2}"))
+                .y_label_formatter(&|y| format!("{y:.1}"))
+                .draw()?;
+            // The tolerance band 1 ± ε.
+            let eps = report.config.eps;
+            for edge in [1.0 - eps, 1.0 + eps] {
+                if edge > gaussian.bins.lo && edge < gaussian.bins.hi {
+                    chart.draw_series(DashedLineSeries::new(
+                        [(edge, 0.0), (edge, ymax)],
+                        5,
+                        4,
+                        GREY.into(),
+                    ))?;
+                }
+            }
+            chart
+                .draw_series(histogram_bars(&gaussian.bins, color(0)))?
+                .label("Gaussian")
+                .legend(legend_box(color(0)));
+            for e in &exps[1..] {
+                let c = method_color(e.method);
+                let b = &e.at_k[t].bins;
+                let pts: Vec<(f64, f64)> = b.densities().map(|(l, r, d)| (0.5 * (l + r), d)).collect();
+                chart
+                    .draw_series(LineSeries::new(pts, line(c)))?
+                    .label(e.method.name())
+                    .legend(legend_line(c));
+            }
+            chart
+                .draw_series(LineSeries::new(theory, line(BLACK)))?
+                .label("χ²ₖ/k (exact, Gaussian)")
+                .legend(legend_line(BLACK));
+            if p == 0 {
+                chart
+                    .configure_series_labels()
+                    .background_style(WHITE.mix(0.9))
+                    .border_style(GREY)
+                    .label_font((FONT, TICK - 3))
+                    .position(SeriesLabelPosition::UpperRight)
+                    .draw()?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// The worst distortion over all pairs against k, with what the bound guarantees.
+fn worst_distortion(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let n = report.config.points;
+    let kmax = report.k_search as f64;
+    svg_figure(&dirs.figures.join("ch3_worst_distortion.svg"), (1000, 460), |root| {
+        let panels = root.split_evenly((1, 2));
+        for (area, dataset) in panels.iter().zip(["documents", "clusters"]) {
+            let mut chart = ChartBuilder::on(area)
+                .caption(format!("{dataset}: worst pair of {n} points"), (FONT, LABEL))
+                .margin(10)
+                .x_label_area_size(45)
+                .y_label_area_size(60)
+                .build_cartesian_2d((4f64..kmax).log_scale(), (0.1f64..10.0).log_scale())?;
+            chart
+                .configure_mesh()
+                .x_desc("target dimension k")
+                .y_desc("max over pairs of |ratio − 1|")
+                .axis_desc_style((FONT, TICK + 1))
+                .label_style((FONT, TICK))
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| tick(*y))
+                .draw()?;
+            let guarantee: Vec<(f64, f64)> = (4..=report.k_search)
+                .filter_map(|k| dasgupta_gupta_eps(n, k).map(|e| (k as f64, e)))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(guarantee, line(BLACK)))?
+                .label("Dasgupta–Gupta ε for this k")
+                .legend(legend_line(BLACK));
+            let eps = report.config.eps;
+            chart
+                .draw_series(DashedLineSeries::new([(4.0, eps), (kmax, eps)], 6, 4, GREY.into()))?
+                .label(format!("ε = {eps}"))
+                .legend(legend_line(GREY));
+            for e in report.experiments.iter().filter(|e| e.dataset == dataset) {
+                let c = method_color(e.method);
+                let pts = e.worst_by_k.iter().enumerate().skip(3).map(|(c, &w)| ((c + 1) as f64, w.max(0.1)));
+                chart
+                    .draw_series(LineSeries::new(pts, line(c)))?
+                    .label(e.method.name())
+                    .legend(legend_line(c));
+            }
+            draw_legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
+        }
+        Ok(())
+    })
+}
+
+/// Smallest k keeping every pair inside 1 ± ε against n, measured and the bound.
+fn smallest_k(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let eps = report.config.eps;
+    let sizes = &report.config.sizes;
+    let nmax = *sizes.iter().max().unwrap_or(&2) as f64;
+    let kmax = dasgupta_gupta_k(nmax as usize, eps) as f64 * 1.5;
+    svg_figure(&dirs.figures.join("ch3_smallest_k.svg"), (1000, 460), |root| {
+        let panels = root.split_evenly((1, 2));
+        for (area, dataset) in panels.iter().zip(["documents", "clusters"]) {
+            let mut chart = ChartBuilder::on(area)
+                .caption(format!("{dataset}: smallest k with every pair in 1 ± {eps}"), (FONT, LABEL))
+                .margin(10)
+                .x_label_area_size(45)
+                .y_label_area_size(60)
+                .build_cartesian_2d(
+                    (5f64..nmax * 1.5).log_scale().with_key_points(sizes.iter().map(|&n| n as f64).collect()),
+                    0f64..kmax,
+                )?;
+            chart
+                .configure_mesh()
+                .x_desc("number of points n")
+                .y_desc("target dimension k")
+                .axis_desc_style((FONT, TICK + 1))
+                .label_style((FONT, TICK))
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| format!("{y:.0}"))
+                .draw()?;
+            let bound: Vec<(f64, f64)> = (0..=50)
+                .map(|i| 5.0 * (nmax * 1.5 / 5.0).powf(i as f64 / 50.0))
+                .map(|n| (n, dasgupta_gupta_k(n as usize, eps) as f64))
+                .collect();
+            chart
+                .draw_series(LineSeries::new(bound, line(BLACK)))?
+                .label("Dasgupta–Gupta bound")
+                .legend(legend_line(BLACK));
+            for e in report.experiments.iter().filter(|e| e.dataset == dataset) {
+                let c = method_color(e.method);
+                let pts: Vec<(f64, f64)> = sizes
+                    .iter()
+                    .zip(&e.smallest_k_by_size)
+                    .filter_map(|(&n, k)| k.map(|k| (n as f64, k as f64)))
+                    .collect();
+                chart
+                    .draw_series(LineSeries::new(pts.clone(), line(c)))?
+                    .label(e.method.name())
+                    .legend(legend_line(c));
+                chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4, c.filled())))?;
+            }
+            draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        }
+        Ok(())
+    })
+}
+
+/// Worst and typical |cos| of the projected basis against k, with the two bounds.
+fn superposition(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let s = &report.superposition;
+    let b = &report.superposition_bounds;
+    let (kmin, kmax) = (b.first().map_or(1, |b| b.0) as f64, b.last().map_or(2, |b| b.0) as f64);
+    svg_figure(&dirs.figures.join("ch3_superposition.svg"), (800, 500), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                format!("{} basis vectors projected to k dimensions", report.config.basis),
+                (FONT, CAPTION),
+            )
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d((kmin / 1.2..kmax * 1.2).log_scale(), (0.01f64..1.0).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_desc("target dimension k")
+            .y_desc("|cos| between projected basis vectors")
+            .axis_desc_style((FONT, LABEL))
+            .label_style((FONT, TICK))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| tick(*y))
+            .draw()?;
+        let direct: Vec<(f64, f64)> = b.iter().map(|&(k, d, _)| (k as f64, d)).collect();
+        let jl: Vec<(f64, f64)> = b.iter().filter_map(|&(k, _, j)| j.map(|j| (k as f64, j))).collect();
+        chart
+            .draw_series(LineSeries::new(jl, line(color(3))))?
+            .label("bound via JL: 2ε/(1−ε), Dasgupta–Gupta ε")
+            .legend(legend_line(color(3)));
+        chart
+            .draw_series(LineSeries::new(direct, line(color(1))))?
+            .label("direct bound: C(N,2)·P(|cos| > x) = ½")
+            .legend(legend_line(color(1)));
+        chart
+            .draw_series(DashedLineSeries::new(
+                b.iter().map(|&(k, _, _)| (k as f64, 1.0 / (k as f64).sqrt())),
+                6,
+                4,
+                line(color(2)),
+            ))?
+            .label("1/√k")
+            .legend(legend_line(color(2)));
+        let measured = [
+            (
+                "worst pair, measured",
+                color(0),
+                s.iter().map(|b| (b.k as f64, b.worst_abs_cos)).collect::<Vec<_>>(),
+            ),
+            ("RMS over pairs, measured", color(2), s.iter().map(|b| (b.k as f64, b.rms_cos)).collect()),
+        ];
+        for (label, c, pts) in measured {
+            chart
+                .draw_series(pts.into_iter().map(|p| Circle::new(p, 5, c.filled())))?
+                .label(label)
+                .legend(move |(x, y)| Circle::new((x + 10, y), 5, c.filled()));
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::LowerLeft)
+    })
+}
+
+/// The generated Markdown tables and inline values.
+fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
+    let c = &report.config;
+
+    let mut rows = Vec::new();
+    for e in &report.experiments {
+        for a in &e.at_k {
+            rows.push(vec![
+                e.dataset.clone(),
+                e.method.name().into(),
+                a.k.to_string(),
+                format!("{:.4}", a.mean),
+                format!("{:.3}", a.variance * a.k as f64 / 2.0),
+                format!("{:.1}%", 100.0 * a.inside),
+            ]);
+        }
+    }
+    write(
+        "ch3_ratios.md",
+        markdown_table(
+            &[
+                "data",
+                "projection",
+                "k",
+                "mean ratio",
+                "variance × k/2",
+                &format!("pairs inside 1 ± {}", c.eps),
+            ],
+            &[false, false, true, true, true, true],
+            &rows,
+        ),
+    )?;
+
+    let mut header = vec!["data".to_string(), "projection".to_string()];
+    header.extend(c.eps_table.iter().map(|e| format!("ε = {e}")));
+    let mut rows = Vec::new();
+    for e in &report.experiments {
+        let mut row = vec![e.dataset.clone(), e.method.name().to_string()];
+        row.extend(
+            e.smallest_k_by_eps.iter().map(|k| k.map_or(format!("> {}", report.k_search), |k| k.to_string())),
+        );
+        rows.push(row);
+    }
+    let mut bound = vec!["**bound**".to_string(), "Dasgupta–Gupta".to_string()];
+    bound.extend(c.eps_table.iter().map(|&e| format!("**{}**", dasgupta_gupta_k(c.points, e))));
+    rows.push(bound);
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let right: Vec<bool> = (0..header.len()).map(|i| i >= 2).collect();
+    write("ch3_smallest_k.md", markdown_table(&header, &right, &rows))?;
+
+    let rows = report
+        .superposition
+        .iter()
+        .map(|b| {
+            vec![
+                b.k.to_string(),
+                format!("{:.3}", b.worst_abs_cos),
+                format!("{:.3}", b.rms_cos),
+                format!("{:.3}", 1.0 / (b.k as f64).sqrt()),
+                format!("{:.3}", b.direct_bound),
+                b.jl_bound.map_or("—".into(), |j| format!("{j:.3}")),
+            ]
+        })
+        .collect::<Vec<_>>();
+    write(
+        "ch3_superposition.md",
+        markdown_table(
+            &["k", "worst \\|cos\\|", "RMS cos", "1/√k", "direct bound", "via JL"],
+            &[true; 6],
+            &rows,
+        ),
+    )?;
+
+    // Inline values.
+    write("ch3_points.md", c.points.to_string())?;
+    write("ch3_dim.md", c.dim.to_string())?;
+    write("ch3_eps.md", c.eps.to_string())?;
+    write("ch3_basis.md", c.basis.to_string())?;
+    write("ch3_cos_target.md", super::COS_TARGET.to_string())?;
+    write("ch3_k_direct.md", report.k_direct.to_string())?;
+    write("ch3_k_jl.md", report.k_jl.to_string())?;
+    write("ch3_k_ratio.md", format!("{:.1}", report.k_jl as f64 / report.k_direct as f64))?;
+    write("ch3_bound_points_eps.md", dasgupta_gupta_k(c.points, c.eps).to_string())?;
+    for e in report.experiments.iter().filter(|e| e.method == Method::Gaussian) {
+        let k = e.smallest_k_by_size.last().copied().flatten();
+        let text = k.map_or(format!("more than {}", report.k_search), |k| k.to_string());
+        write(&format!("ch3_gaussian_smallest_k_{}.md", e.dataset), text)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,386 @@
+//! Chapter 3 — The Johnson–Lindenstrauss lemma.
+//!
+//! The Dasgupta–Gupta bound; three random projections (dense Gaussian,
+//! Achlioptas, very sparse) applied to two data sets, measuring how well they
+//! keep pairwise distances and the smallest dimension that keeps them all
+//! within 1 ± ε; and the step from JL to superposition: the projected
+//! standard basis is a set of nearly orthogonal vectors.
+
+pub mod data;
+mod figures;
+
+use crate::angles::ln_tail;
+use crate::geometry::pair_cosines;
+use crate::jl::{
+    Method, chi2_ratio_density, dasgupta_gupta_eps, dasgupta_gupta_k, distortion_pass, projection_matrix,
+};
+use crate::output::{OutDirs, rounded_json, write_json};
+use crate::plot::Bins;
+use crate::rng::{DEFAULT_SEED, stream};
+use serde::Serialize;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub use figures::figures;
+
+/// What Chapter 3 computes. `Default` is the book's configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    pub seed: u64,
+    /// Number of points in each data set, and their dimension D.
+    pub points: usize,
+    pub dim: usize,
+    /// The distortion tolerance ε of the experiment (0 < ε < 1).
+    pub eps: f64,
+    /// Target dimensions for the distance-ratio histograms and shares.
+    pub ks: Vec<usize>,
+    /// Tolerances for the "smallest k" table (the smallest sets how far k is searched).
+    pub eps_table: Vec<f64>,
+    /// Subset sizes n for the smallest-k-against-n figure (each ≤ `points`).
+    pub sizes: Vec<usize>,
+    /// JL to superposition: N basis vectors of R^N projected to each k.
+    pub basis: usize,
+    pub basis_ks: Vec<usize>,
+    pub hist_bins: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            seed: DEFAULT_SEED,
+            points: 300,
+            dim: 3000,
+            eps: 0.25,
+            ks: vec![25, 100, 400],
+            eps_table: vec![0.2, 0.3, 0.5],
+            sizes: vec![10, 20, 50, 100, 200, 300],
+            basis: 2000,
+            basis_ks: vec![16, 32, 64, 128, 256, 512, 1024],
+            hist_bins: 60,
+        }
+    }
+}
+
+impl Config {
+    /// A small configuration that runs in about a second (for `--quick` and tests).
+    pub fn quick() -> Self {
+        Config {
+            points: 60,
+            dim: 400,
+            ks: vec![25, 100],
+            sizes: vec![10, 30, 60],
+            basis: 200,
+            basis_ks: vec![16, 64, 128],
+            hist_bins: 30,
+            ..Config::default()
+        }
+    }
+
+    /// Check the configuration; the message says what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.eps > 0.0 && self.eps < 1.0) {
+            return Err(format!("ε must be in (0, 1), got {}", self.eps));
+        }
+        if let Some(e) = self.eps_table.iter().find(|e| !(**e > 0.0 && **e < 1.0)) {
+            return Err(format!("every ε must be in (0, 1), got {e}"));
+        }
+        if self.points < 2 || self.dim < 1 || self.basis < 2 {
+            return Err("need at least 2 points, dimension at least 1, and at least 2 basis vectors".into());
+        }
+        if let Some(k) = self.ks.iter().find(|&&k| k == 0 || k > self.dim) {
+            return Err(format!("every k must be between 1 and the dimension {}, got {k}", self.dim));
+        }
+        if let Some(k) = self.basis_ks.iter().find(|&&k| k == 0 || k > self.basis) {
+            return Err(format!("every basis k must be between 1 and N = {}, got {k}", self.basis));
+        }
+        if let Some(n) = self.sizes.iter().find(|&&n| n < 2 || n > self.points) {
+            return Err(format!("every subset size must be between 2 and {} points, got {n}", self.points));
+        }
+        Ok(())
+    }
+
+    /// How far the smallest-k search goes: the bound for the smallest ε in the
+    /// table (and for `eps`), capped at D. The measured k is far below it.
+    pub fn k_search(&self) -> usize {
+        let eps = self.eps_table.iter().copied().fold(self.eps, f64::min);
+        dasgupta_gupta_k(self.points, eps).min(self.dim).max(self.ks.iter().copied().max().unwrap_or(1))
+    }
+}
+
+/// Everything Chapter 3 shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub config: Config,
+    pub bound_vs_n: Vec<BoundCurve>,
+    pub bound_vs_eps: Vec<BoundCurve>,
+    pub k_search: usize,
+    pub experiments: Vec<Experiment>,
+    pub superposition: Vec<BasisProjection>,
+    /// The two bounds on a fine grid of k: (k, direct, via JL).
+    pub superposition_bounds: Vec<(usize, f64, Option<f64>)>,
+    /// For N = `config.basis` vectors with worst |cos| ≤ `COS_TARGET`: the k
+    /// each bound needs.
+    pub k_direct: usize,
+    pub k_jl: usize,
+}
+
+/// The worst |cos| at which the chapter compares the two routes.
+pub const COS_TARGET: f64 = 0.2;
+
+/// The Dasgupta–Gupta k along one axis, for one fixed ε or n.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoundCurve {
+    /// "ε = 0.1" or "n = 10^6".
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// One projection method on one data set.
+#[derive(Debug, Clone, Serialize)]
+pub struct Experiment {
+    pub dataset: String,
+    pub method: Method,
+    /// Per k in `config.ks`: the ratio histogram and summary.
+    pub at_k: Vec<AtK>,
+    /// The worst distortion over all pairs, for k = 1..=k_search (all points).
+    pub worst_by_k: Vec<f64>,
+    /// Smallest k keeping every pair inside 1 ± ε, per subset size (ε = config.eps).
+    pub smallest_k_by_size: Vec<Option<usize>>,
+    /// Smallest k keeping every pair inside 1 ± ε, per ε in `config.eps_table` (all points).
+    pub smallest_k_by_eps: Vec<Option<usize>>,
+    /// Wall-clock time to draw the matrix and project (not serialised: it
+    /// varies between runs and machines; the example prints it).
+    #[serde(skip)]
+    pub seconds: f64,
+}
+
+/// The squared-distance ratios at one k.
+#[derive(Debug, Clone, Serialize)]
+pub struct AtK {
+    pub k: usize,
+    pub mean: f64,
+    pub variance: f64,
+    /// Share of pairs with ratio inside [1 − ε, 1 + ε].
+    pub inside: f64,
+    pub bins: Bins,
+}
+
+/// The projected standard basis of R^N in k dimensions.
+#[derive(Debug, Clone, Serialize)]
+pub struct BasisProjection {
+    pub k: usize,
+    pub worst_abs_cos: f64,
+    pub rms_cos: f64,
+    /// Direct bound: the ε with C(N, 2) · P(|cos| > ε) = ½ for random directions in R^k.
+    pub direct_bound: f64,
+    /// Via JL: 2ε/(1 − ε) with ε from the Dasgupta–Gupta bound for N + 1 points (None if it gives nothing).
+    pub jl_bound: Option<f64>,
+}
+
+/// Run every experiment of the chapter.
+pub fn run(config: &Config) -> Report {
+    let k_search = config.k_search();
+    let mut experiments = Vec::new();
+    for (d, dataset) in ["documents", "clusters"].into_iter().enumerate() {
+        let mut rng = stream(config.seed, DATA_STREAM + d as u64);
+        let x = match dataset {
+            "documents" => data::documents(config.points, config.dim, &mut rng),
+            _ => data::clusters(config.points, config.dim, 10, &mut rng),
+        };
+        let gram = x.dot(&x.t());
+        for (m, method) in Method::ALL.into_iter().enumerate() {
+            let mut rng = stream(config.seed, PROJECTION_STREAM + 16 * d as u64 + m as u64);
+            experiments.push(experiment(config, dataset, method, &x, &gram, k_search, &mut rng));
+        }
+    }
+    Report {
+        config: config.clone(),
+        bound_vs_n: [0.05, 0.1, 0.2, 0.3, 0.5]
+            .iter()
+            .map(|&eps| BoundCurve {
+                label: format!("ε = {eps}"),
+                points: (0..=80)
+                    .map(|i| 10f64.powf(1.0 + 8.0 * i as f64 / 80.0))
+                    .map(|n| (n, dasgupta_gupta_k(n.round() as usize, eps) as f64))
+                    .collect(),
+            })
+            .collect(),
+        bound_vs_eps: [2u32, 4, 6, 9]
+            .iter()
+            .map(|&e| BoundCurve {
+                label: format!("n = 10{}", crate::plot::superscript(e as i32)),
+                points: (1..=98)
+                    .map(|i| i as f64 / 100.0)
+                    .map(|eps| (eps, dasgupta_gupta_k(10usize.pow(e), eps) as f64))
+                    .collect(),
+            })
+            .collect(),
+        k_search,
+        experiments,
+        superposition: config.basis_ks.iter().map(|&k| basis_projection(config, k)).collect(),
+        superposition_bounds: superposition_bounds(config),
+        k_direct: smallest_k(|k| direct_bound(k, pairs(config.basis)) <= COS_TARGET),
+        k_jl: smallest_k(|k| jl_cos_bound(config.basis, k).is_some_and(|b| b <= COS_TARGET)),
+    }
+}
+
+/// Run, draw, and write the report: everything the chapter needs, under `out`.
+pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
+    let report = run(config);
+    let dirs = OutDirs::create(out)?;
+    figures(&report, &dirs)?;
+    write_json(&dirs.generated.join("ch3.json"), &rounded_json(&report, 8))?;
+    Ok(report)
+}
+
+const DATA_STREAM: u64 = 1 << 32;
+const PROJECTION_STREAM: u64 = 2 << 32;
+const BASIS_STREAM: u64 = 3 << 32;
+
+fn experiment(
+    config: &Config,
+    dataset: &str,
+    method: Method,
+    x: &ndarray::Array2<f64>,
+    gram: &ndarray::Array2<f64>,
+    k_search: usize,
+    rng: &mut crate::rng::ChaCha8Rng,
+) -> Experiment {
+    let start = Instant::now();
+    // ANCHOR: experiment
+    let r = projection_matrix(method, config.dim, k_search, rng);
+    let y = x.dot(&r); // all k_search coordinates, before the 1/√k scaling
+    // ANCHOR_END: experiment
+    let seconds = start.elapsed().as_secs_f64();
+    let pass = distortion_pass(y.view(), gram.view(), &config.sizes, &config.ks);
+    let at_k = config
+        .ks
+        .iter()
+        .zip(&pass.ratios)
+        .map(|(&k, ratios)| {
+            let n = ratios.len() as f64;
+            let mean = ratios.iter().sum::<f64>() / n;
+            let variance = ratios.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0);
+            let inside = ratios.iter().filter(|r| (*r - 1.0).abs() <= config.eps).count() as f64 / n;
+            // 1 ± 5 standard deviations of the Gaussian case (√(2/k)), within (0, 3].
+            let half = (5.0 * (2.0 / k as f64).sqrt()).min(1.0);
+            AtK {
+                k,
+                mean,
+                variance,
+                inside,
+                bins: Bins::new(ratios, 1.0 - half, 1.0 + half, config.hist_bins),
+            }
+        })
+        .collect();
+    let worst_by_k = pass.worst.last().cloned().unwrap_or_default();
+    Experiment {
+        dataset: dataset.into(),
+        method,
+        at_k,
+        smallest_k_by_size: pass.worst.iter().map(|w| crate::jl::smallest_good_k(w, config.eps)).collect(),
+        smallest_k_by_eps: config
+            .eps_table
+            .iter()
+            .map(|&e| crate::jl::smallest_good_k(&worst_by_k, e))
+            .collect(),
+        worst_by_k,
+        seconds,
+    }
+}
+
+/// Project e₁ … e_N of R^N with a Gaussian matrix: the images are the rows
+/// of the N × k matrix R / √k, i.e. N random Gaussian vectors in R^k.
+fn basis_projection(config: &Config, k: usize) -> BasisProjection {
+    let n = config.basis;
+    let mut rng = stream(config.seed, BASIS_STREAM + k as u64);
+    // ANCHOR: basis
+    let mut images = projection_matrix(Method::Gaussian, n, k, &mut rng); // f(e_i) = row i (unscaled)
+    for mut row in images.rows_mut() {
+        let norm = row.dot(&row).sqrt();
+        row /= norm; // cosines do not depend on the scaling
+    }
+    let cosines = pair_cosines(&images);
+    // ANCHOR_END: basis
+    let worst_abs_cos = cosines.iter().fold(0.0f64, |m, c| m.max(c.abs()));
+    let rms_cos = (cosines.iter().map(|c| c * c).sum::<f64>() / cosines.len() as f64).sqrt();
+    let pairs = (n * (n - 1) / 2) as f64;
+    BasisProjection {
+        k,
+        worst_abs_cos,
+        rms_cos,
+        direct_bound: direct_bound(k, pairs),
+        jl_bound: dasgupta_gupta_eps(n + 1, k).map(|e| 2.0 * e / (1.0 - e)).filter(|&b| b < 1.0),
+    }
+}
+
+/// The direct and the JL-route bound for N = `config.basis` vectors, for k
+/// from the smallest to 8 times the largest measured k, on a log grid.
+fn superposition_bounds(config: &Config) -> Vec<(usize, f64, Option<f64>)> {
+    let n = config.basis;
+    let pairs = (n * (n - 1) / 2) as f64;
+    let kmin = config.basis_ks.iter().copied().min().unwrap_or(1) as f64;
+    let kmax = 8.0 * config.basis_ks.iter().copied().max().unwrap_or(1) as f64;
+    let mut ks: Vec<usize> =
+        (0..=60).map(|i| (kmin * (kmax / kmin).powf(i as f64 / 60.0)).round() as usize).collect();
+    ks.dedup();
+    ks.into_iter().map(|k| (k, direct_bound(k, pairs), jl_cos_bound(n, k))).collect()
+}
+
+/// Via JL: a map that keeps the squared distances among {0, e_1, …, e_N}
+/// within 1 ± ε keeps |⟨f(e_i), f(e_j)⟩| ≤ 2ε (polarisation) and the norms
+/// ≥ √(1 − ε), so |cos| ≤ 2ε/(1 − ε); ε from the Dasgupta–Gupta bound for
+/// N + 1 points. `None` when that gives nothing below 1.
+pub fn jl_cos_bound(n: usize, k: usize) -> Option<f64> {
+    dasgupta_gupta_eps(n + 1, k).map(|e| 2.0 * e / (1.0 - e)).filter(|&b| b < 1.0)
+}
+
+/// C(n, 2).
+fn pairs(n: usize) -> f64 {
+    (n * (n - 1) / 2) as f64
+}
+
+/// The smallest k ≥ 2 with `good(k)`, for a condition that stays true once
+/// true (doubling, then bisection).
+fn smallest_k(good: impl Fn(usize) -> bool) -> usize {
+    let mut hi = 2;
+    while !good(hi) {
+        hi *= 2;
+    }
+    let mut lo = hi / 2; // not good (or 1, which is never asked)
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if good(mid) { hi = mid } else { lo = mid }
+    }
+    hi
+}
+
+/// The smallest ε with pairs · P(|cos θ| > ε) ≤ ½ for random unit vectors in
+/// R^k: by the union bound, all pairs are within ε with probability ≥ ½.
+pub fn direct_bound(k: usize, pairs: f64) -> f64 {
+    let target = (0.5 / pairs).ln();
+    let (mut lo, mut hi) = (0.0f64, 1.0f64);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if ln_tail(k, mid) > target { lo = mid } else { hi = mid }
+    }
+    hi
+}
+
+/// The Gaussian ratio's exact density at the centres of `bins`.
+pub fn chi2_curve(k: usize, bins: &Bins) -> Vec<(f64, f64)> {
+    let w = bins.width();
+    (0..bins.counts.len())
+        .map(|i| bins.lo + (i as f64 + 0.5) * w)
+        .map(|r| (r, chi2_ratio_density(k, r)))
+        .collect()
+}
+
+/// Timing of each experiment, for the example's summary (not part of the report).
+pub fn timings(report: &Report) -> Vec<(String, &'static str, Duration)> {
+    report
+        .experiments
+        .iter()
+        .map(|e| (e.dataset.clone(), e.method.name(), Duration::from_secs_f64(e.seconds)))
+        .collect()
+}
