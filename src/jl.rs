@@ -63,8 +63,8 @@ impl Method {
     pub fn name(self) -> &'static str {
         match self {
             Method::Gaussian => "Gaussian",
-            Method::Achlioptas => "Achlioptas ±1/0",
-            Method::VerySparse => "very sparse (1/√D)",
+            Method::Achlioptas => "Achlioptas",
+            Method::VerySparse => "very sparse",
         }
     }
 }
