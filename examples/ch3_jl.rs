@@ -43,6 +43,13 @@ fn main() {
     }
     if let Some(d) = args.dim {
         config.dim = d;
+        // Without --k, keep the default target dimensions that fit.
+        if args.k.is_none() {
+            config.ks.retain(|&k| k <= d);
+            if config.ks.is_empty() {
+                config.ks.push(d);
+            }
+        }
     }
     if let Some(eps) = args.eps {
         config.eps = eps;
