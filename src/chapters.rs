@@ -23,6 +23,10 @@ pub const ALL: &[Chapter] = &[
         generate: |out| crate::ch1::generate(&crate::ch1::Config::default(), out).map(drop),
     },
     Chapter {
+        name: "ch2_near_orthogonality",
+        generate: |out| crate::ch2::generate(&crate::ch2::Config::default(), out).map(drop),
+    },
+    Chapter {
         name: "ch3_jl",
         generate: |out| crate::ch3::generate(&crate::ch3::Config::default(), out).map(drop),
     },

@@ -9,6 +9,7 @@
 //! and `generate(&Config, dir)` does both and writes the report as JSON.
 
 pub mod angles;
+pub mod bounds;
 pub mod chapters;
 pub mod cli;
 pub mod geometry;
@@ -19,4 +20,5 @@ pub mod rng;
 pub mod special;
 
 pub mod ch1;
+pub mod ch2;
 pub mod ch3;

@@ -128,3 +128,17 @@ fn ch3_quick_run_with_flags() {
         assert!(text.contains(flag), "--help does not mention {flag}");
     }
 }
+
+#[test]
+fn ch2_bad_input_is_one_line_and_exit_code_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let cases: &[&[&str]] =
+        &[&["--angles", "0"], &["--angles", "91"], &["--angles", "NaN"], &["--dims", "1"], &["--dims", "x"]];
+    for args in cases {
+        let mut full = args.to_vec();
+        full.extend(["--quick", "--out", out]);
+        assert_bad_input(&run("ch2_near_orthogonality", &full), &args.join(" "));
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "bad input wrote files");
+}

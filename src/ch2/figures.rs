@@ -1,0 +1,219 @@
+//! Chapter 2's figures and generated tables.
+
+use super::Report;
+use crate::output::{OutDirs, markdown_table, write_atomic};
+use crate::plot::{CAPTION, FONT, LABEL, TICK, color, draw_legend, legend_line, line, svg_figure, tick};
+use plotters::prelude::*;
+
+/// Draw every figure and write every generated Markdown fragment.
+pub fn figures(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    random_counts(report, dirs)?;
+    bounds(report, dirs)?;
+    tables(report, dirs)
+}
+
+/// A count that may be astronomically large, from its log₁₀: a whole number
+/// below a million, else 10^x in LaTeX.
+pub fn count_from_log10(x: f64) -> String {
+    if x < 6.0 { format!("{}", 10f64.powf(x).floor().max(1.0)) } else { format!("$10^{{{x:.1}}}$") }
+}
+
+/// Simulated counts against the two formulas, over 1/p.
+fn random_counts(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let r = &report.random;
+    let xmax = r.iter().map(|s| s.greedy_formula).fold(2.0, f64::max) * 1.5;
+    let ymax = r.iter().map(|s| s.greedy_simulated as f64).fold(xmax, f64::max) * 1.5;
+    svg_figure(&dirs.figures.join("ch2_random_counts.svg"), (800, 520), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Random vectors: simulation against formula", (FONT, CAPTION))
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d((1f64..xmax).log_scale(), (0.5f64..ymax).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_desc("1/p, where p = P(|cos| > ε) for a random pair")
+            .y_desc("number of vectors")
+            .axis_desc_style((FONT, LABEL))
+            .label_style((FONT, TICK))
+            .x_label_formatter(&|x| tick(*x))
+            .y_label_formatter(&|y| tick(*y))
+            .draw()?;
+        let grid: Vec<f64> = (0..=60).map(|i| xmax.powf(i as f64 / 60.0)).collect();
+        chart
+            .draw_series(LineSeries::new(grid.iter().map(|&x| (x, x)), line(color(1))))?
+            .label("greedy guarantee 1/p")
+            .legend(legend_line(color(1)));
+        chart
+            .draw_series(LineSeries::new(
+                grid.iter().map(|&x| (x, (2.0 * 2f64.ln() * x).sqrt())),
+                line(color(0)),
+            ))?
+            .label("median of sequential draws ≈ √(2 ln 2 / p)")
+            .legend(legend_line(color(0)));
+        chart
+            .draw_series(
+                r.iter().map(|s| Circle::new((1.0 / s.p, s.greedy_simulated as f64), 5, color(1).filled())),
+            )?
+            .label("greedy construction, simulated")
+            .legend(|(x, y)| Circle::new((x + 10, y), 5, color(1).filled()));
+        chart
+            .draw_series(
+                r.iter().map(|s| Circle::new((1.0 / s.p, s.median_simulated.max(0.5)), 5, color(0).filled())),
+            )?
+            .label(format!("sequential draws, simulated median of {}", report.config.sim_trials))
+            .legend(|(x, y)| Circle::new((x + 10, y), 5, color(0).filled()));
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    })
+}
+
+/// Worst |cos| against N at fixed d: random sets and the rigorous bounds.
+fn bounds(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let b = &report.bounds;
+    let d = report.config.bound_dim;
+    let nmin = b.first().map_or(2, |r| r.n) as f64;
+    let nmax = b.last().map_or(3, |r| r.n) as f64;
+    svg_figure(&dirs.figures.join("ch2_bounds.svg"), (800, 520), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                format!("N vectors in R{}: worst |cos|", crate::plot::superscript(d as i32)),
+                (FONT, CAPTION),
+            )
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d((nmin / 1.1..nmax * 1.1).log_scale(), 0f64..1.0)?;
+        chart
+            .configure_mesh()
+            .x_desc("number of vectors N")
+            .y_desc("worst |cos| over all pairs")
+            .axis_desc_style((FONT, LABEL))
+            .label_style((FONT, TICK))
+            .x_label_formatter(&|x| tick(*x))
+            .y_label_formatter(&|y| tick(*y))
+            .draw()?;
+        let grid: Vec<usize> = {
+            let mut g: Vec<usize> =
+                (0..=80).map(|i| (nmin * (nmax / nmin).powf(i as f64 / 80.0)).round() as usize).collect();
+            g.dedup();
+            g
+        };
+        let welch: Vec<(f64, f64)> = grid.iter().map(|&n| (n as f64, crate::bounds::welch(n, d))).collect();
+        let lev: Vec<(f64, f64)> =
+            grid.iter().filter_map(|&n| crate::bounds::levenstein(n, d).map(|l| (n as f64, l))).collect();
+        let ortho: Vec<(f64, f64)> =
+            grid.iter().filter_map(|&n| crate::bounds::orthoplex(n, d).map(|o| (n as f64, o))).collect();
+        chart
+            .draw_series(LineSeries::new(welch, line(color(1))))?
+            .label("Welch bound")
+            .legend(legend_line(color(1)));
+        chart
+            .draw_series(LineSeries::new(lev, line(color(3))))?
+            .label("Levenstein bound (N > d(d+1)/2)")
+            .legend(legend_line(color(3)));
+        chart
+            .draw_series(DashedLineSeries::new(ortho, 6, 4, line(color(2))))?
+            .label("orthoplex bound 1/√d")
+            .legend(legend_line(color(2)));
+        let random: Vec<(f64, f64)> = b.iter().map(|r| (r.n as f64, r.random_worst)).collect();
+        chart
+            .draw_series(LineSeries::new(random.clone(), line(color(0))))?
+            .label(format!("random sets (median of {} draws)", report.config.bound_draws))
+            .legend(legend_line(color(0)));
+        chart.draw_series(random.iter().map(|&p| Circle::new(p, 4, color(0).filled())))?;
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
+    })
+}
+
+/// The generated Markdown tables and inline values.
+fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
+
+    let rows = report
+        .random
+        .iter()
+        .map(|s| {
+            vec![
+                s.d.to_string(),
+                format!("{}°", s.angle_deg),
+                format!("{:.4}", s.p),
+                format!("{:.1}", s.median_formula),
+                format!("{:.1}", s.median_simulated),
+                format!("{:.0}", s.greedy_formula),
+                s.greedy_simulated.to_string(),
+            ]
+        })
+        .collect::<Vec<_>>();
+    write(
+        "ch2_random.md",
+        markdown_table(
+            &["d", "tolerance", "p", "√(2 ln 2/p)", "median, simulated", "1/p", "greedy, simulated"],
+            &[true; 7],
+            &rows,
+        ),
+    )?;
+
+    let rows = report
+        .hadamard
+        .iter()
+        .map(|h| {
+            vec![
+                h.d.to_string(),
+                (2 * h.d).to_string(),
+                format!("{:.4}", h.structured_worst),
+                format!("{:.4}", h.one_over_sqrt_d),
+                format!("{:.4}", h.random_worst),
+                format!("{:.4}", h.welch),
+            ]
+        })
+        .collect::<Vec<_>>();
+    write(
+        "ch2_hadamard.md",
+        markdown_table(
+            &["d", "N = 2d", "identity + Hadamard", "1/√d", "random (one draw)", "Welch bound"],
+            &[true; 6],
+            &rows,
+        ),
+    )?;
+
+    let rows = report
+        .capacity
+        .iter()
+        .map(|c| {
+            vec![
+                c.d.to_string(),
+                format!("{}°", c.angle_deg),
+                crate::output::sci_from_ln(c.log10_p * std::f64::consts::LN_10, 2),
+                count_from_log10(c.log10_random_median),
+                count_from_log10(c.log10_greedy),
+                format!("{} ({})", count_from_log10(c.log10_upper), &c.upper_kind[..1]),
+                count_from_log10(c.log10_kl),
+            ]
+        })
+        .collect::<Vec<_>>();
+    write(
+        "ch2_capacity.md",
+        markdown_table(
+            &["d", "angle", "p", "random, median", "greedy", "rigorous cap", "KL estimate"],
+            &[true, true, true, true, true, false, true],
+            &rows,
+        ),
+    )?;
+
+    // Values quoted in the prose.
+    let cell = |d: usize, a: f64| report.capacity.iter().find(|c| c.d == d && c.angle_deg == a);
+    if let Some(c) = cell(100, 89.0) {
+        write("ch2_cap_100_89.md", count_from_log10(c.log10_upper))?;
+        write("ch2_median_100_89.md", count_from_log10(c.log10_random_median))?;
+    }
+    if let Some(c) = cell(12288, 85.0) {
+        write("ch2_median_12288_85.md", count_from_log10(c.log10_random_median))?;
+        write("ch2_greedy_12288_85.md", count_from_log10(c.log10_greedy))?;
+        write("ch2_upper_12288_85.md", count_from_log10(c.log10_upper))?;
+        write("ch2_kl_12288_85.md", count_from_log10(c.log10_kl))?;
+    }
+    if let Some(c) = cell(4096, 89.0) {
+        write("ch2_median_4096_89.md", count_from_log10(c.log10_random_median))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! Chapter 2: snapshots of the quick report and figures, determinism, and
+//! checks that no construction ever beats a rigorous bound.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use superposition::bounds::{best_lower_bound, welch};
+use superposition::ch2;
+use superposition::output::rounded_json;
+
+fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for sub in ["figures", "generated"] {
+        for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            files.insert(
+                format!("{sub}/{}", path.file_name().unwrap().to_string_lossy()),
+                std::fs::read(&path).unwrap(),
+            );
+        }
+    }
+    files
+}
+
+#[test]
+fn quick_report_snapshot() {
+    let report = ch2::run(&ch2::Config::quick());
+    insta::assert_json_snapshot!("ch2_quick_report", rounded_json(&report, 4));
+}
+
+#[test]
+fn quick_figures_snapshot_and_determinism() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    ch2::generate(&ch2::Config::quick(), a.path()).unwrap();
+    ch2::generate(&ch2::Config::quick(), b.path()).unwrap();
+    let (first, second) = (read_tree(a.path()), read_tree(b.path()));
+    assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>());
+    for (name, bytes) in &first {
+        assert!(bytes == &second[name], "{name} differs between two runs with the same seed");
+        if name.ends_with(".svg") {
+            let snap = name.trim_start_matches("figures/").trim_end_matches(".svg").to_string();
+            insta::assert_snapshot!(snap, String::from_utf8(bytes.clone()).unwrap());
+        }
+    }
+}
+
+#[test]
+fn no_construction_beats_a_rigorous_bound() {
+    let report = ch2::run(&ch2::Config::default());
+    for row in &report.bounds {
+        let bound = best_lower_bound(row.n, report.config.bound_dim);
+        assert!(row.random_worst >= bound, "N={}: random {} < bound {bound}", row.n, row.random_worst);
+    }
+    for h in &report.hadamard {
+        assert!(h.structured_worst >= welch(2 * h.d, h.d) - 1e-12);
+        // The construction delivers exactly what it promises.
+        assert!((h.structured_worst - h.one_over_sqrt_d).abs() < 1e-12, "d={}", h.d);
+        assert!(h.structured_worst < h.random_worst);
+    }
+    // Every capacity row: random and greedy counts never exceed the rigorous cap.
+    for c in &report.capacity {
+        assert!(c.log10_greedy <= c.log10_upper, "d={} {}°", c.d, c.angle_deg);
+        assert!(c.log10_random_median <= c.log10_upper);
+    }
+}
+
+#[test]
+fn simulations_follow_the_formulas() {
+    let report = ch2::run(&ch2::Config::default());
+    assert!(report.random.len() >= 10);
+    for s in &report.random {
+        // The greedy construction is (nearly) maximal, so it reaches the guarantee 1/p.
+        assert!(s.greedy_simulated as f64 >= s.greedy_formula, "{s:?}");
+        // The median of 400 sequential runs is within one vector or 15% of √(2 ln 2/p)
+        // (the formula treats the pairs as independent; counts are whole numbers).
+        let tol = (0.15 * s.median_formula).max(1.0);
+        assert!((s.median_simulated - s.median_formula).abs() <= tol, "{s:?}");
+    }
+}
+
+#[test]
+fn capacity_claims_the_book_makes() {
+    let report = ch2::run(&ch2::Config::default());
+    let cell = |d: usize, a: f64| report.capacity.iter().find(|c| c.d == d && c.angle_deg == a).unwrap();
+    // 100 dimensions at 89°: at most 103 vectors (Welch), so 10,000 is impossible.
+    let c = cell(100, 89.0);
+    assert_eq!(c.upper_kind, "Welch");
+    assert_eq!(10f64.powf(c.log10_upper).floor(), 103.0);
+    // GPT-3 width at 85°: the random-draw median is about 10^10–10^11 vectors.
+    let c = cell(12288, 85.0);
+    assert!(c.log10_random_median > 10.0 && c.log10_random_median < 11.5, "{}", c.log10_random_median);
+}
