@@ -22,6 +22,10 @@ struct Args {
     /// Dimensions for the capacity table, comma-separated (each at least 2).
     #[arg(long, value_name = "D,D,...", value_delimiter = ',', value_parser = cli::size_at_least(2))]
     dims: Option<Vec<usize>>,
+    /// Run the well-known demonstration at its original size: 10,000 vectors in
+    /// 100 dimensions, 250 Adam steps (about a minute in release, two in debug).
+    #[arg(long)]
+    full_demo: bool,
 }
 
 fn main() {
@@ -33,6 +37,9 @@ fn main() {
             cli::exit_bad_input(format!("every angle must be in (0°, 90°], got {a}"));
         }
         config.capacity_angles = angles;
+    }
+    if args.full_demo {
+        config.demo = superposition::packing::DemoConfig::default();
     }
     if let Some(dims) = args.dims {
         config.capacity_dims = dims;

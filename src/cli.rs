@@ -60,3 +60,11 @@ pub fn run_or_exit(body: impl FnOnce() -> anyhow::Result<()>) {
         exit_bad_input(format!("{e:#}"));
     }
 }
+
+/// A progress bar for long work, drawn on stderr only when it is a terminal
+/// (indicatif hides it otherwise, e.g. in CI).
+pub fn progress(len: u64, message: &'static str) -> indicatif::ProgressBar {
+    let style = indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} ({elapsed})")
+        .expect("a valid template");
+    indicatif::ProgressBar::new(len).with_style(style).with_message(message)
+}

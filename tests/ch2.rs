@@ -3,9 +3,17 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::OnceLock;
 use superposition::bounds::{best_lower_bound, welch};
 use superposition::ch2;
 use superposition::output::rounded_json;
+
+/// The chapter's own report at its default configuration, computed once for
+/// all the tests in this file.
+fn book_report() -> &'static ch2::Report {
+    static REPORT: OnceLock<ch2::Report> = OnceLock::new();
+    REPORT.get_or_init(|| ch2::run(&ch2::Config::default()))
+}
 
 fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
@@ -45,7 +53,7 @@ fn quick_figures_snapshot_and_determinism() {
 
 #[test]
 fn no_construction_beats_a_rigorous_bound() {
-    let report = ch2::run(&ch2::Config::default());
+    let report = book_report();
     for row in &report.bounds {
         let bound = best_lower_bound(row.n, report.config.bound_dim);
         assert!(row.random_worst >= bound, "N={}: random {} < bound {bound}", row.n, row.random_worst);
@@ -56,6 +64,18 @@ fn no_construction_beats_a_rigorous_bound() {
         assert!((h.structured_worst - h.one_over_sqrt_d).abs() < 1e-12, "d={}", h.d);
         assert!(h.structured_worst < h.random_worst);
     }
+    // The optimiser never beats the best rigorous bound, and beats random sets.
+    for o in &report.optimised {
+        assert!(o.found >= o.best_bound - 1e-6, "d={} N={}: {} < {}", o.d, o.n, o.found, o.best_bound);
+        assert!(o.found < o.random, "d={} N={}", o.d, o.n);
+    }
+    // The demonstration cannot beat Welch either: its worst pair is at most the Welch angle from parallel.
+    assert!(report.demo.after.worst_abs_cos >= report.demo.welch);
+    assert!(report.demo.before.worst_abs_cos >= report.demo.welch);
+    // Lines in R³: never better than the literature's packings (up to float tolerance).
+    for l in &report.lines {
+        assert!(l.found_deg <= l.known_deg + 1e-4, "N={}: {} > {}", l.n, l.found_deg, l.known_deg);
+    }
     // Every capacity row: random and greedy counts never exceed the rigorous cap.
     for c in &report.capacity {
         assert!(c.log10_greedy <= c.log10_upper, "d={} {}°", c.d, c.angle_deg);
@@ -65,7 +85,7 @@ fn no_construction_beats_a_rigorous_bound() {
 
 #[test]
 fn simulations_follow_the_formulas() {
-    let report = ch2::run(&ch2::Config::default());
+    let report = book_report();
     assert!(report.random.len() >= 10);
     for s in &report.random {
         // The greedy construction is (nearly) maximal, so it reaches the guarantee 1/p.
@@ -78,8 +98,27 @@ fn simulations_follow_the_formulas() {
 }
 
 #[test]
+fn the_demonstration_looks_good_but_collapses_pairs() {
+    // What the chapter's text says about the default run, checked.
+    let report = book_report();
+    let d = &report.demo;
+    assert!(d.after.within_one_degree > 0.9 && d.before.within_one_degree < 0.2);
+    assert!(d.after.worst_angle_deg < 5.0, "{}", d.after.worst_angle_deg);
+    assert!(d.near_parallel_after > 0.001, "{}", d.near_parallel_after);
+    assert!(d.loss_last < d.loss_first);
+    // The smooth-max optimiser finds the Welch-optimal packings where they exist.
+    for o in report.optimised.iter().filter(|o| (o.d, o.n) == (3, 6) || (o.d, o.n) == (5, 10)) {
+        assert!((o.found - o.welch).abs() < 1e-4, "{o:?}");
+    }
+    // ...and every proven optimum for lines in R³ to within 0.01°.
+    for l in report.lines.iter().filter(|l| l.proven) {
+        assert!(l.known_deg - l.found_deg < 0.01, "N={}", l.n);
+    }
+}
+
+#[test]
 fn capacity_claims_the_book_makes() {
-    let report = ch2::run(&ch2::Config::default());
+    let report = book_report();
     let cell = |d: usize, a: f64| report.capacity.iter().find(|c| c.d == d && c.angle_deg == a).unwrap();
     // 100 dimensions at 89°: at most 103 vectors (Welch), so 10,000 is impossible.
     let c = cell(100, 89.0);

@@ -9,6 +9,7 @@ use plotters::prelude::*;
 pub fn figures(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     random_counts(report, dirs)?;
     bounds(report, dirs)?;
+    demo_histogram(report, dirs)?;
     tables(report, dirs)
 }
 
@@ -121,7 +122,58 @@ fn bounds(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .label(format!("random sets (median of {} draws)", report.config.bound_draws))
             .legend(legend_line(color(0)));
         chart.draw_series(random.iter().map(|&p| Circle::new(p, 4, color(0).filled())))?;
+        let optimised: Vec<(f64, f64)> =
+            report.optimised.iter().filter(|o| o.d == d).map(|o| (o.n as f64, o.found)).collect();
+        chart
+            .draw_series(optimised.iter().map(|&p| TriangleMarker::new(p, 7, BLACK.filled())))?
+            .label(format!("optimised (smooth max, best of {} restarts)", report.config.restarts))
+            .legend(|(x, y)| TriangleMarker::new((x + 10, y), 7, BLACK.filled()));
         draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
+    })
+}
+
+/// The demonstration's angle histogram, before and after optimisation.
+fn demo_histogram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let demo = &report.demo;
+    let c = &report.config.demo;
+    let ymax = demo.before.hist.max_density().max(demo.after.hist.max_density()) * 1.15;
+    svg_figure(&dirs.figures.join("ch2_demo_histogram.svg"), (800, 500), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                format!(
+                    "{} vectors in R{}: pairwise angles before and after {} Adam steps",
+                    c.n,
+                    crate::plot::superscript(c.d as i32),
+                    c.steps
+                ),
+                (FONT, LABEL + 2),
+            )
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d(demo.before.hist.lo..demo.before.hist.hi, 0.0..ymax)?;
+        chart
+            .configure_mesh()
+            .x_desc("angle between the pair (degrees)")
+            .y_desc("share of all pairs, per degree")
+            .axis_desc_style((FONT, LABEL))
+            .label_style((FONT, TICK))
+            .x_label_formatter(&|x| tick(*x))
+            .y_label_formatter(&|y| format!("{y:.2}"))
+            .draw()?;
+        chart
+            .draw_series(crate::plot::histogram_bars(&demo.before.hist, color(0)))?
+            .label(format!("random start: {:.1}% within 89°–91°", 100.0 * demo.before.within_one_degree))
+            .legend(crate::plot::legend_box(color(0)));
+        chart
+            .draw_series(crate::plot::histogram_bars(&demo.after.hist, color(1)))?
+            .label(format!(
+                "after: {:.1}% within 89°–91°, but {:.2}% within 5° of parallel (off this scale)",
+                100.0 * demo.after.within_one_degree,
+                100.0 * demo.near_parallel_after
+            ))
+            .legend(crate::plot::legend_box(color(1)));
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
     })
 }
 
@@ -199,6 +251,66 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             &rows,
         ),
     )?;
+
+    let rows = report
+        .optimised
+        .iter()
+        .map(|o| {
+            vec![
+                o.d.to_string(),
+                o.n.to_string(),
+                format!("{:.4}", o.random),
+                format!("{:.4}", o.found),
+                format!("{:.4}", o.best_bound),
+                format!("{:.3}", o.found / o.best_bound),
+            ]
+        })
+        .collect::<Vec<_>>();
+    write(
+        "ch2_optimised.md",
+        markdown_table(
+            &["d", "N", "random (median)", "optimised", "best rigorous bound", "optimised / bound"],
+            &[true; 6],
+            &rows,
+        ),
+    )?;
+
+    let rows = report
+        .lines
+        .iter()
+        .map(|l| {
+            vec![
+                l.n.to_string(),
+                format!("{:.3}°", l.found_deg),
+                format!("{:.3}°", l.known_deg),
+                {
+                    let diff = l.found_deg - l.known_deg;
+                    if diff.abs() < 5e-4 { "0".into() } else { format!("{diff:+.3}°") }
+                },
+                if l.proven { "proven optimal".into() } else { "best known".into() },
+            ]
+        })
+        .collect::<Vec<_>>();
+    write(
+        "ch2_lines_r3.md",
+        markdown_table(
+            &["N", "found", "literature", "difference", "status"],
+            &[true, true, true, true, false],
+            &rows,
+        ),
+    )?;
+
+    let d = &report.demo;
+    let c = &report.config.demo;
+    write("ch2_demo_n.md", c.n.to_string())?;
+    write("ch2_demo_d.md", c.d.to_string())?;
+    write("ch2_demo_steps.md", c.steps.to_string())?;
+    write("ch2_demo_within_before.md", format!("{:.1}", 100.0 * d.before.within_one_degree))?;
+    write("ch2_demo_within_after.md", format!("{:.1}", 100.0 * d.after.within_one_degree))?;
+    write("ch2_demo_worst_before.md", format!("{:.1}", d.before.worst_angle_deg))?;
+    write("ch2_demo_worst_after.md", format!("{:.1}", d.after.worst_angle_deg))?;
+    write("ch2_demo_parallel.md", format!("{:.2}", 100.0 * d.near_parallel_after))?;
+    write("ch2_demo_welch_deg.md", format!("{:.1}", d.welch.acos().to_degrees()))?;
 
     // Values quoted in the prose.
     let cell = |d: usize, a: f64| report.capacity.iter().find(|c| c.d == d && c.angle_deg == a);

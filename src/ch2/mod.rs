@@ -15,6 +15,10 @@ use crate::bounds::{
 };
 use crate::geometry::{pair_cosines, random_unit_vector, random_unit_vectors};
 use crate::output::{OutDirs, rounded_json, write_json};
+use crate::packing::{
+    AngleStats, Demo, DemoConfig, SmoothMaxConfig, angle_stats, best_lines, known_lines_r3,
+    minimise_worst_cos_with,
+};
 use crate::rng::{DEFAULT_SEED, stream};
 use ndarray::{Array1, Array2, s};
 use serde::Serialize;
@@ -44,6 +48,16 @@ pub struct Config {
     /// The capacity table.
     pub capacity_dims: Vec<usize>,
     pub capacity_angles: Vec<f64>,
+    /// The well-known demonstration (N vectors in d dimensions, Adam): the
+    /// default is smaller than the original 10,000 × 100, which `--full-demo` runs.
+    pub demo: DemoConfig,
+    /// The smooth-max optimiser: (d, N) settings, steps and restarts.
+    pub optimised: Vec<(usize, usize)>,
+    pub smooth_steps: usize,
+    pub restarts: usize,
+    /// Lines in R³: N = 3…`lines_max`, restarts each.
+    pub lines_max: usize,
+    pub lines_restarts: usize,
 }
 
 impl Default for Config {
@@ -61,6 +75,25 @@ impl Default for Config {
             hadamard_dims: vec![16, 64, 256, 1024],
             capacity_dims: vec![100, 768, 4096, 12288, 100_000],
             capacity_angles: vec![89.0, 88.0, 87.0, 85.0, 80.0],
+            demo: DemoConfig { n: 2000, ..DemoConfig::default() },
+            optimised: vec![
+                (3, 6),
+                (3, 15),
+                (3, 30),
+                (5, 10),
+                (5, 25),
+                (5, 50),
+                (10, 15),
+                (10, 20),
+                (10, 30),
+                (10, 50),
+                (10, 100),
+                (10, 200),
+            ],
+            smooth_steps: 3000,
+            restarts: 4,
+            lines_max: 16,
+            lines_restarts: 20,
         }
     }
 }
@@ -77,6 +110,12 @@ impl Config {
             bound_sizes: vec![11, 20, 55, 100, 300],
             bound_draws: 4,
             hadamard_dims: vec![16, 64],
+            demo: DemoConfig { n: 300, d: 20, steps: 60, ..DemoConfig::default() },
+            optimised: vec![(3, 6), (5, 10), (10, 20)],
+            smooth_steps: 600,
+            restarts: 2,
+            lines_max: 7,
+            lines_restarts: 3,
             ..Config::default()
         }
     }
@@ -90,6 +129,44 @@ pub struct Report {
     pub bounds: Vec<BoundRow>,
     pub hadamard: Vec<HadamardRow>,
     pub capacity: Vec<CapacityRow>,
+    pub demo: DemoReport,
+    pub optimised: Vec<OptimisedRow>,
+    pub lines: Vec<LinesRow>,
+}
+
+/// The demonstration, before and after.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoReport {
+    pub before: AngleStats,
+    pub after: AngleStats,
+    /// The loss at the first and the last step.
+    pub loss_first: f64,
+    pub loss_last: f64,
+    /// Share of pairs within 5° of parallel or antiparallel after optimisation.
+    pub near_parallel_after: f64,
+    /// The Welch bound for N vectors in R^d: no set can do better.
+    pub welch: f64,
+}
+
+/// The smooth-max optimiser against the bounds.
+#[derive(Debug, Clone, Serialize)]
+pub struct OptimisedRow {
+    pub d: usize,
+    pub n: usize,
+    pub found: f64,
+    pub welch: f64,
+    pub best_bound: f64,
+    /// The worst |cos| of a random set of the same size (median of `bound_draws`).
+    pub random: f64,
+}
+
+/// Lines in R³: found against the best known.
+#[derive(Debug, Clone, Serialize)]
+pub struct LinesRow {
+    pub n: usize,
+    pub found_deg: f64,
+    pub known_deg: f64,
+    pub proven: bool,
 }
 
 /// One (d, tolerance) setting: formulas against simulation.
@@ -164,6 +241,9 @@ pub fn run(config: &Config) -> Report {
         bounds: config.bound_sizes.iter().map(|&n| bound_row(config, n)).collect(),
         hadamard: config.hadamard_dims.iter().map(|&d| hadamard_row(config, d)).collect(),
         capacity: capacity_table(config),
+        demo: demo(config),
+        optimised: config.optimised.iter().map(|&(d, n)| optimised_row(config, d, n)).collect(),
+        lines: (3..=config.lines_max).map(|n| lines_row(config, n)).collect(),
     }
 }
 
@@ -180,6 +260,77 @@ const SEQUENTIAL_STREAM: u64 = 1 << 32;
 const GREEDY_STREAM: u64 = 2 << 32;
 const BOUND_STREAM: u64 = 3 << 32;
 const HADAMARD_STREAM: u64 = 4 << 32;
+const DEMO_STREAM: u64 = 5 << 32;
+const SMOOTH_STREAM: u64 = 6 << 32;
+const LINES_STREAM: u64 = 7 << 32;
+
+/// Run the demonstration: angle statistics before and after.
+fn demo(config: &Config) -> DemoReport {
+    let mut rng = stream(config.seed, DEMO_STREAM);
+    let mut run = Demo::new(config.demo, &mut rng);
+    let (lo, hi, bins) = (80.0, 100.0, 80);
+    let before = angle_stats(run.v.view(), lo, hi, bins);
+    let bar = crate::cli::progress(config.demo.steps as u64, "optimising");
+    let losses = run.run(|_, _| bar.inc(1));
+    bar.finish_and_clear();
+    let after = angle_stats(run.v.view(), lo, hi, bins);
+    let near_parallel_after = near_parallel_share(run.v.view(), 5.0);
+    DemoReport {
+        before,
+        after,
+        loss_first: losses.first().copied().unwrap_or(f64::NAN),
+        loss_last: losses.last().copied().unwrap_or(f64::NAN),
+        near_parallel_after,
+        welch: welch(config.demo.n, config.demo.d),
+    }
+}
+
+/// Share of pairs of rows whose angle is within `deg` of 0° or 180°.
+fn near_parallel_share(v: ndarray::ArrayView2<f32>, deg: f64) -> f64 {
+    let threshold = deg.to_radians().cos();
+    let u = crate::packing::normalised(v);
+    let n = u.nrows();
+    let mut count = 0u64;
+    // One block of rows at a time, so memory stays at block × N.
+    for start in (0..n).step_by(1024) {
+        let end = (start + 1024).min(n);
+        let g = u.slice(s![start..end, ..]).dot(&u.t());
+        for (r, row) in g.rows().into_iter().enumerate() {
+            let i = start + r;
+            count += row.iter().skip(i + 1).filter(|&&c| (c as f64).abs() >= threshold).count() as u64;
+        }
+    }
+    count as f64 / (n * (n - 1) / 2) as f64
+}
+
+fn optimised_row(config: &Config, d: usize, n: usize) -> OptimisedRow {
+    let smooth = SmoothMaxConfig { steps: config.smooth_steps, ..SmoothMaxConfig::default() };
+    let seed = config.seed ^ (SMOOTH_STREAM + ((d as u64) << 16) + n as u64);
+    let (_, found) = minimise_worst_cos_with(n, d, &smooth, config.restarts, seed);
+    let mut rng = stream(config.seed, BOUND_STREAM + ((d as u64) << 20) + n as u64);
+    let random: Vec<f64> =
+        (0..config.bound_draws).map(|_| worst_abs_cos(&random_unit_vectors(n, d, &mut rng))).collect();
+    OptimisedRow {
+        d,
+        n,
+        found,
+        welch: welch(n, d),
+        best_bound: best_lower_bound(n, d),
+        random: median(random),
+    }
+}
+
+fn lines_row(config: &Config, n: usize) -> LinesRow {
+    let smooth = SmoothMaxConfig { steps: config.smooth_steps, ..SmoothMaxConfig::default() };
+    let found = best_lines(n, 3, &smooth, config.lines_restarts, config.seed ^ (LINES_STREAM + n as u64));
+    let known = known_lines_r3(n).expect("the table covers N = 3…16");
+    LinesRow {
+        n,
+        found_deg: found.min_angle_deg,
+        known_deg: known.min_angle_deg(),
+        proven: known.proven.is_some(),
+    }
+}
 
 /// True when `v` is within tolerance of every vector in `kept`.
 fn compatible(kept: &[Array1<f64>], v: &Array1<f64>, eps: f64) -> bool {
