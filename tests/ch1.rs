@@ -1,26 +1,13 @@
 //! Chapter 1: snapshots of the quick report and figures, determinism, and
 //! statistical checks of the sampled angles against the exact theory.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+mod common;
+
 use superposition::angles::{ln_tail, prob_within};
 use superposition::ch1;
 use superposition::geometry::random_unit_vectors;
 use superposition::output::rounded_json;
 use superposition::rng::seeded;
-
-/// All files under `dir/figures` and `dir/generated`, by relative path.
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    for sub in ["figures", "generated"] {
-        for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            let name = format!("{sub}/{}", path.file_name().unwrap().to_string_lossy());
-            files.insert(name, std::fs::read(&path).unwrap());
-        }
-    }
-    files
-}
 
 #[test]
 fn quick_report_snapshot() {
@@ -37,13 +24,11 @@ fn quick_report_snapshot() {
 
 #[test]
 fn quick_figures_snapshot_and_determinism() {
-    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    ch1::generate(&ch1::Config::quick(), a.path()).unwrap();
-    ch1::generate(&ch1::Config::quick(), b.path()).unwrap();
-    let (first, second) = (read_tree(a.path()), read_tree(b.path()));
-    assert_eq!(first.keys().collect::<Vec<_>>(), second.keys().collect::<Vec<_>>());
-    for (name, bytes) in &first {
-        assert!(bytes == &second[name], "{name} differs between two runs with the same seed");
+    let (first, svgs) = common::generate_twice(|out| {
+        ch1::generate(&ch1::Config::quick(), out).unwrap();
+    });
+    for (name, svg) in svgs {
+        insta::assert_snapshot!(name, svg);
     }
     for (name, bytes) in &first {
         if name.ends_with(".svg") {
@@ -56,7 +41,7 @@ fn quick_figures_snapshot_and_determinism() {
     ch1::generate(&ch1::Config { seed: 7, ..ch1::Config::quick() }, c.path()).unwrap();
     assert_ne!(
         first["figures/ch1_angle_histograms.svg"],
-        read_tree(c.path())["figures/ch1_angle_histograms.svg"]
+        common::read_tree(c.path())["figures/ch1_angle_histograms.svg"]
     );
 }
 
