@@ -3,8 +3,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+/// Files by relative path, with their bytes.
+pub type Files = BTreeMap<String, Vec<u8>>;
+
 /// All files under `dir/figures` and `dir/generated`, by relative path.
-pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub fn read_tree(dir: &Path) -> Files {
     let mut files = BTreeMap::new();
     for sub in ["figures", "generated"] {
         for entry in std::fs::read_dir(dir.join(sub)).unwrap() {
@@ -19,7 +22,7 @@ pub fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
 /// Run `generate` twice into fresh folders, assert that both runs wrote the
 /// same files with the same bytes, and return them with the SVGs as
 /// (snapshot name, text) pairs for the caller to snapshot.
-pub fn generate_twice(generate: impl Fn(&Path)) -> (BTreeMap<String, Vec<u8>>, Vec<(String, String)>) {
+pub fn generate_twice(generate: impl Fn(&Path)) -> (Files, Vec<(String, String)>) {
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     generate(a.path());
     generate(b.path());
