@@ -11,6 +11,7 @@
 pub mod angles;
 pub mod bounds;
 pub mod chapters;
+pub mod claims;
 pub mod cli;
 pub mod geometry;
 pub mod jl;
