@@ -305,24 +305,21 @@ pub fn check(r: &Reports) -> anyhow::Result<Vec<Claim>> {
 /// `generated/appendix_claims.md` and `generated/claims.json`.
 pub fn generate(out: &Path) -> anyhow::Result<Vec<Claim>> {
     let claims = check(&Reports::load(out)?)?;
+    // Three columns, so the table fits the page: the claim with its source,
+    // the verdict, and the deciding numbers with a link to where they are shown.
     let rows: Vec<Vec<String>> = claims
         .iter()
         .map(|c| {
+            let link = if c.link == "—" { String::new() } else { format!(" → {}", c.link) };
             vec![
-                c.id.to_string(),
-                c.claim.to_string(),
-                c.source.to_string(),
+                format!("**{}.** {} <br>*{}*", c.id, c.claim, c.source),
                 c.verdict.text().to_string(),
-                c.evidence.clone(),
-                c.link.to_string(),
+                format!("{}{link}", c.evidence),
             ]
         })
         .collect();
-    let table = markdown_table(
-        &["#", "claim", "where it comes from", "verdict", "the deciding numbers", "shown in"],
-        &[true, false, false, false, false, false],
-        &rows,
-    );
+    let table =
+        markdown_table(&["claim (and where it comes from)", "verdict", "the deciding numbers"], &[], &rows);
     write_atomic(&out.join("generated").join("appendix_claims.md"), table.as_bytes())?;
     write_json(&out.join("generated").join("claims.json"), &claims)?;
     Ok(claims)
