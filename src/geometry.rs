@@ -48,6 +48,12 @@ pub fn pair_cosines(v: &Array2<f64>) -> Vec<f64> {
 }
 // ANCHOR_END: pair_cosines
 
+/// The largest |cos| over all pairs of rows of `v` (unit rows): the worst
+/// pair, which decides whether a set is within a tolerance of orthogonal.
+pub fn max_abs_cos(v: &Array2<f64>) -> f64 {
+    pair_cosines(v).iter().fold(0.0, |m, c| m.max(c.abs()))
+}
+
 /// Gram–Schmidt on the rows of `v`, in order, reporting for each row the
 /// norm of what is left after removing its components along all previous
 /// directions, relative to its own norm: ‖v_j − Σ_{i<j} ⟨v_j, q_i⟩ q_i‖ / ‖v_j‖.

@@ -101,20 +101,6 @@ pub fn project(x: ArrayView2<f64>, r: ArrayView2<f64>) -> Array2<f64> {
     x.dot(&r) / k.sqrt()
 }
 
-/// Squared distances ‖x_i − x_j‖² for all pairs i < j of rows, in row order.
-pub fn pair_sq_distances(x: ArrayView2<f64>) -> Vec<f64> {
-    // ‖x_i − x_j‖² = ‖x_i‖² + ‖x_j‖² − 2⟨x_i, x_j⟩: one Gram matrix.
-    let gram = x.dot(&x.t());
-    let n = x.nrows();
-    let mut out = Vec::with_capacity(n * (n - 1) / 2);
-    for i in 0..n {
-        for j in i + 1..n {
-            out.push((gram[[i, i]] + gram[[j, j]] - 2.0 * gram[[i, j]]).max(0.0));
-        }
-    }
-    out
-}
-
 /// What one pass over all pairs measures for one projection draw.
 #[derive(Debug, Clone)]
 pub struct Distortion {
@@ -144,6 +130,11 @@ pub fn distortion_pass(
     let (n, kmax) = y.dim();
     let mut worst = vec![0.0f64; kmax];
     let mut out = Distortion { worst: Vec::new(), ratios: vec![Vec::new(); ks.len()] };
+    // Which column counts complete a k whose ratios are kept.
+    let mut kept = vec![false; kmax];
+    for &k in ks {
+        kept[k - 1] = true;
+    }
     for j in 0..n {
         if sizes.contains(&j) {
             out.worst.push(worst.clone());
@@ -157,10 +148,11 @@ pub fn distortion_pass(
                 sum += diff * diff;
                 let ratio = sum / ((c + 1) as f64 * d2);
                 *w = w.max((ratio - 1.0).abs());
-            }
-            for (t, &k) in ks.iter().enumerate() {
-                let sum: f64 = (0..k).map(|c| (y[[i, c]] - y[[j, c]]).powi(2)).sum();
-                out.ratios[t].push(sum / (k as f64 * d2));
+                if kept[c] {
+                    for (t, _) in ks.iter().enumerate().filter(|&(_, &k)| k == c + 1) {
+                        out.ratios[t].push(ratio);
+                    }
+                }
             }
         }
     }
@@ -247,6 +239,20 @@ mod tests {
             // method, whose E[x⁴] = s = √400 = 20: ≈ 0.014. Allow 5 sd.
             assert!(mean.abs() < 0.016 && (var - 1.0).abs() < 0.07, "{method:?}: {mean} {var}");
         }
+    }
+
+    /// Squared distances ‖x_i − x_j‖² for all pairs i < j of rows, in row order.
+    pub fn pair_sq_distances(x: ArrayView2<f64>) -> Vec<f64> {
+        // ‖x_i − x_j‖² = ‖x_i‖² + ‖x_j‖² − 2⟨x_i, x_j⟩: one Gram matrix.
+        let gram = x.dot(&x.t());
+        let n = x.nrows();
+        let mut out = Vec::with_capacity(n * (n - 1) / 2);
+        for i in 0..n {
+            for j in i + 1..n {
+                out.push((gram[[i, i]] + gram[[j, j]] - 2.0 * gram[[i, j]]).max(0.0));
+            }
+        }
+        out
     }
 
     #[test]

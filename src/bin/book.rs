@@ -20,7 +20,6 @@ mod mathml;
 use anyhow::{Context, Result};
 use clap::error::ErrorKind;
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 use mdbook_driver::MDBook;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -132,10 +131,7 @@ fn check(root: &Path) -> Result<bool> {
 /// `out/generated`, and prints how long each took.
 fn run_chapters(out: &Path) -> Result<()> {
     // A progress bar on a terminal; indicatif draws nothing when stderr is not one (CI).
-    let bar = ProgressBar::new(chapters::ALL.len() as u64).with_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} chapters  {msg} ({elapsed})")
-            .expect("a valid template"),
-    );
+    let bar = superposition::cli::progress(chapters::ALL.len() as u64, "chapters");
     for chapter in chapters::ALL {
         bar.set_message(chapter.name);
         let start = Instant::now();

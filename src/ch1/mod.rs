@@ -8,7 +8,7 @@
 mod figures;
 
 use crate::angles::{angle_density, angle_sd, prob_within};
-use crate::geometry::{gram_schmidt_residuals, pair_cosines, random_unit_vectors};
+use crate::geometry::{gram_schmidt_residuals, max_abs_cos, pair_cosines, random_unit_vectors};
 use crate::output::{OutDirs, rounded_json, write_json};
 use crate::plot::Bins;
 use crate::rng::{DEFAULT_SEED, stream};
@@ -246,8 +246,7 @@ fn readout(config: &Config, dictionary: Dictionary) -> Readout {
     let gram = features.dot(&features.t());
     let off_diagonal: f64 = gram.iter().map(|g| g * g).sum::<f64>() - n as f64;
     let rms_predicted = (second_moment * off_diagonal / n as f64).sqrt();
-    let cosines = pair_cosines(&features);
-    let max_abs_cos = cosines.iter().fold(0.0_f64, |m, c| m.max(c.abs()));
+    let max_abs_cos = max_abs_cos(&features);
     let (mut points_active, mut points_absent) = (Vec::new(), Vec::new());
     for (xi, ri) in x.iter().zip(read.iter()) {
         let bucket = if *xi > 0.0 { &mut points_active } else { &mut points_absent };

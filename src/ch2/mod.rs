@@ -13,11 +13,11 @@ use crate::bounds::{
     best_lower_bound, best_upper_cap, greedy_guarantee, kl_estimate, levenstein, orthoplex, random_median,
     welch,
 };
-use crate::geometry::{pair_cosines, random_unit_vector, random_unit_vectors};
+use crate::geometry::{max_abs_cos, random_unit_vector, random_unit_vectors};
 use crate::output::{OutDirs, rounded_json, write_json};
 use crate::packing::{
     AngleStats, Demo, DemoConfig, SmoothMaxConfig, angle_stats, best_lines, known_lines_r3,
-    minimise_worst_cos_with,
+    minimise_worst_cos_with, near_parallel_share,
 };
 use crate::rng::{DEFAULT_SEED, stream};
 use ndarray::{Array1, Array2, s};
@@ -285,31 +285,13 @@ fn demo(config: &Config) -> DemoReport {
     }
 }
 
-/// Share of pairs of rows whose angle is within `deg` of 0° or 180°.
-fn near_parallel_share(v: ndarray::ArrayView2<f32>, deg: f64) -> f64 {
-    let threshold = deg.to_radians().cos();
-    let u = crate::packing::normalised(v);
-    let n = u.nrows();
-    let mut count = 0u64;
-    // One block of rows at a time, so memory stays at block × N.
-    for start in (0..n).step_by(1024) {
-        let end = (start + 1024).min(n);
-        let g = u.slice(s![start..end, ..]).dot(&u.t());
-        for (r, row) in g.rows().into_iter().enumerate() {
-            let i = start + r;
-            count += row.iter().skip(i + 1).filter(|&&c| (c as f64).abs() >= threshold).count() as u64;
-        }
-    }
-    count as f64 / (n * (n - 1) / 2) as f64
-}
-
 fn optimised_row(config: &Config, d: usize, n: usize) -> OptimisedRow {
     let smooth = SmoothMaxConfig { steps: config.smooth_steps, ..SmoothMaxConfig::default() };
     let seed = config.seed ^ (SMOOTH_STREAM + ((d as u64) << 16) + n as u64);
     let (_, found) = minimise_worst_cos_with(n, d, &smooth, config.restarts, seed);
     let mut rng = stream(config.seed, BOUND_STREAM + ((d as u64) << 20) + n as u64);
     let random: Vec<f64> =
-        (0..config.bound_draws).map(|_| worst_abs_cos(&random_unit_vectors(n, d, &mut rng))).collect();
+        (0..config.bound_draws).map(|_| max_abs_cos(&random_unit_vectors(n, d, &mut rng))).collect();
     OptimisedRow {
         d,
         n,
@@ -394,15 +376,11 @@ fn simulate(config: &Config, d: usize, angle: f64) -> RandomSetting {
     }
 }
 
-fn worst_abs_cos(v: &Array2<f64>) -> f64 {
-    pair_cosines(v).iter().fold(0.0f64, |m, c| m.max(c.abs()))
-}
-
 fn bound_row(config: &Config, n: usize) -> BoundRow {
     let d = config.bound_dim;
     let mut rng = stream(config.seed, BOUND_STREAM + n as u64);
     let worst: Vec<f64> =
-        (0..config.bound_draws).map(|_| worst_abs_cos(&random_unit_vectors(n, d, &mut rng))).collect();
+        (0..config.bound_draws).map(|_| max_abs_cos(&random_unit_vectors(n, d, &mut rng))).collect();
     BoundRow {
         n,
         random_worst: median(worst),
@@ -444,9 +422,9 @@ fn hadamard_row(config: &Config, d: usize) -> HadamardRow {
     let mut rng = stream(config.seed, HADAMARD_STREAM + d as u64);
     HadamardRow {
         d,
-        structured_worst: worst_abs_cos(&identity_plus_hadamard(d)),
+        structured_worst: max_abs_cos(&identity_plus_hadamard(d)),
         one_over_sqrt_d: 1.0 / (d as f64).sqrt(),
-        random_worst: worst_abs_cos(&random_unit_vectors(2 * d, d, &mut rng)),
+        random_worst: max_abs_cos(&random_unit_vectors(2 * d, d, &mut rng)),
         welch: best_lower_bound(2 * d, d),
     }
 }

@@ -304,12 +304,11 @@ fn basis_projection(config: &Config, k: usize) -> BasisProjection {
     // ANCHOR_END: basis
     let worst_abs_cos = cosines.iter().fold(0.0f64, |m, c| m.max(c.abs()));
     let rms_cos = (cosines.iter().map(|c| c * c).sum::<f64>() / cosines.len() as f64).sqrt();
-    let pairs = (n * (n - 1) / 2) as f64;
     BasisProjection {
         k,
         worst_abs_cos,
         rms_cos,
-        direct_bound: direct_bound(k, pairs),
+        direct_bound: direct_bound(k, pairs(n)),
         jl_bound: dasgupta_gupta_eps(n + 1, k).map(|e| 2.0 * e / (1.0 - e)).filter(|&b| b < 1.0),
     }
 }

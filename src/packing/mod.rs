@@ -200,6 +200,20 @@ pub(crate) fn angle_stats_in_blocks(
 }
 // ANCHOR_END: angle_stats
 
+/// Share of pairs of normalised rows within `deg` degrees of parallel or
+/// antiparallel (|cos| ≥ cos `deg`): the collapsed pairs a histogram around
+/// 90° does not show. Streams over blocks of the Gram matrix like [`angle_stats`].
+pub fn near_parallel_share(v: ArrayView2<f32>, deg: f64) -> f64 {
+    let threshold = deg.to_radians().cos();
+    let u = normalised(v);
+    let n = u.nrows();
+    let mut count = 0u64;
+    for_each_upper_row(u.view(), stats_block(n), |cos| {
+        count += cos.iter().filter(|&&c| (c as f64).abs() >= threshold).count() as u64;
+    });
+    count as f64 / (n * (n - 1) / 2) as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
