@@ -324,6 +324,9 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         write("ch2_upper_12288_85.md", count_from_log10(c.log10_upper))?;
         write("ch2_kl_12288_85.md", count_from_log10(c.log10_kl))?;
     }
+    if let Some(c) = cell(100_000, 80.0) {
+        write("ch2_p_100000_80.md", crate::output::sci_from_ln(c.log10_p * std::f64::consts::LN_10, 2))?;
+    }
     if let Some(c) = cell(4096, 89.0) {
         write("ch2_median_4096_89.md", count_from_log10(c.log10_random_median))?;
     }

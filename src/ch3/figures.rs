@@ -403,6 +403,7 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     write("ch3_dim.md", c.dim.to_string())?;
     write("ch3_eps.md", c.eps.to_string())?;
     write("ch3_basis.md", c.basis.to_string())?;
+    write("ch3_bound_billion.md", dasgupta_gupta_k(1_000_000_000, 0.2).to_string())?;
     write("ch3_cos_target.md", super::COS_TARGET.to_string())?;
     write("ch3_k_direct.md", report.k_direct.to_string())?;
     write("ch3_k_jl.md", report.k_jl.to_string())?;
