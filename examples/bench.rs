@@ -5,11 +5,15 @@
 //!
 //! - seconds per optimiser step of Chapter 2's demonstration at its original
 //!   size (N = 10,000 vectors, d = 100), and steps per second;
+//! - steps per second of the toy-model trainer (Chapter 4) for the two
+//!   reference configurations (n = 5, m = 2, 10 instances; n = 100, m = 20,
+//!   20 instances; batch 1024), where one step advances every instance;
 //! - seconds per chapter for every chapter at its book configuration.
 
 use clap::Parser;
 use std::time::Instant;
 use superposition::packing::{Demo, DemoConfig};
+use superposition::toy::{Job, Kind, Spec, TrainConfig, train};
 use superposition::{chapters, cli, rng};
 
 /// Print steps per second and seconds per chapter.
@@ -40,6 +44,8 @@ fn main() {
         1.0 / per_step,
         steps
     );
+    toy_bench("toy models, n = 5, m = 2, 10 instances", 5, 2, 10, if args.quick { 500 } else { 5000 });
+    toy_bench("toy models, n = 100, m = 20, 20 instances", 100, 20, 20, if args.quick { 20 } else { 200 });
     if args.quick {
         return;
     }
@@ -49,4 +55,26 @@ fn main() {
         cli::run_or_exit(|| (chapter.generate)(out.path()));
         println!("{:<28}{:>7.2} s", chapter.name, start.elapsed().as_secs_f64());
     }
+}
+
+/// Train `instances` ReLU-output models side by side for `steps` steps,
+/// densities 20^−linspace(0, 1, instances), importance 0.9^i; print steps/s.
+fn toy_bench(name: &str, n: usize, m: usize, instances: usize, steps: usize) {
+    let jobs: Vec<Job> = (0..instances)
+        .map(|k| Job {
+            spec: Spec::new(Kind::ReluOutput, n, m),
+            density: 20f32.powf(-(k as f32) / (instances - 1) as f32),
+            importance: (0..n).map(|i| 0.9f32.powi(i as i32)).collect(),
+            stream: k as u64,
+        })
+        .collect();
+    let config = TrainConfig { steps, eval_samples: 1, ..TrainConfig::default() };
+    let start = Instant::now();
+    train::train_all(&jobs, &config, rng::DEFAULT_SEED, &|_| {});
+    let seconds = start.elapsed().as_secs_f64();
+    println!(
+        "{name}, batch {}: {:.0} steps/s ({steps} steps in {seconds:.2} s)",
+        config.batch,
+        steps as f64 / seconds
+    );
 }

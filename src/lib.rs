@@ -21,6 +21,7 @@ pub mod packing;
 pub mod plot;
 pub mod rng;
 pub mod special;
+pub mod toy;
 
 pub mod ch1;
 pub mod ch2;

@@ -1,0 +1,126 @@
+//! What a trained toy model learned, read off its weights.
+//!
+//! For a tied model with weights W (m × n, columns W_i):
+//!
+//! - ‖W_i‖ ≈ 1 means feature i is represented, ≈ 0 that it is dropped;
+//! - the interference Σ_{j≠i} (Ŵ_i·W_j)² says how much of the other features
+//!   leaks into the direction of feature i (0: it has the direction to itself);
+//! - the *dimensions per feature* m / ‖W‖²_F (Elhage et al., §6);
+//! - the *feature dimensionality* D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)², the share of
+//!   a dimension feature i gets: 1 for a dedicated direction, 1/2 for an
+//!   antipodal pair, 2/5 for a pentagon, 0 when dropped.
+
+use serde::Serialize;
+
+/// Column i of an m × n row-major matrix, in f64.
+pub fn column(w: &[f32], n: usize, i: usize) -> Vec<f64> {
+    w.iter().skip(i).step_by(n).map(|&v| v as f64).collect()
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The columns W_i of an m × n row-major matrix.
+pub fn columns(w: &[f32], n: usize) -> Vec<Vec<f64>> {
+    (0..n).map(|i| column(w, n, i)).collect()
+}
+
+/// The n × n Gram matrix WᵀW, G_ij = W_i·W_j (row-major).
+pub fn gram(w: &[f32], n: usize) -> Vec<f64> {
+    let cols = columns(w, n);
+    let mut g = vec![0.0; n * n];
+    for i in 0..n {
+        for j in 0..n {
+            g[i * n + j] = dot(&cols[i], &cols[j]);
+        }
+    }
+    g
+}
+
+/// Per-feature measures of one tied model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Features {
+    /// ‖W_i‖.
+    pub norm: Vec<f64>,
+    /// Σ_{j≠i} (Ŵ_i·W_j)² (0 for a dropped feature).
+    pub interference: Vec<f64>,
+    /// D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)² (0 for a dropped feature).
+    pub dimensionality: Vec<f64>,
+}
+
+/// A feature whose ‖W_i‖ is below this counts as not represented.
+pub const REPRESENTED: f64 = 0.5;
+
+// ANCHOR: features
+pub fn features(w: &[f32], n: usize) -> Features {
+    let cols = columns(w, n);
+    let norm: Vec<f64> = cols.iter().map(|c| dot(c, c).sqrt()).collect();
+    let mut interference = vec![0.0; n];
+    let mut dimensionality = vec![0.0; n];
+    for i in 0..n {
+        if norm[i] < 1e-9 {
+            continue;
+        }
+        // (Ŵ_i·W_j)² = (W_i·W_j)² / ‖W_i‖²
+        let overlaps: Vec<f64> = (0..n).map(|j| dot(&cols[i], &cols[j]).powi(2) / norm[i].powi(2)).collect();
+        let total: f64 = overlaps.iter().sum(); // includes j = i: ‖W_i‖²
+        interference[i] = total - overlaps[i];
+        dimensionality[i] = norm[i].powi(2) / total;
+    }
+    Features { norm, interference, dimensionality }
+}
+// ANCHOR_END: features
+
+/// Elhage et al.'s dimensions per feature, m / ‖W‖²_F.
+pub fn dimensions_per_feature(w: &[f32], m: usize) -> f64 {
+    m as f64 / w.iter().map(|&v| (v as f64).powi(2)).sum::<f64>()
+}
+
+/// The number of features with ‖W_i‖ ≥ [`REPRESENTED`].
+pub fn represented(f: &Features) -> usize {
+    f.norm.iter().filter(|&&v| v >= REPRESENTED).count()
+}
+
+/// The largest |cos| between two represented features' directions (0 if
+/// fewer than two are represented).
+pub fn max_abs_cos_represented(w: &[f32], n: usize) -> f64 {
+    let cols = columns(w, n);
+    let norms: Vec<f64> = cols.iter().map(|c| dot(c, c).sqrt()).collect();
+    let mut worst = 0.0f64;
+    for i in 0..n {
+        for j in 0..i {
+            if norms[i] >= REPRESENTED && norms[j] >= REPRESENTED {
+                worst = worst.max((dot(&cols[i], &cols[j]) / (norms[i] * norms[j])).abs());
+            }
+        }
+    }
+    worst
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pentagon_and_antipodal_pair_have_the_textbook_dimensionalities() {
+        // Five unit vectors at 72° in the plane (m = 2, n = 5): D_i = 2/5.
+        let n = 5;
+        let mut w = vec![0.0f32; 2 * n];
+        for i in 0..n {
+            let a = 2.0 * std::f64::consts::PI * i as f64 / n as f64;
+            w[i] = a.cos() as f32;
+            w[n + i] = a.sin() as f32;
+        }
+        let f = features(&w, n);
+        for &d in &f.dimensionality {
+            assert!((d - 0.4).abs() < 1e-6, "{d}");
+        }
+        assert!((dimensions_per_feature(&w, 2) - 0.4).abs() < 1e-6);
+        // An antipodal pair plus a dropped feature (m = 1, n = 3): 1/2, 1/2, 0.
+        let f = features(&[1.0, -1.0, 0.0], 3);
+        assert_eq!(f.dimensionality, vec![0.5, 0.5, 0.0]);
+        assert_eq!(f.interference, vec![1.0, 1.0, 0.0]);
+        assert_eq!(represented(&f), 2);
+    }
+}

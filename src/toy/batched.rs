@@ -1,0 +1,126 @@
+//! The toy models' loss and gradient for the whole batch at once, for small
+//! models.
+//!
+//! With n = 5 features and m = 2 hidden dimensions a sample is a few dozen
+//! multiplications, too little to keep a vector unit busy. Turned around, the
+//! batch is the long dimension: store each feature's values over the batch
+//! contiguously (x_i is a row of length B) and every step of the chain rule
+//! becomes an operation on rows of length B,
+//!
+//!   H_j = Σ_i W_in[j, i] X_i                 (then ReLU, if any)
+//!   O_i = b_i + Σ_j W_out[j, i] H_j,          E_i = x'_i − t_i,  G_i = ∂L/∂O_i
+//!   ∂L/∂b_i = Σ_s G_is,   ∂L/∂W_out[j, i] = H_j · G_i
+//!   ∂L/∂H_j = Σ_i W_out[j, i] G_i             (times 1[H_j > 0], if ReLU)
+//!   ∂L/∂W_in[j, i] = ∂L/∂H_j · X_i
+//!
+//! The same mathematics as [`super::per_sample`], in a different order.
+
+use super::data::Batch;
+use super::model::Spec;
+use super::simd::{Dot, axpy};
+
+/// Rows of length B for the inputs, hidden values, outputs, errors and their
+/// gradients; allocated once per model.
+#[derive(Debug, Clone)]
+pub struct Batched {
+    xt: Vec<f32>,
+    h: Vec<f32>,
+    o: Vec<f32>,
+    e: Vec<f32>,
+    gh: Vec<f32>,
+    ones: Vec<f32>,
+}
+
+impl Batched {
+    pub fn new(spec: &Spec, batch: usize) -> Self {
+        let (n, m) = (spec.n, spec.m);
+        Batched {
+            xt: vec![0.0; n * batch],
+            h: vec![0.0; m * batch],
+            o: vec![0.0; n * batch],
+            e: vec![0.0; n * batch],
+            gh: vec![0.0; m * batch],
+            ones: vec![1.0; batch],
+        }
+    }
+}
+
+// ANCHOR: batched
+#[inline(always)]
+pub fn loss_and_grad<D: Dot>(
+    spec: &Spec,
+    params: &[f32],
+    importance: &[f32],
+    batch: &Batch,
+    ws: &mut Batched,
+    grad: Option<&mut [f32]>,
+) -> f64 {
+    let Spec { kind, n, m } = *spec;
+    let bs = batch.size;
+    assert_eq!(ws.ones.len(), bs, "workspace made for another batch size");
+    let p = spec.split(params);
+    // X_i: feature i over the batch.
+    for (s, x) in batch.x.chunks_exact(n).enumerate() {
+        for (i, &v) in x.iter().enumerate() {
+            ws.xt[i * bs + s] = v;
+        }
+    }
+    // H_j = Σ_i W_in[j, i] X_i (+ ReLU)
+    for j in 0..m {
+        let h = &mut ws.h[j * bs..(j + 1) * bs];
+        h.fill(0.0);
+        for i in 0..n {
+            axpy(p.w_in[j * n + i], &ws.xt[i * bs..(i + 1) * bs], h);
+        }
+        if kind.hidden_relu() {
+            h.iter_mut().for_each(|h| *h = h.max(0.0));
+        }
+    }
+    // O_i = b_i + Σ_j W_out[j, i] H_j; E = x' − t; loss = Σ_i I_i (E_i · E_i) / (B·n).
+    let mut loss = 0.0f64;
+    for i in 0..n {
+        let o = &mut ws.o[i * bs..(i + 1) * bs];
+        o.fill(p.b[i]);
+        for j in 0..m {
+            axpy(p.w_out[j * n + i], &ws.h[j * bs..(j + 1) * bs], o);
+        }
+        let e = &mut ws.e[i * bs..(i + 1) * bs];
+        for ((e, o), &x) in e.iter_mut().zip(o.iter_mut()).zip(&ws.xt[i * bs..(i + 1) * bs]) {
+            let target = if kind.signed() { x.abs() } else { x };
+            let on = if kind.output_relu() && *o <= 0.0 { 0.0 } else { 1.0 };
+            *e = on * *o - target;
+            // From here on `o` holds G_i = ∂L/∂O_i (zero where the ReLU is off).
+            *o = on * *e;
+        }
+        loss += importance[i] as f64 * D::dot(e, e) as f64;
+    }
+    let Some(grad) = grad else { return loss / (bs * n) as f64 };
+    grad.fill(0.0);
+    let (w_out_at, b_at) = (spec.w_out_offset(), spec.weights_len());
+    let scale = 2.0 / (bs * n) as f32;
+    for i in 0..n {
+        let g = &mut ws.o[i * bs..(i + 1) * bs];
+        let c = scale * importance[i];
+        g.iter_mut().for_each(|g| *g *= c);
+        grad[b_at + i] = D::dot(g, &ws.ones);
+    }
+    // ∂L/∂W_out[j, i] = H_j · G_i and ∂L/∂H_j = Σ_i W_out[j, i] G_i.
+    for j in 0..m {
+        let (h, gh) = (&ws.h[j * bs..(j + 1) * bs], &mut ws.gh[j * bs..(j + 1) * bs]);
+        gh.fill(0.0);
+        for i in 0..n {
+            let g = &ws.o[i * bs..(i + 1) * bs];
+            grad[w_out_at + j * n + i] += D::dot(h, g);
+            axpy(p.w_out[j * n + i], g, gh);
+        }
+        if kind.hidden_relu() {
+            gh.iter_mut().zip(h).for_each(|(gh, &h)| *gh = if h > 0.0 { *gh } else { 0.0 });
+        }
+        // ∂L/∂W_in[j, i] = ∂L/∂H_j · X_i
+        for i in 0..n {
+            grad[j * n + i] += D::dot(gh, &ws.xt[i * bs..(i + 1) * bs]);
+        }
+    }
+    loss / (bs * n) as f64
+}
+// ANCHOR_END: batched

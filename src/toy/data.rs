@@ -1,0 +1,196 @@
+//! Sparse synthetic features, the toy models' data (Elhage et al., 2022).
+//!
+//! Each of the n features of a sample is zero with probability S (the
+//! *sparsity*) and otherwise uniform on [0, 1] (or on [−1, 1] for the
+//! absolute-value model). The density p = 1 − S is what the figures plot.
+//!
+//! Drawing one number per feature to decide "present or not" wastes almost all
+//! the draws when p is small. The gaps between present features in the
+//! flattened batch are independent geometric variables, so we draw the gaps
+//! instead (inversion: G = ⌊ln U / ln(1 − p)⌋ has P(G = g) = (1 − p)^g p):
+//! a batch costs about 2·p·(size·n) random numbers instead of 2·size·n.
+//! (Above p = 1/4 one draw per feature is cheaper: see [`Batch::fill`].)
+
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+
+/// A batch of samples, stored twice: dense (row-major, zeros included) for the
+/// loss, and as lists of the present features per sample (compressed sparse
+/// rows) for the products where the sparsity pays.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub size: usize,
+    pub n: usize,
+    /// size × n, row-major.
+    pub x: Vec<f32>,
+    /// Sample s has its present features at `cols[row_start[s]..row_start[s + 1]]`
+    /// (`cols` and `vals` are valid up to `row_start[size]`).
+    pub row_start: Vec<usize>,
+    cols: Vec<u32>,
+    vals: Vec<f32>,
+    /// Random bits for the dense draw.
+    bits: Vec<u32>,
+}
+
+impl Batch {
+    /// An empty batch of `size` samples with `n` features (the buffers are
+    /// reused by every [`Batch::fill`], so the training loop allocates nothing).
+    pub fn new(size: usize, n: usize) -> Self {
+        Batch {
+            size,
+            n,
+            x: vec![0.0; size * n],
+            row_start: vec![0; size + 1],
+            cols: vec![0; size * n],
+            vals: vec![0.0; size * n],
+            bits: vec![0; size * n],
+        }
+    }
+
+    /// Draw a fresh batch: each feature present with probability `density`,
+    /// its value uniform on [0, 1), or on [−1, 1) when `signed`.
+    // ANCHOR: fill
+    pub fn fill(&mut self, density: f32, signed: bool, rng: &mut ChaCha8Rng) {
+        let (total, n) = (self.size * self.n, self.n);
+        let mut nnz = 0;
+        self.row_start[0] = 0;
+        if density >= 0.25 {
+            // One draw per feature: present when u < p, and then u/p is
+            // uniform on [0, 1) (given u < p, u is uniform on [0, p)).
+            // Written without branches: a coin flip is what a branch
+            // predictor cannot learn.
+            rng.fill(&mut self.bits[..]);
+            let inv = 1.0 / density;
+            let below_one = 1.0 - f32::EPSILON / 2.0;
+            for (s, (row, bits)) in self.x.chunks_exact_mut(n).zip(self.bits.chunks_exact(n)).enumerate() {
+                for (i, (x, &b)) in row.iter_mut().zip(bits).enumerate() {
+                    let u = (b >> 8) as f32 * (1.0 / (1u32 << 24) as f32); // uniform on [0, 1), 24 bits
+                    let present = u < density;
+                    let v = (u * inv).min(below_one);
+                    let v = if signed { 2.0 * v - 1.0 } else { v };
+                    *x = if present { v } else { 0.0 };
+                    self.cols[nnz] = i as u32;
+                    self.vals[nnz] = v;
+                    nnz += present as usize;
+                }
+                self.row_start[s + 1] = nnz;
+            }
+            return;
+        }
+        // Sparse: jump over the absent features, G = ⌊ln U / ln(1 − p)⌋.
+        self.x.fill(0.0);
+        let ln_absent = (1.0 - density as f64).ln();
+        let mut pos = 0;
+        let mut row = 0;
+        loop {
+            let u: f64 = rng.random(); // in [0, 1), so 1 − u is in (0, 1]
+            // The ratio is ≥ 0, so the cast is the floor.
+            pos += ((1.0 - u).ln() / ln_absent).min(total as f64) as usize;
+            if pos >= total {
+                break;
+            }
+            let u: f32 = rng.random();
+            let value = if signed { 2.0 * u - 1.0 } else { u };
+            self.x[pos] = value;
+            while row < pos / n {
+                row += 1;
+                self.row_start[row] = nnz;
+            }
+            self.cols[nnz] = (pos % n) as u32;
+            self.vals[nnz] = value;
+            nnz += 1;
+            pos += 1;
+        }
+        while row < self.size {
+            row += 1;
+            self.row_start[row] = nnz;
+        }
+    }
+    // ANCHOR_END: fill
+
+    /// Sample `s`: its dense row and its present features (index, value).
+    pub fn sample(&self, s: usize) -> (&[f32], &[u32], &[f32]) {
+        let range = self.row_start[s]..self.row_start[s + 1];
+        (&self.x[s * self.n..(s + 1) * self.n], &self.cols[range.clone()], &self.vals[range])
+    }
+
+    /// Every present feature of the batch: (index, value), sample by sample.
+    pub fn present(&self) -> (&[u32], &[f32]) {
+        let nnz = self.row_start[self.size];
+        (&self.cols[..nnz], &self.vals[..nnz])
+    }
+
+    /// The share of features present in this batch.
+    pub fn observed_density(&self) -> f64 {
+        self.row_start[self.size] as f64 / (self.size * self.n) as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::stream;
+
+    #[test]
+    fn dense_and_sparse_views_agree() {
+        let mut rng = stream(1, 0);
+        let mut batch = Batch::new(50, 7);
+        for density in [1.0, 0.5, 0.05] {
+            batch.fill(density, false, &mut rng);
+            let mut rebuilt = vec![0.0; 50 * 7];
+            for s in 0..50 {
+                let (row, cols, vals) = batch.sample(s);
+                assert_eq!(row.iter().filter(|&&v| v != 0.0).count(), cols.len());
+                for (&i, &v) in cols.iter().zip(vals) {
+                    rebuilt[s * 7 + i as usize] = v;
+                }
+            }
+            assert_eq!(rebuilt, batch.x);
+        }
+    }
+
+    #[test]
+    fn density_and_value_range_match_the_distribution() {
+        let mut rng = stream(2, 0);
+        let mut batch = Batch::new(4000, 50); // 200,000 features per fill
+        for density in [1.0f32, 0.3, 0.01] {
+            batch.fill(density, false, &mut rng);
+            let p = density as f64;
+            let sd = (p * (1.0 - p) / 200_000.0).sqrt();
+            assert!((batch.observed_density() - p).abs() <= 5.0 * sd + 1e-12, "density {p}");
+            let (_, vals) = batch.present();
+            let mean = vals.iter().map(|&v| v as f64).sum::<f64>() / vals.len() as f64;
+            assert!((mean - 0.5).abs() < 0.02, "mean of present values {mean}");
+            assert!(vals.iter().all(|&v| (0.0..1.0).contains(&v)));
+        }
+        for density in [0.5, 0.1] {
+            batch.fill(density, true, &mut rng);
+            let (_, vals) = batch.present();
+            assert!(vals.iter().all(|&v| (-1.0..1.0).contains(&v)));
+            assert!(vals.iter().any(|&v| v < -0.99) && vals.iter().any(|&v| v > 0.99));
+        }
+    }
+
+    #[test]
+    fn every_feature_position_is_reached() {
+        // The gaps must not skip the first position or the last one.
+        let mut rng = stream(3, 0);
+        let mut batch = Batch::new(1, 3);
+        for density in [0.5, 0.2] {
+            let mut seen = [0u32; 3];
+            for _ in 0..3000 {
+                batch.fill(density, false, &mut rng);
+                for &i in batch.present().0 {
+                    seen[i as usize] += 1;
+                }
+            }
+            let expected = 3000.0 * density as f64;
+            for count in seen {
+                assert!(
+                    (count as f64 - expected).abs() < 5.0 * (expected * (1.0 - density as f64)).sqrt(),
+                    "{seen:?}"
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The toy models of superposition (Elhage et al., 2022), trained from scratch.
+//!
+//! [`data`] draws sparse features, [`model`] holds the four models with their
+//! loss and hand-written gradients, [`train`] trains many of them side by side
+//! with AdamW, and [`analysis`] measures what they learned.
+
+pub mod analysis;
+mod batched;
+pub mod data;
+pub mod model;
+mod per_sample;
+pub mod simd;
+pub mod train;
+
+pub use data::Batch;
+pub use model::{Kind, Spec};
+pub use train::{Job, TrainConfig, Trained};

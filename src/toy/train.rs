@@ -1,0 +1,176 @@
+//! Training many toy models side by side.
+//!
+//! The reference setup trains one small model per setting ("instances") in a
+//! single batched PyTorch loop. Here each model is trained start to finish by
+//! one worker thread, with its own data stream and its own AdamW state; the
+//! workers take the next untrained model from a shared queue. The models never
+//! exchange a number, so the result does not depend on how many threads ran or
+//! in which order they finished: the same seed gives the same bytes.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde::Serialize;
+
+use super::data::Batch;
+use super::model::{Spec, Workspace, loss_and_grad};
+use crate::optim::{Adam, AdamConfig};
+use crate::rng::stream;
+
+/// How every model is trained: the reference setup by default.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TrainConfig {
+    pub steps: usize,
+    pub batch: usize,
+    pub adam: AdamConfig,
+    /// Samples in the fixed evaluation set that ranks the seeds of a setting.
+    pub eval_samples: usize,
+}
+
+impl Default for TrainConfig {
+    /// AdamW, lr 10⁻³, weight decay 0.01, batch 1024, 10,000 steps
+    /// (Elhage et al.'s notebook; PyTorch's default AdamW decay is 0.01).
+    fn default() -> Self {
+        TrainConfig { steps: 10_000, batch: 1024, adam: AdamConfig::adamw(1e-3, 0.01), eval_samples: 8192 }
+    }
+}
+
+/// One model to train: its architecture, data and seed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Job {
+    pub spec: Spec,
+    /// Probability that a feature is present, 1 − S.
+    pub density: f32,
+    pub importance: Vec<f32>,
+    /// The random stream (initial weights and batches) of this model.
+    pub stream: u64,
+}
+
+/// A trained model.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Trained {
+    pub params: Vec<f32>,
+    /// The loss on the job's fixed evaluation set (the same samples for every
+    /// seed of one setting, so seeds compare fairly).
+    pub eval_loss: f64,
+}
+
+/// Train one model: Xavier-normal start, a fresh batch every step, AdamW.
+// ANCHOR: train_one
+pub fn train_one(job: &Job, config: &TrainConfig, seed: u64, mut on_step: impl FnMut()) -> Trained {
+    let spec = &job.spec;
+    let mut rng = stream(seed, job.stream);
+    let mut params = spec.init(&mut rng);
+    let mut grad = vec![0.0; params.len()];
+    let mut adam = Adam::new(config.adam, params.len());
+    let mut batch = Batch::new(config.batch, spec.n);
+    let mut ws = Workspace::new(spec, config.batch);
+    for _ in 0..config.steps {
+        batch.fill(job.density, spec.kind.signed(), &mut rng);
+        loss_and_grad(spec, &params, &job.importance, &batch, &mut ws, Some(&mut grad));
+        adam.step(&mut params, &grad);
+        on_step();
+    }
+    let eval_loss = evaluate(job, &params, config.eval_samples, seed);
+    Trained { params, eval_loss }
+}
+// ANCHOR_END: train_one
+
+/// The loss of `params` on the evaluation set of a setting: `samples` draws
+/// from a stream that depends only on the setting's density and size, not on
+/// the training seed.
+pub fn evaluate(job: &Job, params: &[f32], samples: usize, seed: u64) -> f64 {
+    let spec = &job.spec;
+    let key = (job.density.to_bits() as u64) << 20 ^ (spec.n as u64) << 8 ^ spec.m as u64;
+    let mut rng = stream(seed ^ 0x5eed_e7a1, key);
+    let mut batch = Batch::new(samples.max(1), spec.n);
+    batch.fill(job.density, spec.kind.signed(), &mut rng);
+    loss_and_grad(spec, params, &job.importance, &batch, &mut Workspace::new(spec, batch.size), None)
+}
+
+/// Train every job, in parallel over the machine's cores. `on_steps` is told
+/// about progress in chunks of steps (for a progress bar).
+pub fn train_all(
+    jobs: &[Job],
+    config: &TrainConfig,
+    seed: u64,
+    on_steps: &(dyn Fn(u64) + Sync),
+) -> Vec<Trained> {
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(jobs.len()).max(1);
+    let next = AtomicUsize::new(0);
+    let results: Vec<Mutex<Option<Trained>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(job) = jobs.get(k) else { break };
+                    let mut pending = 0u64;
+                    let trained = train_one(job, config, seed, || {
+                        pending += 1;
+                        if pending == 100 {
+                            on_steps(pending);
+                            pending = 0;
+                        }
+                    });
+                    on_steps(pending);
+                    *results[k].lock().expect("no worker panicked") = Some(trained);
+                }
+            });
+        }
+    });
+    results.into_iter().map(|r| r.into_inner().expect("no worker panicked").expect("every job ran")).collect()
+}
+
+/// Train `seeds` copies of each setting (streams `setting.stream · seeds + r`)
+/// and keep, per setting, the copy with the lowest evaluation loss.
+/// Returns the kept models and every copy's evaluation loss.
+pub fn train_best_of(
+    settings: &[Job],
+    seeds: usize,
+    config: &TrainConfig,
+    seed: u64,
+    on_steps: &(dyn Fn(u64) + Sync),
+) -> Vec<(Trained, Vec<f64>)> {
+    let jobs: Vec<Job> = settings
+        .iter()
+        .flat_map(|s| {
+            (0..seeds as u64).map(move |r| Job { stream: s.stream * seeds as u64 + r, ..s.clone() })
+        })
+        .collect();
+    let mut trained = train_all(&jobs, config, seed, on_steps).into_iter();
+    settings
+        .iter()
+        .map(|_| {
+            let copies: Vec<Trained> = trained.by_ref().take(seeds).collect();
+            let losses: Vec<f64> = copies.iter().map(|t| t.eval_loss).collect();
+            let best = copies
+                .into_iter()
+                .min_by(|a, b| a.eval_loss.total_cmp(&b.eval_loss))
+                .expect("at least one seed");
+            (best, losses)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::toy::model::Kind;
+
+    #[test]
+    fn training_reduces_the_loss_and_is_reproducible() {
+        let job = Job {
+            spec: Spec::new(Kind::ReluOutput, 5, 2),
+            density: 0.3,
+            importance: (0..5).map(|i| 0.9f32.powi(i)).collect(),
+            stream: 0,
+        };
+        let config = TrainConfig { steps: 300, batch: 256, eval_samples: 2048, ..TrainConfig::default() };
+        let untrained = evaluate(&job, &job.spec.init(&mut stream(1, 0)), 2048, 1);
+        let a = train_one(&job, &config, 1, || {});
+        assert!(a.eval_loss < 0.5 * untrained, "{} vs {untrained}", a.eval_loss);
+        let b = train_all(std::slice::from_ref(&job), &config, 1, &|_| {});
+        assert_eq!(a, b[0]);
+    }
+}
