@@ -15,6 +15,9 @@
 //!
 //! The same mathematics as [`super::per_sample`], in a different order.
 
+// Index loops (i over features, j over hidden dimensions) mirror the formulas.
+#![allow(clippy::needless_range_loop)]
+
 use super::data::Batch;
 use super::model::Spec;
 use super::simd::{Dot, axpy};

@@ -7,6 +7,9 @@
 //! products run over the list of present features, with copies of the
 //! weights (and their gradients) laid out feature-major (n × m, row i = W_i).
 
+// Index loops (i over features, j over hidden dimensions) mirror the formulas.
+#![allow(clippy::needless_range_loop)]
+
 use super::data::Batch;
 use super::model::Spec;
 use super::simd::{Dot, axpy};

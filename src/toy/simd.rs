@@ -42,6 +42,9 @@ fn combine(acc: [f32; 8]) -> f32 {
 }
 
 /// [`dot`] with AVX registers (the compiler does not find this form itself).
+///
+/// # Safety
+/// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
