@@ -26,3 +26,4 @@ pub mod toy;
 pub mod ch1;
 pub mod ch2;
 pub mod ch3;
+pub mod ch4;

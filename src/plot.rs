@@ -121,6 +121,30 @@ pub fn line(c: RGBColor) -> ShapeStyle {
     c.stroke_width(2)
 }
 
+/// An arrow from `from` to `to` in data coordinates: a shaft and a filled
+/// triangular head of length `head` (plotters has no arrow element). The head
+/// is laid out in data units, so use it on charts with equal x and y scales.
+pub fn arrow(
+    from: (f64, f64),
+    to: (f64, f64),
+    head: f64,
+    c: RGBColor,
+) -> (PathElement<(f64, f64)>, Polygon<(f64, f64)>) {
+    let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+    let len = dx.hypot(dy).max(1e-12);
+    let head = head.min(0.6 * len);
+    let (ux, uy) = (dx / len, dy / len); // along the arrow
+    let (px, py) = (-uy, ux); // across it
+    let base = (to.0 - head * ux, to.1 - head * uy);
+    let half = 0.45 * head;
+    let shaft = PathElement::new(vec![from, base], c.stroke_width(2));
+    let tip = Polygon::new(
+        vec![to, (base.0 + half * px, base.1 + half * py), (base.0 - half * px, base.1 - half * py)],
+        c.filled(),
+    );
+    (shaft, tip)
+}
+
 /// A short horizontal line segment for a legend entry.
 pub fn legend_line(c: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
     move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], line(c))

@@ -98,6 +98,64 @@ pub fn max_abs_cos_represented(w: &[f32], n: usize) -> f64 {
     worst
 }
 
+/// Groups of represented features that share dimensions: features i and j
+/// are linked when |cos(W_i, W_j)| > `link`, and a group is a connected set.
+/// Returns (features in the group, dimensions they span, how many such
+/// groups), sorted. An antipodal pair is (2, 1), a pentagon (5, 2), a
+/// tetrahedron (4, 3); a dedicated feature is (1, 1).
+pub fn groups(w: &[f32], n: usize, link: f64) -> Vec<(usize, usize, usize)> {
+    let cols = columns(w, n);
+    let norms: Vec<f64> = cols.iter().map(|c| dot(c, c).sqrt()).collect();
+    let live: Vec<usize> = (0..n).filter(|&i| norms[i] >= REPRESENTED).collect();
+    // Union–find over the live features.
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    for (a, &i) in live.iter().enumerate() {
+        for &j in &live[..a] {
+            if (dot(&cols[i], &cols[j]) / (norms[i] * norms[j])).abs() > link {
+                let (ri, rj) = (root(&mut parent, i), root(&mut parent, j));
+                parent[ri] = rj;
+            }
+        }
+    }
+    let mut members: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for &i in &live {
+        let r = root(&mut parent, i);
+        members.entry(r).or_default().push(i);
+    }
+    let mut shapes: std::collections::BTreeMap<(usize, usize), usize> = Default::default();
+    for group in members.values() {
+        let vectors: Vec<&Vec<f64>> = group.iter().map(|&i| &cols[i]).collect();
+        *shapes.entry((group.len(), span(&vectors))).or_default() += 1;
+    }
+    shapes.into_iter().map(|((features, dims), count)| (features, dims, count)).collect()
+}
+
+/// The number of directions a set of vectors spans: Gram–Schmidt, counting
+/// the vectors that keep more than 20% of their length after removing the
+/// directions found so far.
+fn span(vectors: &[&Vec<f64>]) -> usize {
+    let mut basis: Vec<Vec<f64>> = Vec::new();
+    for v in vectors {
+        let mut r = (*v).clone();
+        for e in &basis {
+            let c = dot(&r, e);
+            r.iter_mut().zip(e).for_each(|(r, e)| *r -= c * e);
+        }
+        let len = dot(&r, &r).sqrt();
+        if len > 0.2 * dot(v, v).sqrt() {
+            basis.push(r.iter().map(|x| x / len).collect());
+        }
+    }
+    basis.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +180,23 @@ mod tests {
         assert_eq!(f.dimensionality, vec![0.5, 0.5, 0.0]);
         assert_eq!(f.interference, vec![1.0, 1.0, 0.0]);
         assert_eq!(represented(&f), 2);
+    }
+
+    #[test]
+    fn groups_find_polygons_in_orthogonal_planes() {
+        // m = 4: a pentagon in dimensions 1–2, an antipodal pair on 3, one
+        // dedicated feature on 4, one dropped feature. n = 9.
+        let n = 9;
+        let mut w = vec![0.0f32; 4 * n];
+        for i in 0..5 {
+            let a = std::f64::consts::TAU * i as f64 / 5.0;
+            w[i] = a.cos() as f32;
+            w[n + i] = a.sin() as f32;
+        }
+        w[2 * n + 5] = 1.0;
+        w[2 * n + 6] = -1.0;
+        w[3 * n + 7] = 1.0;
+        w[3 * n + 8] = 0.1; // dropped: ‖W_8‖ < 1/2
+        assert_eq!(groups(&w, n, 0.2), vec![(1, 1, 1), (2, 1, 1), (5, 2, 1)]);
     }
 }

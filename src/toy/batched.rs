@@ -63,9 +63,11 @@ pub fn loss_and_grad<D: Dot>(
     assert_eq!(ws.ones.len(), bs, "workspace made for another batch size");
     let p = spec.split(params);
     // X_i: feature i over the batch.
-    for (s, x) in batch.x.chunks_exact(n).enumerate() {
-        for (i, &v) in x.iter().enumerate() {
-            ws.xt[i * bs + s] = v;
+    // (Written row by row: writes with a stride of B floats would all land in
+    // the same cache set.)
+    for (i, xt) in ws.xt.chunks_exact_mut(bs).enumerate() {
+        for (xt, x) in xt.iter_mut().zip(batch.x.chunks_exact(n)) {
+            *xt = x[i];
         }
     }
     // H_j = Σ_i W_in[j, i] X_i (+ ReLU)

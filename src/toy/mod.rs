@@ -8,10 +8,11 @@ pub mod analysis;
 mod batched;
 pub mod data;
 pub mod model;
+pub mod phase;
 mod per_sample;
 pub mod simd;
 pub mod train;
 
 pub use data::Batch;
 pub use model::{Kind, Spec};
-pub use train::{Job, TrainConfig, Trained};
+pub use train::{Best, Job, Setting, TrainConfig, Trained};

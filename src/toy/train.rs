@@ -31,7 +31,7 @@ impl Default for TrainConfig {
     /// AdamW, lr 10⁻³, weight decay 0.01, batch 1024, 10,000 steps
     /// (Elhage et al.'s notebook; PyTorch's default AdamW decay is 0.01).
     fn default() -> Self {
-        TrainConfig { steps: 10_000, batch: 1024, adam: AdamConfig::adamw(1e-3, 0.01), eval_samples: 8192 }
+        TrainConfig { steps: 10_000, batch: 1024, adam: AdamConfig::adamw(1e-3, 0.01), eval_samples: 32_768 }
     }
 }
 
@@ -122,36 +122,55 @@ pub fn train_all(
     results.into_iter().map(|r| r.into_inner().expect("no worker panicked").expect("every job ran")).collect()
 }
 
-/// Train `seeds` copies of each setting (streams `setting.stream · seeds + r`)
-/// and keep, per setting, the copy with the lowest evaluation loss.
-/// Returns the kept models and every copy's evaluation loss.
+/// A setting to train several times, keeping the best copy.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Setting {
+    pub job: Job,
+    pub seeds: usize,
+}
+
+/// The best of a setting's copies, and every copy's score (by default its
+/// evaluation loss).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Best {
+    pub model: Trained,
+    pub seed_losses: Vec<f64>,
+}
+
+/// How copies are ranked: lower is better.
+pub type Score = dyn Fn(&Job, &Trained) -> f64 + Sync;
+
+/// Train `setting.seeds` copies of each setting (copy r on stream
+/// `job.stream · 256 + r`) and keep, per setting, the copy with the lowest
+/// evaluation loss (or the lowest `score`, when given). All copies of all
+/// settings share the cores.
+// ANCHOR: best_of
 pub fn train_best_of(
-    settings: &[Job],
-    seeds: usize,
+    settings: &[Setting],
     config: &TrainConfig,
     seed: u64,
     on_steps: &(dyn Fn(u64) + Sync),
-) -> Vec<(Trained, Vec<f64>)> {
+    score: Option<&Score>,
+) -> Vec<Best> {
     let jobs: Vec<Job> = settings
         .iter()
-        .flat_map(|s| {
-            (0..seeds as u64).map(move |r| Job { stream: s.stream * seeds as u64 + r, ..s.clone() })
-        })
+        .flat_map(|s| (0..s.seeds as u64).map(move |r| Job { stream: (s.job.stream << 8) + r, ..s.job.clone() }))
         .collect();
     let mut trained = train_all(&jobs, config, seed, on_steps).into_iter();
     settings
         .iter()
-        .map(|_| {
-            let copies: Vec<Trained> = trained.by_ref().take(seeds).collect();
-            let losses: Vec<f64> = copies.iter().map(|t| t.eval_loss).collect();
-            let best = copies
-                .into_iter()
-                .min_by(|a, b| a.eval_loss.total_cmp(&b.eval_loss))
-                .expect("at least one seed");
-            (best, losses)
+        .map(|s| {
+            let copies: Vec<Trained> = trained.by_ref().take(s.seeds).collect();
+            let seed_losses: Vec<f64> =
+                copies.iter().map(|t| score.map_or(t.eval_loss, |f| f(&s.job, t))).collect();
+            let best = (0..copies.len())
+                .min_by(|&a, &b| seed_losses[a].total_cmp(&seed_losses[b]))
+                .expect("at least one seed per setting");
+            Best { model: copies[best].clone(), seed_losses }
         })
         .collect()
 }
+// ANCHOR_END: best_of
 
 #[cfg(test)]
 mod tests {

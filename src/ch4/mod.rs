@@ -1,0 +1,414 @@
+//! Chapter 4 — Polysemantic neurons, part 1: the toy models of superposition
+//! (Elhage et al., 2022) trained from scratch.
+//!
+//! Four experiments, all on the engine in [`crate::toy`]:
+//! 1. n = 5 features in m = 2 dimensions as sparsity grows (the pentagon);
+//! 2. n = 20 in m = 5 with decaying importance: WᵀW, b and ‖W_i‖ per density,
+//!    and the linear model for contrast;
+//! 3. the geometry of superposition with uniform importance: dimensions per
+//!    feature and per-feature dimensionality against sparsity;
+//! 4. the phase diagram of n = 2, m = 1 against the closed-form prediction.
+
+mod figures;
+
+use crate::output::{OutDirs, rounded_json, write_json};
+use crate::rng::DEFAULT_SEED;
+use crate::toy::analysis::{self, REPRESENTED};
+use crate::toy::phase::{self, Phase};
+use crate::toy::train::{Setting, train_best_of};
+use crate::toy::{Job, Kind, Spec, TrainConfig};
+use serde::Serialize;
+use std::path::Path;
+
+pub use figures::figures;
+
+/// What Chapter 4 computes. `Default` is the book's configuration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    pub seed: u64,
+    /// How every model is trained (the reference setup by default).
+    pub train: TrainConfig,
+    /// Copies per setting (the lowest evaluation loss is kept).
+    pub seeds: usize,
+    /// Experiment 1: n = 5, m = 2, importance 0.9^i.
+    pub pentagon_densities: Vec<f32>,
+    /// Experiment 2: n = 20, m = 5, importance 0.7^i (ReLU), and the linear model.
+    pub gram_densities: Vec<f32>,
+    pub linear_densities: Vec<f32>,
+    /// Experiment 3: n features in m dimensions, uniform importance, one copy each.
+    pub geometry_n: usize,
+    pub geometry_m: usize,
+    pub geometry_densities: Vec<f32>,
+    /// Experiment 4: n = 2, m = 1; importance r of feature 2, and densities.
+    pub phase_importances: Vec<f32>,
+    pub phase_densities: Vec<f32>,
+    /// Points per axis of the predicted-phase grid behind the boundary.
+    pub theory_grid: usize,
+}
+
+/// `count` values from 10^from to 10^to, evenly spaced in the exponent.
+pub fn logspace(from: f64, to: f64, count: usize) -> Vec<f32> {
+    (0..count)
+        .map(|k| {
+            let t = if count > 1 { k as f64 / (count - 1) as f64 } else { 0.0 };
+            10f64.powf(from + (to - from) * t) as f32
+        })
+        .collect()
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            seed: DEFAULT_SEED,
+            train: TrainConfig::default(),
+            seeds: 3,
+            pentagon_densities: vec![1.0, 0.7, 0.4, 0.2, 0.1, 0.05],
+            gram_densities: vec![1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001],
+            linear_densities: vec![1.0, 0.01],
+            geometry_n: 100,
+            geometry_m: 10,
+            geometry_densities: logspace(0.0, -3.0, 19),
+            phase_importances: logspace(-1.0, 1.0, 15),
+            phase_densities: logspace(0.0, -2.0, 15),
+            theory_grid: 60,
+        }
+    }
+}
+
+impl Config {
+    /// A small configuration for tests and a quick look (seconds).
+    pub fn quick() -> Self {
+        Config {
+            train: TrainConfig { steps: 1500, batch: 256, eval_samples: 2048, ..TrainConfig::default() },
+            seeds: 1,
+            pentagon_densities: vec![1.0, 0.1],
+            gram_densities: vec![1.0, 0.03],
+            linear_densities: vec![0.03],
+            geometry_n: 30,
+            geometry_m: 5,
+            geometry_densities: logspace(0.0, -2.0, 3),
+            phase_importances: logspace(-1.0, 1.0, 3),
+            phase_densities: logspace(0.0, -2.0, 3),
+            theory_grid: 8,
+            ..Config::default()
+        }
+    }
+
+    /// Check sizes and ranges; the message names the bad value.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.train.steps == 0 || self.train.batch == 0 || self.seeds == 0 {
+            return Err("steps, batch and seeds must be at least 1".into());
+        }
+        if self.theory_grid < 2 {
+            return Err("the theory grid needs at least 2 points per axis".into());
+        }
+        if self.geometry_m == 0 || self.geometry_n <= self.geometry_m {
+            return Err(format!(
+                "the geometry model needs n > m ≥ 1, got n = {}, m = {}",
+                self.geometry_n, self.geometry_m
+            ));
+        }
+        let densities = [
+            &self.pentagon_densities,
+            &self.gram_densities,
+            &self.linear_densities,
+            &self.geometry_densities,
+            &self.phase_densities,
+        ];
+        for &p in densities.iter().flat_map(|d| d.iter()) {
+            if !(p > 0.0 && p <= 1.0) {
+                return Err(format!("densities must be in (0, 1], got {p}"));
+            }
+        }
+        if let Some(r) = self.phase_importances.iter().find(|r| !(r.is_finite() && **r > 0.0)) {
+            return Err(format!("relative importances must be positive, got {r}"));
+        }
+        Ok(())
+    }
+}
+
+/// One trained tied model, as the figures and tables need it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Model {
+    pub kind: Kind,
+    pub n: usize,
+    pub m: usize,
+    pub density: f32,
+    /// W, m × n row-major, and b.
+    pub w: Vec<f32>,
+    pub b: Vec<f32>,
+    pub loss: f64,
+    /// Every copy's evaluation loss (the kept one is the lowest).
+    pub seed_losses: Vec<f64>,
+    pub features: analysis::Features,
+    /// Features with ‖W_i‖ ≥ 1/2.
+    pub represented: usize,
+    /// The largest |cos| between two represented features.
+    pub max_cos: f64,
+    /// m / ‖W‖²_F.
+    pub dims_per_feature: f64,
+    /// Groups of features sharing dimensions: (features, dimensions, count).
+    pub groups: Vec<(usize, usize, usize)>,
+}
+
+/// In the phase diagram, a learned solution agrees with the theory when its
+/// phase is the predicted one, or when the best dedicated and the best
+/// superposed solutions are within this relative margin of each other.
+pub const PHASE_TOLERANCE: f64 = 0.01;
+
+/// Features count as sharing dimensions when |cos| between them exceeds this.
+pub const GROUP_LINK: f64 = 0.2;
+
+/// One cell of the phase diagram.
+#[derive(Debug, Clone, Serialize)]
+pub struct Cell {
+    pub importance: f32,
+    pub density: f32,
+    pub w: [f32; 2],
+    pub b: [f32; 2],
+    pub learned: Phase,
+    pub predicted: Phase,
+    pub agrees: bool,
+    /// The kept model's exact expected loss, and the predicted phase's.
+    pub loss: f64,
+    pub predicted_loss: f64,
+}
+
+/// The predicted phase on a `steps` × `steps` grid, evenly spaced in log₁₀ r
+/// and log₁₀ p over the given ranges; row j (density) by column i (importance).
+#[derive(Debug, Clone, Serialize)]
+pub struct TheoryGrid {
+    pub log_r: (f64, f64),
+    pub log_p: (f64, f64),
+    pub steps: usize,
+    pub phases: Vec<Phase>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PhaseDiagram {
+    pub cells: Vec<Cell>,
+    /// The predicted phase on a fine grid.
+    pub theory: TheoryGrid,
+    /// Cells whose learned phase is the predicted one.
+    pub agree: usize,
+    /// Cells that disagree and whose loss is above the predicted one by more
+    /// than 1% (stuck in a worse solution: a local minimum of training).
+    pub stuck: usize,
+    /// The smallest ratio of a learned loss to the predicted loss (a value
+    /// well below 1 would mean a better solution than the three candidates).
+    pub min_loss_ratio: f64,
+}
+
+/// Everything Chapter 4 (part 1) computes.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub config: Config,
+    pub pentagon: Vec<Model>,
+    pub gram: Vec<Model>,
+    pub linear: Vec<Model>,
+    pub geometry: Vec<Model>,
+    pub phase: PhaseDiagram,
+}
+
+fn importance(n: usize, decay: f32) -> Vec<f32> {
+    (0..n).map(|i| decay.powi(i as i32)).collect()
+}
+
+fn model(spec: Spec, density: f32, best: crate::toy::Best) -> Model {
+    let (n, m) = (spec.n, spec.m);
+    let params = &best.model.params;
+    let w = params[..m * n].to_vec();
+    let features = analysis::features(&w, n);
+    Model {
+        kind: spec.kind,
+        n,
+        m,
+        density,
+        represented: analysis::represented(&features),
+        max_cos: analysis::max_abs_cos_represented(&w, n),
+        dims_per_feature: analysis::dimensions_per_feature(&w, m),
+        groups: analysis::groups(&w, n, GROUP_LINK),
+        b: params[m * n..].to_vec(),
+        w,
+        loss: best.model.eval_loss,
+        seed_losses: best.seed_losses,
+        features,
+    }
+}
+
+/// Train every model of the chapter (all experiments share the cores) and
+/// measure them.
+pub fn run(config: &Config) -> Report {
+    let seeds = config.seeds;
+    let mut settings: Vec<Setting> = Vec::new();
+    let mut push = |spec: Spec, density: f32, importance: Vec<f32>, seeds: usize| {
+        let stream = settings.len() as u64;
+        settings.push(Setting { job: Job { spec, density, importance, stream }, seeds });
+    };
+    let relu = |n, m| Spec::new(Kind::ReluOutput, n, m);
+    for &p in &config.pentagon_densities {
+        push(relu(5, 2), p, importance(5, 0.9), seeds);
+    }
+    for &p in &config.gram_densities {
+        push(relu(20, 5), p, importance(20, 0.7), seeds);
+    }
+    for &p in &config.linear_densities {
+        push(Spec::new(Kind::Linear, 20, 5), p, importance(20, 0.7), seeds);
+    }
+    for &p in &config.geometry_densities {
+        push(relu(config.geometry_n, config.geometry_m), p, vec![1.0; config.geometry_n], 1);
+    }
+    for &p in &config.phase_densities {
+        for &r in &config.phase_importances {
+            push(relu(2, 1), p, vec![1.0, r], seeds);
+        }
+    }
+    let total: u64 = settings.iter().map(|s| (s.seeds * config.train.steps) as u64).sum();
+    let bar = crate::cli::progress(total, "ch4: training toy models");
+    // Two features in one dimension: rank copies by their exact expected loss
+    // (at density 0.01 a sampled loss sees "both present" a few times at best).
+    let exact = |job: &Job, t: &crate::toy::Trained| -> f64 {
+        if (job.spec.n, job.spec.m) == (2, 1) {
+            let (w, b) = (&t.params[..2], &t.params[2..]);
+            let f = |v: &[f32]| [v[0] as f64, v[1] as f64];
+            phase::expected_loss(f(w), f(b), job.importance[1] as f64, job.density as f64)
+        } else {
+            t.eval_loss
+        }
+    };
+    let best = train_best_of(&settings, &config.train, config.seed, &|k| bar.inc(k), Some(&exact));
+    bar.finish_and_clear();
+
+    let mut models = settings.iter().zip(best).map(|(s, b)| model(s.job.spec, s.job.density, b));
+    let mut take = |k: usize| models.by_ref().take(k).collect::<Vec<_>>();
+    let pentagon = take(config.pentagon_densities.len());
+    let gram = take(config.gram_densities.len());
+    let linear = take(config.linear_densities.len());
+    let geometry = take(config.geometry_densities.len());
+    let phase_models = take(config.phase_densities.len() * config.phase_importances.len());
+    Report { config: config.clone(), pentagon, gram, linear, geometry, phase: phase_diagram(config, &phase_models) }
+}
+
+/// Classify each n = 2, m = 1 model and compare with the predicted phase.
+fn phase_diagram(config: &Config, models: &[Model]) -> PhaseDiagram {
+    let mut cells = Vec::new();
+    let mut k = 0;
+    for &p in &config.phase_densities {
+        for &r in &config.phase_importances {
+            let m = &models[k];
+            k += 1;
+            let learned = phase::classify(m.w[0] as f64, m.w[1] as f64, REPRESENTED);
+            let prediction = phase::predict(p as f64, r as f64);
+            cells.push(Cell {
+                importance: r,
+                density: p,
+                w: [m.w[0], m.w[1]],
+                b: [m.b[0], m.b[1]],
+                learned,
+                predicted: prediction.phase,
+                agrees: phase::agrees(learned, &prediction, r as f64, PHASE_TOLERANCE),
+                loss: m.seed_losses.iter().copied().fold(f64::INFINITY, f64::min),
+                predicted_loss: prediction.loss,
+            });
+        }
+    }
+    let agree = cells.iter().filter(|c| c.agrees).count();
+    let stuck = cells.iter().filter(|c| !c.agrees && c.loss > 1.01 * c.predicted_loss).count();
+    let min_loss_ratio = cells.iter().map(|c| c.loss / c.predicted_loss).fold(f64::INFINITY, f64::min);
+    // The predicted phase on a finer grid, for the boundary in the figure.
+    let span = |v: &[f32]| {
+        let logs: Vec<f64> = v.iter().map(|&x| (x as f64).log10()).collect();
+        (logs.iter().copied().fold(f64::INFINITY, f64::min), logs.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+    };
+    let (r_range, p_range) = (span(&config.phase_importances), span(&config.phase_densities));
+    let steps = config.theory_grid;
+    let at = |(lo, hi): (f64, f64), k: usize| lo + (hi - lo) * k as f64 / (steps - 1).max(1) as f64;
+    let grid = (0..steps)
+        .flat_map(|j| (0..steps).map(move |i| (at(r_range, i), at(p_range, j))))
+        .map(|(log_r, log_p)| phase::predict(10f64.powf(log_p), 10f64.powf(log_r)).phase)
+        .collect();
+    let theory = TheoryGrid { log_r: r_range, log_p: p_range, steps, phases: grid };
+    PhaseDiagram { cells, theory, agree, stuck, min_loss_ratio }
+}
+
+/// Run, draw, and write `ch4.json` plus the generated tables.
+pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
+    let dirs = OutDirs::create(out)?;
+    let report = run(config);
+    figures(&report, &dirs)?;
+    write_json(&dirs.generated.join("ch4.json"), &rounded_json(&summary(&report), 6))?;
+    Ok(report)
+}
+
+/// The report without the weight matrices' bulk (they are in the figures).
+#[derive(Serialize)]
+pub struct Summary<'a> {
+    pub config: &'a Config,
+    pub pentagon: Vec<ModelSummary>,
+    pub gram: Vec<ModelSummary>,
+    pub linear: Vec<ModelSummary>,
+    pub geometry: Vec<ModelSummary>,
+    pub phase_cells: usize,
+    pub phase_agree: usize,
+    pub phase_stuck: usize,
+    pub phase_min_loss_ratio: f64,
+    /// (r, density, learned, predicted, exact learned loss, predicted loss)
+    pub phase: Vec<(f32, f32, Phase, Phase, f64, f64)>,
+}
+
+#[derive(Serialize)]
+pub struct ModelSummary {
+    pub kind: Kind,
+    pub density: f32,
+    pub loss: f64,
+    pub seed_losses: Vec<f64>,
+    pub represented: usize,
+    pub max_cos: f64,
+    pub dims_per_feature: f64,
+    pub groups: Vec<(usize, usize, usize)>,
+    pub norms: Vec<f64>,
+}
+
+fn model_summary(m: &Model) -> ModelSummary {
+    ModelSummary {
+        kind: m.kind,
+        density: m.density,
+        loss: m.loss,
+        seed_losses: m.seed_losses.clone(),
+        represented: m.represented,
+        max_cos: m.max_cos,
+        dims_per_feature: m.dims_per_feature,
+        groups: m.groups.clone(),
+        norms: m.features.norm.clone(),
+    }
+}
+
+pub fn summary(r: &Report) -> Summary<'_> {
+    let all = |v: &[Model]| v.iter().map(model_summary).collect();
+    Summary {
+        config: &r.config,
+        pentagon: all(&r.pentagon),
+        gram: all(&r.gram),
+        linear: all(&r.linear),
+        geometry: all(&r.geometry),
+        phase_cells: r.phase.cells.len(),
+        phase_agree: r.phase.agree,
+        phase_stuck: r.phase.stuck,
+        phase_min_loss_ratio: r.phase.min_loss_ratio,
+        phase: r
+            .phase
+            .cells
+            .iter()
+            .map(|c| (c.importance, c.density, c.learned, c.predicted, c.loss, c.predicted_loss))
+            .collect(),
+    }
+}
+
+/// The number of optimiser steps the configuration trains, over all models.
+pub fn trained_steps(config: &Config) -> usize {
+    let settings_with_seeds = config.pentagon_densities.len()
+        + config.gram_densities.len()
+        + config.linear_densities.len()
+        + config.phase_densities.len() * config.phase_importances.len();
+    (settings_with_seeds * config.seeds + config.geometry_densities.len()) * config.train.steps
+}
