@@ -121,15 +121,13 @@ pub fn line(c: RGBColor) -> ShapeStyle {
     c.stroke_width(2)
 }
 
+/// An arrow's two parts: the shaft and the filled head.
+pub type Arrow = (PathElement<(f64, f64)>, Polygon<(f64, f64)>);
+
 /// An arrow from `from` to `to` in data coordinates: a shaft and a filled
 /// triangular head of length `head` (plotters has no arrow element). The head
 /// is laid out in data units, so use it on charts with equal x and y scales.
-pub fn arrow(
-    from: (f64, f64),
-    to: (f64, f64),
-    head: f64,
-    c: RGBColor,
-) -> (PathElement<(f64, f64)>, Polygon<(f64, f64)>) {
+pub fn arrow(from: (f64, f64), to: (f64, f64), head: f64, c: RGBColor) -> Arrow {
     let (dx, dy) = (to.0 - from.0, to.1 - from.1);
     let len = dx.hypot(dy).max(1e-12);
     let head = head.min(0.6 * len);

@@ -27,7 +27,7 @@ fn cell(r: &mut Reports, d: u64, angle: f64) -> &mut Value {
 fn the_committed_table_is_what_the_committed_reports_decide() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("generated")).unwrap();
-    for name in ["ch1.json", "ch2.json", "ch3.json"] {
+    for name in ["ch1.json", "ch2.json", "ch3.json", "ch4.json"] {
         std::fs::copy(book_dir().join("generated").join(name), dir.path().join("generated").join(name))
             .unwrap();
     }
@@ -76,6 +76,17 @@ fn the_other_verdicts_flip_with_their_numbers() {
     assert_eq!(verdict(&after, 2), Verdict::Wrong);
     assert_eq!(verdict(&after, 10), Verdict::Holds);
     assert_eq!(verdict(&after, 1), Verdict::Wrong);
+}
+
+#[test]
+fn the_toy_model_verdict_flips_when_a_regime_disappears() {
+    let mut r = committed();
+    assert_eq!(verdict(&check(&r).unwrap(), 8), Verdict::HoldsWithConditions);
+    // Were the sparsest n = 20, m = 5 model to keep only 5 features, there
+    // would be no superposition to speak of.
+    let last = r.ch4["gram"].as_array().unwrap().len() - 1;
+    r.ch4["gram"][last]["represented"] = Value::from(5);
+    assert_eq!(verdict(&check(&r).unwrap(), 8), Verdict::Wrong);
 }
 
 #[test]

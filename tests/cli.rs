@@ -142,3 +142,31 @@ fn ch2_bad_input_is_one_line_and_exit_code_two() {
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "bad input wrote files");
 }
+
+#[test]
+fn ch4_bad_input_is_one_line_and_exit_code_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let cases: &[&[&str]] = &[&["--steps", "0"], &["--steps", "-5"], &["--seeds", "0"], &["--seeds", "two"]];
+    for args in cases {
+        let mut full = args.to_vec();
+        full.extend(["--quick", "--out", out]);
+        assert_bad_input(&run("ch4_polysemantic", &full), &args.join(" "));
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "bad input wrote files");
+}
+
+#[test]
+fn ch4_quick_run_with_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(
+        "ch4_polysemantic",
+        &["--quick", "--steps", "200", "--seeds", "2", "--out", dir.path().to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = std::fs::read_to_string(dir.path().join("generated/ch4.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["config"]["train"]["steps"], 200);
+    assert_eq!(report["config"]["seeds"], 2);
+    assert!(dir.path().join("figures/ch4_phase.svg").exists());
+}

@@ -5,6 +5,7 @@ use crate::output::{OutDirs, markdown_table, write_atomic};
 use crate::plot::{
     CAPTION, FONT, GREY, LABEL, TICK, arrow, color, draw_legend, legend_line, line, svg_figure, tick,
 };
+use crate::toy::analysis::REPRESENTED;
 use crate::toy::phase::Phase;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::{DerivedColorMap, ViridisRGB};
@@ -115,35 +116,46 @@ fn gram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let cols = 2;
     let rows = models.len().div_ceil(cols);
     let (card_w, card_h) = (500u32, 290u32);
-    svg_figure(&dirs.figures.join("ch4_gram.svg"), (card_w * cols as u32, 110 + card_h * rows as u32), |root| {
-        let (top, body) = root.split_vertically(110);
-        top.titled("WᵀW, b and ‖W_i‖ for 20 features in 5 dimensions", (FONT, CAPTION))?;
-        // Two colour keys.
-        for k in 0..=40 {
-            let v = -1.0 + 2.0 * k as f64 / 40.0;
-            let x = 60 + 5 * k;
-            top.draw(&Rectangle::new([(x, 50), (x + 5, 66)], diverging(v).filled()))?;
-            let w = 520 + 5 * k;
-            top.draw(&Rectangle::new([(w, 50), (w + 5, 66)], interference_color(k as f64 / 40.0).filled()))?;
-        }
-        let text = |s: &str, x: i32| Text::new(s.to_string(), (x, 70), (FONT, TICK - 2));
-        top.draw(&text("−1", 54))?;
-        top.draw(&text("0", 158))?;
-        top.draw(&text("+1", 255))?;
-        top.draw(&Text::new("WᵀW entries and b_i", (60, 88), (FONT, TICK)))?;
-        top.draw(&text("0", 517))?;
-        top.draw(&text("≥ 1", 710))?;
-        top.draw(&Text::new("bar colour: Σ_{j≠i} (Ŵ_i·W_j)²", (520, 88), (FONT, TICK)))?;
-        for ((m, title), card) in models.iter().zip(body.split_evenly((rows, cols)).iter()) {
-            let (left, right) = card.split_horizontally(card_w * 58 / 100);
-            gram_card(m, title, &left)?;
-            norm_bars(m, &right)?;
-        }
-        Ok(())
-    })
+    svg_figure(
+        &dirs.figures.join("ch4_gram.svg"),
+        (card_w * cols as u32, 110 + card_h * rows as u32),
+        |root| {
+            let (top, body) = root.split_vertically(110);
+            top.titled("WᵀW, b and ‖W_i‖ for 20 features in 5 dimensions", (FONT, CAPTION))?;
+            // Two colour keys.
+            for k in 0..=40 {
+                let v = -1.0 + 2.0 * k as f64 / 40.0;
+                let x = 60 + 5 * k;
+                top.draw(&Rectangle::new([(x, 50), (x + 5, 66)], diverging(v).filled()))?;
+                let w = 520 + 5 * k;
+                top.draw(&Rectangle::new(
+                    [(w, 50), (w + 5, 66)],
+                    interference_color(k as f64 / 40.0).filled(),
+                ))?;
+            }
+            let text = |s: &str, x: i32| Text::new(s.to_string(), (x, 70), (FONT, TICK - 2));
+            top.draw(&text("−1", 54))?;
+            top.draw(&text("0", 158))?;
+            top.draw(&text("+1", 255))?;
+            top.draw(&Text::new("WᵀW entries and b_i", (60, 88), (FONT, TICK)))?;
+            top.draw(&text("0", 517))?;
+            top.draw(&text("≥ 1", 710))?;
+            top.draw(&Text::new("bar colour: Σ_{j≠i} (Ŵ_i·W_j)²", (520, 88), (FONT, TICK)))?;
+            for ((m, title), card) in models.iter().zip(body.split_evenly((rows, cols)).iter()) {
+                let (left, right) = card.split_horizontally(card_w * 58 / 100);
+                gram_card(m, title, &left)?;
+                norm_bars(m, &right)?;
+            }
+            Ok(())
+        },
+    )
 }
 
-fn gram_card<DB: DrawingBackend>(m: &Model, title: &str, area: &DrawingArea<DB, plotters::coord::Shift>) -> anyhow::Result<()>
+fn gram_card<DB: DrawingBackend>(
+    m: &Model,
+    title: &str,
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+) -> anyhow::Result<()>
 where
     DB::ErrorType: 'static,
 {
@@ -156,29 +168,37 @@ where
         .margin_left(12)
         .x_label_area_size(18)
         .build_cartesian_2d(-1.4f64..(n + 2) as f64, 0f64..n as f64)?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .disable_x_axis()
-        .disable_y_axis()
-        .draw()?;
+    chart.configure_mesh().disable_mesh().disable_x_axis().disable_y_axis().draw()?;
     // Feature numbers down the side: 1 (most important) at the top.
     let marks = [1, 5, 10, 15, 20].into_iter().filter(|&k| k <= n);
-    chart.draw_series(marks.map(|k| Text::new(format!("{k}"), (-1.2, (n - k) as f64 + 0.9), (FONT, TICK - 3))))?;
+    chart.draw_series(
+        marks.map(|k| Text::new(format!("{k}"), (-1.2, (n - k) as f64 + 0.9), (FONT, TICK - 3))),
+    )?;
     // Row i from the top is feature i (the most important first).
     let y = |i: usize| (n - 1 - i) as f64;
     chart.draw_series((0..n).flat_map(|i| {
         let gram = &gram;
-        (0..n).map(move |j| Rectangle::new([(j as f64, y(i)), (j as f64 + 1.0, y(i) + 1.0)], diverging(gram[i * n + j]).filled()))
+        (0..n).map(move |j| {
+            Rectangle::new(
+                [(j as f64, y(i)), (j as f64 + 1.0, y(i) + 1.0)],
+                diverging(gram[i * n + j]).filled(),
+            )
+        })
     }))?;
     chart.draw_series((0..n).map(|i| {
-        Rectangle::new([(n as f64 + 1.0, y(i)), (n as f64 + 2.0, y(i) + 1.0)], diverging(m.b[i] as f64).filled())
+        Rectangle::new(
+            [(n as f64 + 1.0, y(i)), (n as f64 + 2.0, y(i) + 1.0)],
+            diverging(m.b[i] as f64).filled(),
+        )
     }))?;
     chart.draw_series(std::iter::once(Text::new("b", (n as f64 + 1.2, -0.2), (FONT, TICK - 2))))?;
     Ok(())
 }
 
-fn norm_bars<DB: DrawingBackend>(m: &Model, area: &DrawingArea<DB, plotters::coord::Shift>) -> anyhow::Result<()>
+fn norm_bars<DB: DrawingBackend>(
+    m: &Model,
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+) -> anyhow::Result<()>
 where
     DB::ErrorType: 'static,
 {
@@ -202,7 +222,10 @@ where
     let f = &m.features;
     chart.draw_series((0..n).map(|i| {
         let y = (n - 1 - i) as f64;
-        Rectangle::new([(0.0, y + 0.12), (f.norm[i].min(1.3), y + 0.88)], interference_color(f.interference[i]).filled())
+        Rectangle::new(
+            [(0.0, y + 0.12), (f.norm[i].min(1.3), y + 0.88)],
+            interference_color(f.interference[i]).filled(),
+        )
     }))?;
     chart.draw_series(std::iter::once(PathElement::new(vec![(1.0, 0.0), (1.0, n as f64)], GREY.mix(0.5))))?;
     Ok(())
@@ -234,7 +257,8 @@ fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .draw_series(DashedLineSeries::new([(0.7, 0.5), (xmax, 0.5)], 6, 4, GREY.into()))?
             .label("1/2: antipodal pairs")
             .legend(legend_line(GREY));
-        let pts: Vec<(f64, f64)> = models.iter().map(|m| (1.0 / m.density as f64, m.dims_per_feature)).collect();
+        let pts: Vec<(f64, f64)> =
+            models.iter().map(|m| (1.0 / m.density as f64, m.dims_per_feature)).collect();
         chart
             .draw_series(LineSeries::new(pts.clone(), line(color(0))))?
             .label(format!("n = {n}, m = {m_dims}"))
@@ -258,9 +282,20 @@ fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| tick(*y))
             .draw()?;
-        for (value, label) in [(1.0, "1"), (0.75, "3/4"), (2.0 / 3.0, "2/3"), (0.5, "1/2"), (0.4, "2/5"), (0.375, "3/8")] {
-            chart.draw_series(DashedLineSeries::new([(0.7, value), (xmax, value)], 4, 4, GREY.mix(0.7).into()))?;
-            chart.draw_series(std::iter::once(Text::new(label, (xmax * 1.05, value + 0.015), (FONT, TICK - 2))))?;
+        for (value, label) in
+            [(1.0, "1"), (0.75, "3/4"), (2.0 / 3.0, "2/3"), (0.5, "1/2"), (0.4, "2/5"), (0.375, "3/8")]
+        {
+            chart.draw_series(DashedLineSeries::new(
+                [(0.7, value), (xmax, value)],
+                4,
+                4,
+                GREY.mix(0.7).into(),
+            ))?;
+            chart.draw_series(std::iter::once(Text::new(
+                label,
+                (xmax * 1.05, value + 0.015),
+                (FONT, TICK - 2),
+            )))?;
         }
         for m in models {
             let x = 1.0 / m.density as f64;
@@ -306,7 +341,9 @@ fn phase_diagram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         v.iter().map(|&l| l - step / 2.0).chain(v.last().map(|&l| l + step / 2.0)).collect()
     };
     let (re, pe) = (edges(&rs), edges(&ps));
-    let span = |e: &[f64]| (e.iter().copied().fold(f64::INFINITY, f64::min), e.iter().copied().fold(f64::NEG_INFINITY, f64::max));
+    let span = |e: &[f64]| {
+        (e.iter().copied().fold(f64::INFINITY, f64::min), e.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+    };
     let ((rlo, rhi), (plo, phi)) = (span(&re), span(&pe));
     svg_figure(&dirs.figures.join("ch4_phase.svg"), (900, 560), |root| {
         let (plot, key) = root.split_horizontally(620);
@@ -330,8 +367,11 @@ fn phase_diagram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         for (k, cell) in report.phase.cells.iter().enumerate() {
             let (i, j) = (k % nr, k / nr);
             let ([x0, x1], [y0, y1]) = ([re[i], re[i + 1]], [pe[j], pe[j + 1]]);
-            chart.draw_series(std::iter::once(Rectangle::new([(x0, y0), (x1, y1)], phase_color(cell.learned).filled())))?;
-            if cell.learned != cell.predicted {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(x0, y0), (x1, y1)],
+                phase_color(cell.learned).filled(),
+            )))?;
+            if !cell.agrees {
                 let mid = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
                 chart.draw_series(std::iter::once(Cross::new(mid, 6, BLACK.stroke_width(2))))?;
             }
@@ -357,7 +397,9 @@ fn phase_diagram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             }
         }
         let clip = |(x, y): (f64, f64)| (x.clamp(rlo, rhi), y.clamp(plo, phi));
-        chart.draw_series(edges.into_iter().map(|[a, b]| PathElement::new(vec![clip(a), clip(b)], BLACK.stroke_width(3))))?;
+        chart.draw_series(
+            edges.into_iter().map(|[a, b]| PathElement::new(vec![clip(a), clip(b)], BLACK.stroke_width(3))),
+        )?;
 
         // The key, beside the plot.
         let entries = [
@@ -384,7 +426,14 @@ fn phase_diagram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 
 fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
-    let header = ["model", "density", "features represented", "max |cos| between them", "loss (×10⁻³)", "copies' losses (×10⁻³)"];
+    let header = [
+        "model",
+        "density",
+        "features represented",
+        "max |cos| between them",
+        "loss (×10⁻³)",
+        "copies' losses (×10⁻³)",
+    ];
     let right = [false, true, true, true, true, false];
     let rows: Vec<Vec<String>> = report
         .linear
@@ -403,6 +452,105 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         })
         .collect();
     write("ch4_gram.md", markdown_table(&header, &right, &rows))?;
-    write("ch4_phase_agree.md", format!("{} of {}", report.phase.agree, report.phase.cells.len()))?;
+
+    // The training setup, from the configuration.
+    let c = &report.config;
+    let t = &c.train;
+    write(
+        "ch4_setup.md",
+        format!(
+            "AdamW (learning rate {}, weight decay {}), batches of {}, {} steps, {} copies per setting",
+            t.adam.lr, t.adam.weight_decay, t.batch, t.steps, c.seeds
+        ),
+    )?;
+    write("ch4_eval_samples.md", format!("{}", t.eval_samples))?;
+
+    // Pentagon: how many features get a direction, and the smallest angle between two of them.
+    let rows: Vec<Vec<String>> = report
+        .pentagon
+        .iter()
+        .map(|m| {
+            let angle =
+                if m.represented < 2 { "—".to_string() } else { format!("{:.1}°", m.smallest_angle) };
+            vec![tick_f32(m.density), format!("{} of {}", m.represented, m.n), angle]
+        })
+        .collect();
+    write(
+        "ch4_pentagon.md",
+        markdown_table(
+            &["density", "features with ‖W_i‖ ≥ 1/2", "smallest angle between them"],
+            &[true, true, true],
+            &rows,
+        ),
+    )?;
+
+    // n = 20, m = 5: the two ends.
+    if let (Some(dense), Some(sparse)) = (report.gram.first(), report.gram.last()) {
+        write("ch4_dense_kept.md", format!("{}", dense.represented))?;
+        write("ch4_dense_cos.md", format!("{:.3}", dense.max_cos))?;
+        write("ch4_sparse_density.md", tick_f32(sparse.density))?;
+        write("ch4_sparse_kept.md", format!("{}", sparse.represented))?;
+        let growing = sparse.features.norm.iter().filter(|&&v| (0.05..REPRESENTED).contains(&v)).count();
+        write("ch4_sparse_growing.md", format!("{growing}"))?;
+    }
+
+    // Geometry: per density, the groups of features that share dimensions.
+    let shape = |&(features, dims, count): &(usize, usize, usize)| {
+        let what = match (features, dims) {
+            (1, 1) => "dedicated".to_string(),
+            (2, 1) => "antipodal pair".to_string(),
+            _ => format!("{features} features in {dims} dims"),
+        };
+        if count > 1 { format!("{count} × {what}") } else { what }
+    };
+    let rows: Vec<Vec<String>> = report
+        .geometry
+        .iter()
+        .map(|m| {
+            let groups: Vec<String> = m.groups.iter().map(shape).collect();
+            vec![
+                format!("{:.1}", 1.0 / m.density as f64),
+                format!("{}", m.represented),
+                format!("{:.3}", m.dims_per_feature),
+                if groups.is_empty() { "—".into() } else { groups.join(", ") },
+            ]
+        })
+        .collect();
+    write(
+        "ch4_geometry.md",
+        markdown_table(
+            &["1/(1 − S)", "features with ‖W_i‖ ≥ 1/2", "m / ‖W‖²_F", "groups sharing dimensions"],
+            &[true, true, true, false],
+            &rows,
+        ),
+    )?;
+    write(
+        "ch4_geometry_size.md",
+        format!("$n = {}$ features in $m = {}$ dimensions", c.geometry_n, c.geometry_m),
+    )?;
+    write("ch4_group_link.md", format!("{}", super::GROUP_LINK))?;
+
+    // Phase diagram.
+    let ph = &report.phase;
+    write("ch4_phase_agree.md", format!("{} of {}", ph.agree, ph.cells.len()))?;
+    let stuck: Vec<f64> = ph
+        .cells
+        .iter()
+        .filter(|c| !c.agrees && c.loss > 1.01 * c.predicted_loss)
+        .map(|c| c.loss / c.predicted_loss)
+        .collect();
+    write("ch4_phase_stuck.md", format!("{}", stuck.len()))?;
+    let near = ph.cells.iter().filter(|c| !c.agrees).count() - stuck.len();
+    write("ch4_phase_near.md", format!("{near}"))?;
+    let (lo, hi) = stuck.iter().fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
+    write(
+        "ch4_phase_stuck_range.md",
+        if stuck.is_empty() { "—".into() } else { format!("{lo:.2}× to {hi:.0}×") },
+    )?;
+    write("ch4_phase_min_ratio.md", format!("{:.4}", ph.min_loss_ratio))?;
+    write("ch4_phase_tolerance.md", format!("{}%", super::PHASE_TOLERANCE * 100.0))?;
+    write("ch4_theory_grid.md", format!("{0} × {0}", c.theory_grid))?;
+    let onset = crate::toy::phase::predict(1.0, 1.0);
+    write("ch4_dense_margin.md", format!("{:.2}%", onset.margin() * 100.0))?;
     Ok(())
 }

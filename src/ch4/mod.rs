@@ -145,6 +145,8 @@ pub struct Model {
     pub represented: usize,
     /// The largest |cos| between two represented features.
     pub max_cos: f64,
+    /// The smallest angle between two represented features, in degrees.
+    pub smallest_angle: f64,
     /// m / ‖W‖²_F.
     pub dims_per_feature: f64,
     /// Groups of features sharing dimensions: (features, dimensions, count).
@@ -226,6 +228,7 @@ fn model(spec: Spec, density: f32, best: crate::toy::Best) -> Model {
         density,
         represented: analysis::represented(&features),
         max_cos: analysis::max_abs_cos_represented(&w, n),
+        smallest_angle: analysis::smallest_angle_represented(&w, n),
         dims_per_feature: analysis::dimensions_per_feature(&w, m),
         groups: analysis::groups(&w, n, GROUP_LINK),
         b: params[m * n..].to_vec(),
@@ -286,7 +289,14 @@ pub fn run(config: &Config) -> Report {
     let linear = take(config.linear_densities.len());
     let geometry = take(config.geometry_densities.len());
     let phase_models = take(config.phase_densities.len() * config.phase_importances.len());
-    Report { config: config.clone(), pentagon, gram, linear, geometry, phase: phase_diagram(config, &phase_models) }
+    Report {
+        config: config.clone(),
+        pentagon,
+        gram,
+        linear,
+        geometry,
+        phase: phase_diagram(config, &phase_models),
+    }
 }
 
 /// Classify each n = 2, m = 1 model and compare with the predicted phase.
@@ -318,7 +328,10 @@ fn phase_diagram(config: &Config, models: &[Model]) -> PhaseDiagram {
     // The predicted phase on a finer grid, for the boundary in the figure.
     let span = |v: &[f32]| {
         let logs: Vec<f64> = v.iter().map(|&x| (x as f64).log10()).collect();
-        (logs.iter().copied().fold(f64::INFINITY, f64::min), logs.iter().copied().fold(f64::NEG_INFINITY, f64::max))
+        (
+            logs.iter().copied().fold(f64::INFINITY, f64::min),
+            logs.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        )
     };
     let (r_range, p_range) = (span(&config.phase_importances), span(&config.phase_densities));
     let steps = config.theory_grid;
@@ -364,6 +377,7 @@ pub struct ModelSummary {
     pub seed_losses: Vec<f64>,
     pub represented: usize,
     pub max_cos: f64,
+    pub smallest_angle: f64,
     pub dims_per_feature: f64,
     pub groups: Vec<(usize, usize, usize)>,
     pub norms: Vec<f64>,
@@ -377,6 +391,7 @@ fn model_summary(m: &Model) -> ModelSummary {
         seed_losses: m.seed_losses.clone(),
         represented: m.represented,
         max_cos: m.max_cos,
+        smallest_angle: m.smallest_angle,
         dims_per_feature: m.dims_per_feature,
         groups: m.groups.clone(),
         norms: m.features.norm.clone(),

@@ -98,6 +98,22 @@ pub fn max_abs_cos_represented(w: &[f32], n: usize) -> f64 {
     worst
 }
 
+/// The smallest angle, in degrees, between the directions of two represented
+/// features (180 if fewer than two are represented).
+pub fn smallest_angle_represented(w: &[f32], n: usize) -> f64 {
+    let cols = columns(w, n);
+    let norms: Vec<f64> = cols.iter().map(|c| dot(c, c).sqrt()).collect();
+    let mut best = -1.0f64;
+    for i in 0..n {
+        for j in 0..i {
+            if norms[i] >= REPRESENTED && norms[j] >= REPRESENTED {
+                best = best.max(dot(&cols[i], &cols[j]) / (norms[i] * norms[j]));
+            }
+        }
+    }
+    best.clamp(-1.0, 1.0).acos().to_degrees()
+}
+
 /// Groups of represented features that share dimensions: features i and j
 /// are linked when |cos(W_i, W_j)| > `link`, and a group is a connected set.
 /// Returns (features in the group, dimensions they span, how many such
@@ -175,6 +191,8 @@ mod tests {
             assert!((d - 0.4).abs() < 1e-6, "{d}");
         }
         assert!((dimensions_per_feature(&w, 2) - 0.4).abs() < 1e-6);
+        assert!((smallest_angle_represented(&w, n) - 72.0).abs() < 1e-4);
+        assert!((max_abs_cos_represented(&w, n) - (144f64).to_radians().cos().abs()).abs() < 1e-6);
         // An antipodal pair plus a dropped feature (m = 1, n = 3): 1/2, 1/2, 0.
         let f = features(&[1.0, -1.0, 0.0], 3);
         assert_eq!(f.dimensionality, vec![0.5, 0.5, 0.0]);

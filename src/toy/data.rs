@@ -11,7 +11,7 @@
 //! a batch costs about 2·p·(size·n) random numbers instead of 2·size·n.
 //! (Above p = 1/4 one draw per feature is cheaper: see [`Batch::fill`].)
 
-use rand::Rng;
+use rand::{Rng, RngCore};
 use rand_chacha::ChaCha8Rng;
 
 /// A batch of samples, stored twice: dense (row-major, zeros included) for the
@@ -64,7 +64,7 @@ impl Batch {
             let below_one = 1.0 - f32::EPSILON / 2.0;
             for (s, (row, bits)) in self.x.chunks_exact_mut(n).zip(self.bits.chunks_exact(n)).enumerate() {
                 for (i, (x, &b)) in row.iter_mut().zip(bits).enumerate() {
-                    let u = (b >> 8) as f32 * (1.0 / (1u32 << 24) as f32); // uniform on [0, 1), 24 bits
+                    let u = unit(b);
                     let present = u < density;
                     let v = (u * inv).min(below_one);
                     let v = if signed { 2.0 * v - 1.0 } else { v };
@@ -77,19 +77,21 @@ impl Batch {
             }
             return;
         }
-        // Sparse: jump over the absent features, G = ⌊ln U / ln(1 − p)⌋.
+        // Sparse: jump over the absent features, G = ⌊ln U / ln(1 − p)⌋, in
+        // single precision (U has 24 random bits, so gaps are cut off at
+        // about 16.6/p, which happens with probability 2⁻²⁴).
         self.x.fill(0.0);
-        let ln_absent = (1.0 - density as f64).ln();
+        let ln_absent = (1.0 - density).ln();
         let mut pos = 0;
         let mut row = 0;
         loop {
-            let u: f64 = rng.random(); // in [0, 1), so 1 − u is in (0, 1]
+            let u = 1.0 - unit(rng.next_u32()); // in (0, 1]
             // The ratio is ≥ 0, so the cast is the floor.
-            pos += ((1.0 - u).ln() / ln_absent).min(total as f64) as usize;
+            pos += (u.ln() / ln_absent).min(total as f32) as usize;
             if pos >= total {
                 break;
             }
-            let u: f32 = rng.random();
+            let u = unit(rng.next_u32());
             let value = if signed { 2.0 * u - 1.0 } else { u };
             self.x[pos] = value;
             while row < pos / n {
@@ -124,6 +126,12 @@ impl Batch {
     pub fn observed_density(&self) -> f64 {
         self.row_start[self.size] as f64 / (self.size * self.n) as f64
     }
+}
+
+/// A uniform number on [0, 1) from 24 random bits (exactly representable).
+#[inline(always)]
+fn unit(bits: u32) -> f32 {
+    (bits >> 8) as f32 * (1.0 / (1u32 << 24) as f32)
 }
 
 #[cfg(test)]

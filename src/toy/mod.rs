@@ -8,8 +8,8 @@ pub mod analysis;
 mod batched;
 pub mod data;
 pub mod model;
-pub mod phase;
 mod per_sample;
+pub mod phase;
 pub mod simd;
 pub mod train;
 

@@ -293,7 +293,16 @@ pub fn predict(p: f64, r: f64) -> Prediction {
     }
     let (loss, w, bias) = if best_superposed.0 < best_dedicated.0 { best_superposed } else { best_dedicated };
     let phase = classify(w[0], w[1], 0.5);
-    Prediction { first, second, dedicated: best_dedicated.0, superposed: best_superposed.0, phase, loss, w, b: bias }
+    Prediction {
+        first,
+        second,
+        dedicated: best_dedicated.0,
+        superposed: best_superposed.0,
+        phase,
+        loss,
+        w,
+        b: bias,
+    }
 }
 // ANCHOR_END: predict
 
@@ -324,11 +333,9 @@ mod tests {
         for (a, b) in [(1.0, 0.0), (0.7, -0.2), (1.3, -0.05), (0.4, -0.9)] {
             assert!((one_present(a, b) - numeric_one(a, b)).abs() < 1e-8, "A({a}, {b})");
             let k = 2000;
-            let both = (0..k)
-                .map(|i| (i as f64 + 0.5) / k as f64)
-                .map(|y| numeric_one(a, b - a * y))
-                .sum::<f64>()
-                / k as f64;
+            let both =
+                (0..k).map(|i| (i as f64 + 0.5) / k as f64).map(|y| numeric_one(a, b - a * y)).sum::<f64>()
+                    / k as f64;
             assert!((both_present(a, -a, b) - both).abs() < 1e-6, "B({a}, {b})");
         }
         // Worked by hand: W = (1, −1), b = 0 errs by min(x₁, x₂) when both are
@@ -343,14 +350,20 @@ mod tests {
     fn expected_loss_matches_sampling() {
         use crate::rng::stream;
         use rand::Rng;
-        let cases = [([1.0, -1.0], [0.0, 0.0]), ([0.8, 0.5], [-0.2, 0.1]), ([-0.3, 1.2], [0.3, -0.4]), ([0.0, 1.0], [0.15, 0.0])];
+        let cases = [
+            ([1.0, -1.0], [0.0, 0.0]),
+            ([0.8, 0.5], [-0.2, 0.1]),
+            ([-0.3, 1.2], [0.3, -0.4]),
+            ([0.0, 1.0], [0.15, 0.0]),
+        ];
         for (k, (w, b)) in cases.into_iter().enumerate() {
             for (r, p) in [(1.0, 0.5), (3.0, 0.1), (0.2, 1.0)] {
                 let mut rng = stream(20, k as u64);
                 let samples = 400_000;
                 let mut total = 0.0;
                 for _ in 0..samples {
-                    let x: [f64; 2] = std::array::from_fn(|_| if rng.random::<f64>() < p { rng.random() } else { 0.0 });
+                    let x: [f64; 2] =
+                        std::array::from_fn(|_| if rng.random::<f64>() < p { rng.random() } else { 0.0 });
                     let h = w[0] * x[0] + w[1] * x[1];
                     for i in 0..2 {
                         let out = (w[i] * h + b[i]).max(0.0);
@@ -359,7 +372,10 @@ mod tests {
                 }
                 let sampled = total / samples as f64;
                 let exact = expected_loss(w, b, r, p);
-                assert!((sampled - exact).abs() < 0.01 * exact + 2e-5, "w {w:?} b {b:?} r {r} p {p}: {sampled} vs {exact}");
+                assert!(
+                    (sampled - exact).abs() < 0.01 * exact + 2e-5,
+                    "w {w:?} b {b:?} r {r} p {p}: {sampled} vs {exact}"
+                );
             }
         }
         // The candidates' closed forms are special cases.

@@ -154,7 +154,9 @@ pub fn train_best_of(
 ) -> Vec<Best> {
     let jobs: Vec<Job> = settings
         .iter()
-        .flat_map(|s| (0..s.seeds as u64).map(move |r| Job { stream: (s.job.stream << 8) + r, ..s.job.clone() }))
+        .flat_map(|s| {
+            (0..s.seeds as u64).map(move |r| Job { stream: (s.job.stream << 8) + r, ..s.job.clone() })
+        })
         .collect();
     let mut trained = train_all(&jobs, config, seed, on_steps).into_iter();
     settings

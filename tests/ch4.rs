@@ -1,0 +1,97 @@
+//! Chapter 4: snapshots of the quick report and figures, determinism, and
+//! behaviour checks of the trained toy models that must hold for the right
+//! reasons (each trains a few small models with the reference setup).
+
+mod common;
+
+use superposition::ch4;
+use superposition::output::rounded_json;
+use superposition::toy::analysis::{self, REPRESENTED};
+use superposition::toy::phase::{self, Phase};
+use superposition::toy::train::{Setting, train_best_of};
+use superposition::toy::{Job, Kind, Spec, TrainConfig};
+
+#[test]
+fn quick_report_snapshot() {
+    let report = ch4::run(&ch4::Config::quick());
+    let value = rounded_json(&ch4::summary(&report), 3);
+    insta::assert_json_snapshot!("ch4_quick_report", value);
+}
+
+#[test]
+fn quick_figures_snapshot_and_determinism() {
+    let (_, svgs) = common::generate_twice(|out| {
+        ch4::generate(&ch4::Config::quick(), out).unwrap();
+    });
+    for (name, svg) in svgs {
+        insta::assert_snapshot!(name, svg);
+    }
+}
+
+/// Train `seeds` copies of one setting with the reference setup; keep the best.
+fn train(kind: Kind, n: usize, m: usize, density: f32, importance: Vec<f32>, seeds: usize) -> Vec<f32> {
+    let job = Job { spec: Spec::new(kind, n, m), density, importance, stream: 7 };
+    let best = train_best_of(&[Setting { job, seeds }], &TrainConfig::default(), 2022, &|_| {}, None);
+    best[0].model.params.clone()
+}
+
+fn decaying(n: usize, base: f32) -> Vec<f32> {
+    (0..n).map(|i| base.powi(i as i32)).collect()
+}
+
+#[test]
+fn dense_features_get_the_top_m_orthogonal_directions() {
+    // At density 1 interference is always paid, so the ReLU model behaves
+    // like the linear one: the m most important features, orthogonal.
+    let w = train(Kind::ReluOutput, 20, 5, 1.0, decaying(20, 0.7), 1);
+    let f = analysis::features(&w[..100], 20);
+    let kept: Vec<usize> = (0..20).filter(|&i| f.norm[i] >= REPRESENTED).collect();
+    assert_eq!(kept, vec![0, 1, 2, 3, 4], "norms {:?}", f.norm);
+    assert!(analysis::max_abs_cos_represented(&w[..100], 20) < 0.05);
+}
+
+#[test]
+fn sparse_features_are_superposed_in_antipodal_pairs_with_a_relu_only() {
+    let relu = train(Kind::ReluOutput, 20, 5, 0.01, decaying(20, 0.7), 1);
+    let f = analysis::features(&relu[..100], 20);
+    assert!(analysis::represented(&f) > 5, "norms {:?}", f.norm);
+    // Some represented pair points in opposite directions.
+    let g = analysis::gram(&relu[..100], 20);
+    let pair = (0..20).any(|i| {
+        (0..i).any(|j| {
+            f.norm[i] >= REPRESENTED
+                && f.norm[j] >= REPRESENTED
+                && g[i * 20 + j] / (f.norm[i] * f.norm[j]) < -0.9
+        })
+    });
+    assert!(pair, "no antipodal pair among the represented features");
+    // The linear model, on the same sparse data, never superposes.
+    let linear = train(Kind::Linear, 20, 5, 0.01, decaying(20, 0.7), 1);
+    let f = analysis::features(&linear[..100], 20);
+    assert!(analysis::represented(&f) <= 5, "norms {:?}", f.norm);
+    assert!(analysis::max_abs_cos_represented(&linear[..100], 20) < 0.05);
+}
+
+#[test]
+fn five_sparse_features_spread_around_the_plane() {
+    let w = train(Kind::ReluOutput, 5, 2, 0.05, decaying(5, 0.9), 3);
+    let f = analysis::features(&w[..10], 5);
+    assert_eq!(analysis::represented(&f), 5, "norms {:?}", f.norm);
+    // Five directions in a plane: the closest two are at most 72° apart, and
+    // a pentagon keeps them near that. (Not |cos|: in a pentagon the
+    // second neighbours are 144° apart, |cos 144°| = 0.81.)
+    let closest = analysis::smallest_angle_represented(&w[..10], 5);
+    assert!(closest > 65.0, "two features only {closest:.1}° apart");
+}
+
+#[test]
+fn two_features_in_one_dimension_follow_the_predicted_phase() {
+    for (r, p, want) in
+        [(1.0f32, 0.02f32, Phase::Superposition), (3.0, 1.0, Phase::Second), (0.3, 1.0, Phase::First)]
+    {
+        let w = train(Kind::ReluOutput, 2, 1, p, vec![1.0, r], 3);
+        let learned = phase::classify(w[0] as f64, w[1] as f64, REPRESENTED);
+        assert_eq!(learned, want, "r = {r}, p = {p}: W = {:?}", &w[..2]);
+        assert_eq!(phase::predict(p as f64, r as f64).phase, want);
+    }
+}
