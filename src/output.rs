@@ -53,6 +53,11 @@ pub fn write_json<T: Serialize>(path: &Path, report: &T) -> anyhow::Result<()> {
 /// A Markdown table: a header row, an alignment row (numbers right-aligned
 /// when `right` is set for that column), and the rows.
 pub fn markdown_table(header: &[&str], right: &[bool], rows: &[Vec<String>]) -> String {
+    // A bare `|` in a header splits the column and breaks the table: write `\\|`.
+    debug_assert!(
+        header.iter().all(|h| h.match_indices('|').all(|(i, _)| h[..i].ends_with('\\'))),
+        "an unescaped '|' in a table header: {header:?}"
+    );
     let mut s = String::new();
     s.push_str(&format!("| {} |\n", header.join(" | ")));
     let align: Vec<&str> = (0..header.len())

@@ -430,7 +430,7 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         "model",
         "density",
         "features represented",
-        "max |cos| between them",
+        "largest \\|cos\\| between them",
         "loss (×10⁻³)",
         "copies' losses (×10⁻³)",
     ];
