@@ -250,24 +250,48 @@ pub fn check(r: &Reports) -> anyhow::Result<Vec<Claim>> {
         .as_array()
         .map(|c| c.iter().filter(|c| c[2] == "Superposition").count())
         .ok_or_else(|| anyhow!("ch4.json has no phase cells"))? as f64;
-    let both_regimes =
-        dense_kept <= m && dense_cos < 0.1 && sparse_kept > m && superposed > 0.0 && superposed < cells;
+    // With a privileged basis: neurons (monosemantic, polysemantic, dead) at the two ends.
+    let privileged = r.ch4["privileged"]
+        .as_array()
+        .filter(|g| !g.is_empty())
+        .ok_or_else(|| anyhow!("ch4.json has no privileged models"))?;
+    let neurons = |v: &Value| -> anyhow::Result<[f64; 3]> {
+        let k = |i: usize| num(&v["neurons"][i], "neuron counts");
+        Ok([k(0)?, k(1)?, k(2)?])
+    };
+    let (first, last) = (&privileged[0], &privileged[privileged.len() - 1]);
+    let (dense_n, sparse_n) = (neurons(first)?, neurons(last)?);
+    let (dense_p, sparse_p) = (num(&first["density"], "density")?, num(&last["density"], "density")?);
+    let both_regimes = dense_kept <= m
+        && dense_cos < 0.1
+        && sparse_kept > m
+        && superposed > 0.0
+        && superposed < cells
+        && dense_n[1] == 0.0
+        && dense_n[0] > 0.0
+        && sparse_n[1] > 0.0;
     claims.push(Claim {
         id: 8,
         claim: "Some features are dedicated to single neurons; superposition is a mechanism, not a rule.",
         source: "Elhage et al. (2022)",
-        verdict: if both_regimes { Verdict::HoldsWithConditions } else { Verdict::Wrong },
+        verdict: if both_regimes { Verdict::Holds } else { Verdict::Wrong },
         evidence: format!(
-            "Both regimes appear in the toy models. 20 features with importance $0.7^i$ in 5 dimensions: at \
-             density {} the model gives {dense_kept:.0} features orthogonal directions (largest |cos| \
-             {dense_cos:.3}) and drops the rest; at density {} it superposes {sparse_kept:.0}. Two features in one \
-             dimension: {superposed:.0} of {cells:.0} (importance, density) cells superpose, the others dedicate \
-             the dimension. The condition: these are dedicated *directions*; that they are single *neurons* \
-             needs a privileged basis (Chapter 4, part 2, in preparation).",
+            "Both regimes appear in the toy models. With a hidden ReLU (10 features, 5 neurons): at density \
+             {dense_p} the neurons are {:.0} monosemantic, {:.0} polysemantic, {:.0} dead; at density {sparse_p} \
+             {:.0}, {:.0} and {:.0}. Without one (20 features in 5 dimensions): at density {} the model gives \
+             {dense_kept:.0} features orthogonal directions (largest \\|cos\\| {dense_cos:.3}); at density {} it \
+             superposes {sparse_kept:.0}. Two features in one dimension: {superposed:.0} of {cells:.0} \
+             (importance, density) cells superpose.",
+            dense_n[0],
+            dense_n[1],
+            dense_n[2],
+            sparse_n[0],
+            sparse_n[1],
+            sparse_n[2],
             num(&dense["density"], "density")?,
             num(&sparse["density"], "density")?,
         ),
-        link: "[WᵀW by sparsity](ch4_polysemantic.md#twenty-features-in-five-dimensions)",
+        link: "[neuron counts](ch4_polysemantic.md#neurons-need-a-privileged-basis)",
     });
     claims.push(Claim {
         id: 9,

@@ -95,3 +95,42 @@ fn two_features_in_one_dimension_follow_the_predicted_phase() {
         assert_eq!(phase::predict(p as f64, r as f64).phase, want);
     }
 }
+
+#[test]
+fn with_dense_features_every_live_neuron_is_monosemantic() {
+    use superposition::toy::neurons::{Role, neurons};
+    let w = train(Kind::HiddenRelu, 10, 5, 1.0, decaying(10, 0.75), 3);
+    let roles = neurons(&w[..50], 5, 10, false);
+    assert!(roles.iter().all(|n| n.role != Role::Polysemantic), "{roles:?}");
+    assert!(roles.iter().filter(|n| n.role == Role::Monosemantic).count() >= 4, "{roles:?}");
+    // ... and they serve the most important features.
+    assert!(roles.iter().filter(|n| n.role == Role::Monosemantic).all(|n| n.top_feature < 5), "{roles:?}");
+}
+
+#[test]
+fn sparse_features_make_polysemantic_neurons() {
+    use superposition::toy::neurons::{Role, neurons};
+    let w = train(Kind::HiddenRelu, 10, 5, 0.01, decaying(10, 0.75), 3);
+    let roles = neurons(&w[..50], 5, 10, false);
+    assert!(roles.iter().filter(|n| n.role == Role::Polysemantic).count() >= 3, "{roles:?}");
+}
+
+#[test]
+fn absolute_value_with_a_pair_of_neurons_per_feature() {
+    use superposition::toy::neurons::{Role, neurons};
+    let (n, m) = (3, 6);
+    let job =
+        Job { spec: Spec::new(Kind::AbsValue, n, m), density: 1.0, importance: vec![1.0; n], stream: 7 };
+    let best = &train_best_of(&[Setting { job, seeds: 3 }], &TrainConfig::default(), 2022, &|_| {}, None)[0];
+    assert!(best.model.eval_loss < 1e-4, "loss {}", best.model.eval_loss);
+    let w1 = &best.model.params[..m * n];
+    let roles = neurons(w1, m, n, true);
+    for i in 0..n {
+        let pair = |positive: bool| {
+            roles.iter().enumerate().any(|(j, r)| {
+                r.role == Role::Monosemantic && r.top_feature == i && (w1[j * n + i] > 0.0) == positive
+            })
+        };
+        assert!(pair(true) && pair(false), "feature {i} lacks a ReLU(x) or ReLU(−x) neuron: {roles:?}");
+    }
+}

@@ -81,11 +81,16 @@ fn the_other_verdicts_flip_with_their_numbers() {
 #[test]
 fn the_toy_model_verdict_flips_when_a_regime_disappears() {
     let mut r = committed();
-    assert_eq!(verdict(&check(&r).unwrap(), 8), Verdict::HoldsWithConditions);
+    assert_eq!(verdict(&check(&r).unwrap(), 8), Verdict::Holds);
     // Were the sparsest n = 20, m = 5 model to keep only 5 features, there
     // would be no superposition to speak of.
     let last = r.ch4["gram"].as_array().unwrap().len() - 1;
+    let kept = r.ch4["gram"][last]["represented"].clone();
     r.ch4["gram"][last]["represented"] = Value::from(5);
+    assert_eq!(verdict(&check(&r).unwrap(), 8), Verdict::Wrong);
+    // Nor, were a dense neuron polysemantic, would single features own single neurons.
+    r.ch4["gram"][last]["represented"] = kept;
+    r.ch4["privileged"][0]["neurons"][1] = Value::from(1);
     assert_eq!(verdict(&check(&r).unwrap(), 8), Verdict::Wrong);
 }
 

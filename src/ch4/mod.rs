@@ -10,10 +10,13 @@
 //! 4. the phase diagram of n = 2, m = 1 against the closed-form prediction.
 
 mod figures;
+mod neuron_figures;
+pub mod neurons_part;
 
 use crate::output::{OutDirs, rounded_json, write_json};
 use crate::rng::DEFAULT_SEED;
 use crate::toy::analysis::{self, REPRESENTED};
+use crate::toy::neurons::{Neuron, neurons};
 use crate::toy::phase::{self, Phase};
 use crate::toy::train::{Setting, train_best_of};
 use crate::toy::{Job, Kind, Spec, TrainConfig};
@@ -44,6 +47,13 @@ pub struct Config {
     pub phase_densities: Vec<f32>,
     /// Points per axis of the predicted-phase grid behind the boundary.
     pub theory_grid: usize,
+    /// Part 2. A privileged basis: h = ReLU(W x), n = 10, m = 5, importance 0.75^i.
+    pub privileged_densities: Vec<f32>,
+    /// Computation in superposition, |x| with x uniform on [−1, 1]: n = 3,
+    /// m = 6 at this density, and n = 100, m = 40, importance 0.8^i, one
+    /// copy per density.
+    pub abs_small_density: f32,
+    pub abs_densities: Vec<f32>,
 }
 
 /// `count` values from 10^from to 10^to, evenly spaced in the exponent.
@@ -71,6 +81,9 @@ impl Default for Config {
             phase_importances: logspace(-1.0, 1.0, 15),
             phase_densities: logspace(0.0, -2.0, 15),
             theory_grid: 60,
+            privileged_densities: logspace(0.0, -3.0, 10),
+            abs_small_density: 1.0,
+            abs_densities: vec![0.3, 0.1, 0.03],
         }
     }
 }
@@ -90,6 +103,8 @@ impl Config {
             phase_importances: logspace(-1.0, 1.0, 3),
             phase_densities: logspace(0.0, -2.0, 3),
             theory_grid: 8,
+            privileged_densities: logspace(0.0, -2.0, 3),
+            abs_densities: vec![0.1],
             ..Config::default()
         }
     }
@@ -114,11 +129,16 @@ impl Config {
             &self.linear_densities,
             &self.geometry_densities,
             &self.phase_densities,
+            &self.privileged_densities,
+            &self.abs_densities,
         ];
         for &p in densities.iter().flat_map(|d| d.iter()) {
             if !(p > 0.0 && p <= 1.0) {
                 return Err(format!("densities must be in (0, 1], got {p}"));
             }
+        }
+        if !(self.abs_small_density > 0.0 && self.abs_small_density <= 1.0) {
+            return Err(format!("densities must be in (0, 1], got {}", self.abs_small_density));
         }
         if let Some(r) = self.phase_importances.iter().find(|r| !(r.is_finite() && **r > 0.0)) {
             return Err(format!("relative importances must be positive, got {r}"));
@@ -134,9 +154,13 @@ pub struct Model {
     pub n: usize,
     pub m: usize,
     pub density: f32,
-    /// W, m × n row-major, and b.
+    /// W (W₁ for the untied model), m × n row-major, and b.
     pub w: Vec<f32>,
     pub b: Vec<f32>,
+    /// W₂ᵀ for the untied absolute-value model (m × n), else empty.
+    pub w_out: Vec<f32>,
+    /// The hidden neurons, for models with a hidden ReLU (else empty).
+    pub neurons: Vec<Neuron>,
     pub loss: f64,
     /// Every copy's evaluation loss (the kept one is the lowest).
     pub seed_losses: Vec<f64>,
@@ -210,6 +234,12 @@ pub struct Report {
     pub linear: Vec<Model>,
     pub geometry: Vec<Model>,
     pub phase: PhaseDiagram,
+    /// Part 2: the privileged-basis models, the two absolute-value models,
+    /// and one polysemantic neuron up close.
+    pub privileged: Vec<Model>,
+    pub abs_small: Model,
+    pub abs_large: Vec<Model>,
+    pub up_close: Option<neurons_part::UpClose>,
 }
 
 fn importance(n: usize, decay: f32) -> Vec<f32> {
@@ -220,6 +250,12 @@ fn model(spec: Spec, density: f32, best: crate::toy::Best) -> Model {
     let (n, m) = (spec.n, spec.m);
     let params = &best.model.params;
     let w = params[..m * n].to_vec();
+    let (w_out, b) = if spec.kind.tied() {
+        (Vec::new(), params[m * n..].to_vec())
+    } else {
+        (params[m * n..2 * m * n].to_vec(), params[2 * m * n..].to_vec())
+    };
+    let neurons = if spec.kind.hidden_relu() { neurons(&w, m, n, spec.kind.signed()) } else { Vec::new() };
     let features = analysis::features(&w, n);
     Model {
         kind: spec.kind,
@@ -231,7 +267,9 @@ fn model(spec: Spec, density: f32, best: crate::toy::Best) -> Model {
         smallest_angle: analysis::smallest_angle_represented(&w, n),
         dims_per_feature: analysis::dimensions_per_feature(&w, m),
         groups: analysis::groups(&w, n, GROUP_LINK),
-        b: params[m * n..].to_vec(),
+        b,
+        w_out,
+        neurons,
         w,
         loss: best.model.eval_loss,
         seed_losses: best.seed_losses,
@@ -266,6 +304,13 @@ pub fn run(config: &Config) -> Report {
             push(relu(2, 1), p, vec![1.0, r], seeds);
         }
     }
+    for &p in &config.privileged_densities {
+        push(Spec::new(Kind::HiddenRelu, 10, 5), p, importance(10, 0.75), seeds);
+    }
+    push(Spec::new(Kind::AbsValue, 3, 6), config.abs_small_density, vec![1.0; 3], seeds);
+    for &p in &config.abs_densities {
+        push(Spec::new(Kind::AbsValue, 100, 40), p, importance(100, 0.8), 1);
+    }
     let total: u64 = settings.iter().map(|s| (s.seeds * config.train.steps) as u64).sum();
     let bar = crate::cli::progress(total, "ch4: training toy models");
     // Two features in one dimension: rank copies by their exact expected loss
@@ -289,8 +334,16 @@ pub fn run(config: &Config) -> Report {
     let linear = take(config.linear_densities.len());
     let geometry = take(config.geometry_densities.len());
     let phase_models = take(config.phase_densities.len() * config.phase_importances.len());
+    let privileged = take(config.privileged_densities.len());
+    let abs_small = take(1).pop().expect("the small absolute-value model");
+    let abs_large = take(config.abs_densities.len());
+    let up_close = neurons_part::up_close(&abs_large);
     Report {
         config: config.clone(),
+        privileged,
+        abs_small,
+        abs_large,
+        up_close,
         pentagon,
         gram,
         linear,
@@ -349,6 +402,7 @@ pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
     let dirs = OutDirs::create(out)?;
     let report = run(config);
     figures(&report, &dirs)?;
+    neuron_figures::figures(&report, &dirs)?;
     write_json(&dirs.generated.join("ch4.json"), &rounded_json(&summary(&report), 6))?;
     Ok(report)
 }
@@ -367,6 +421,10 @@ pub struct Summary<'a> {
     pub phase_min_loss_ratio: f64,
     /// (r, density, learned, predicted, exact learned loss, predicted loss)
     pub phase: Vec<(f32, f32, Phase, Phase, f64, f64)>,
+    pub privileged: Vec<ModelSummary>,
+    pub abs_small: ModelSummary,
+    pub abs_large: Vec<ModelSummary>,
+    pub up_close: Option<&'a neurons_part::UpClose>,
 }
 
 #[derive(Serialize)]
@@ -381,6 +439,8 @@ pub struct ModelSummary {
     pub dims_per_feature: f64,
     pub groups: Vec<(usize, usize, usize)>,
     pub norms: Vec<f64>,
+    /// (monosemantic, polysemantic, dead) hidden neurons.
+    pub neurons: (usize, usize, usize),
 }
 
 fn model_summary(m: &Model) -> ModelSummary {
@@ -394,6 +454,7 @@ fn model_summary(m: &Model) -> ModelSummary {
         smallest_angle: m.smallest_angle,
         dims_per_feature: m.dims_per_feature,
         groups: m.groups.clone(),
+        neurons: crate::toy::neurons::count(&m.neurons),
         norms: m.features.norm.clone(),
     }
 }
@@ -416,6 +477,10 @@ pub fn summary(r: &Report) -> Summary<'_> {
             .iter()
             .map(|c| (c.importance, c.density, c.learned, c.predicted, c.loss, c.predicted_loss))
             .collect(),
+        privileged: all(&r.privileged),
+        abs_small: model_summary(&r.abs_small),
+        abs_large: all(&r.abs_large),
+        up_close: r.up_close.as_ref(),
     }
 }
 
@@ -424,6 +489,9 @@ pub fn trained_steps(config: &Config) -> usize {
     let settings_with_seeds = config.pentagon_densities.len()
         + config.gram_densities.len()
         + config.linear_densities.len()
-        + config.phase_densities.len() * config.phase_importances.len();
-    (settings_with_seeds * config.seeds + config.geometry_densities.len()) * config.train.steps
+        + config.phase_densities.len() * config.phase_importances.len()
+        + config.privileged_densities.len()
+        + 1;
+    let single = config.geometry_densities.len() + config.abs_densities.len();
+    (settings_with_seeds * config.seeds + single) * config.train.steps
 }

@@ -8,6 +8,7 @@ pub mod analysis;
 mod batched;
 pub mod data;
 pub mod model;
+pub mod neurons;
 mod per_sample;
 pub mod phase;
 pub mod simd;

@@ -124,7 +124,10 @@ pub fn loss_and_grad<D: Dot>(
         let o = &mut ws.o;
         o.copy_from_slice(p.b);
         for j in 0..m {
-            axpy(h[j], &p.w_out[j * n..(j + 1) * n], o);
+            // A silent hidden ReLU adds nothing (and is common when x is sparse).
+            if h[j] != 0.0 {
+                axpy(h[j], &p.w_out[j * n..(j + 1) * n], o);
+            }
         }
         for ((((g, e), &o), &x), &imp) in
             ws.g.iter_mut().zip(ws.err.iter_mut()).zip(o.iter()).zip(x).zip(importance)
@@ -155,6 +158,10 @@ pub fn loss_and_grad<D: Dot>(
             }
         } else {
             for j in 0..m {
+                if hidden_relu && h[j] <= 0.0 {
+                    gh[j] = 0.0; // masked by the hidden ReLU below, and h_j g adds nothing
+                    continue;
+                }
                 gh[j] = D::dot(&p.w_out[j * n..(j + 1) * n], g);
                 let row = w_out_at + j * n;
                 axpy(h[j], g, &mut grad[row..row + n]);
@@ -171,7 +178,9 @@ pub fn loss_and_grad<D: Dot>(
             }
         } else {
             for j in 0..m {
-                axpy(gh[j], x, &mut grad[j * n..(j + 1) * n]);
+                if gh[j] != 0.0 {
+                    axpy(gh[j], x, &mut grad[j * n..(j + 1) * n]);
+                }
             }
         }
     }

@@ -1,0 +1,448 @@
+//! Chapter 4, part 2: figures and tables of the models with a hidden ReLU.
+
+use super::{Model, Report, neurons_part};
+use crate::output::{OutDirs, markdown_table, write_atomic};
+use crate::plot::{
+    CAPTION, FONT, GREY, LABEL, TICK, color, draw_legend, legend_box, legend_line, line, svg_figure, tick,
+};
+use crate::toy::neurons::{MONOSEMANTIC_SHARE, Role, count, sorted_order};
+use plotters::prelude::*;
+use plotters::style::colors::colormaps::DerivedColorMap;
+
+pub fn figures(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    privileged(report, dirs)?;
+    neuron_counts(report, dirs)?;
+    abs_small(report, dirs)?;
+    abs_large(report, dirs)?;
+    up_close(report, dirs)?;
+    tables(report, dirs)
+}
+
+/// Blue for −1, white for 0, red for +1 (values clamped).
+fn diverging(v: f64) -> RGBColor {
+    let map = DerivedColorMap::new(&[RGBColor(33, 102, 172), RGBColor(247, 247, 247), RGBColor(178, 24, 43)]);
+    map.get_color_normalized(v.clamp(-1.0, 1.0) as f32, -1.0, 1.0)
+}
+
+fn role_color(r: Role) -> RGBColor {
+    match r {
+        Role::Monosemantic => color(0),
+        Role::Polysemantic => color(1),
+        Role::Dead => GREY,
+    }
+}
+
+fn role_letter(r: Role) -> &'static str {
+    match r {
+        Role::Monosemantic => "M",
+        Role::Polysemantic => "P",
+        Role::Dead => "D",
+    }
+}
+
+fn density_text(p: f32) -> String {
+    let s = format!("{:.4}", p as f64);
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// A neuron × feature heatmap of `w` (m × n), rows in `order`, each row
+/// marked with its role; colours scaled so that ±`scale` is full colour.
+fn weight_map<DB: DrawingBackend>(
+    area: &DrawingArea<DB, plotters::coord::Shift>,
+    title: &str,
+    m: &Model,
+    order: &[usize],
+    scale: f64,
+    max_features: usize,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let (rows, cols) = (order.len(), m.n.min(max_features));
+    // Room left of the matrix for each neuron's role marker.
+    let pad = (0.08 * cols as f64).max(0.6);
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, (FONT, TICK + 1))
+        .margin(6)
+        .x_label_area_size(30)
+        .y_label_area_size(8)
+        .build_cartesian_2d(-pad..cols as f64, 0f64..rows as f64)?;
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .disable_y_axis()
+        .x_labels(cols.min(6))
+        .x_desc("feature")
+        .axis_desc_style((FONT, TICK - 1))
+        .label_style((FONT, TICK - 3))
+        .x_label_formatter(&|x| {
+            if *x >= 0.0 && (*x as usize) < cols { format!("{}", *x as usize + 1) } else { String::new() }
+        })
+        .draw()?;
+    for (r, &j) in order.iter().enumerate() {
+        let y = (rows - 1 - r) as f64;
+        chart.draw_series((0..cols).map(|i| {
+            let v = m.w[j * m.n + i] as f64 / scale;
+            Rectangle::new([(i as f64, y), (i as f64 + 1.0, y + 1.0)], diverging(v).filled())
+        }))?;
+        let role = m.neurons[j].role;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(-1.4, y + 0.1), (-0.2, y + 0.9)],
+            role_color(role).filled(),
+        )))?;
+        if rows <= 12 {
+            let text =
+                Text::new(role_letter(role), (-1.15, y + 0.85), (FONT, TICK - 3).into_font().color(&WHITE));
+            chart.draw_series(std::iter::once(text))?;
+        }
+    }
+    Ok(())
+}
+
+/// The neuron × feature weights of the n = 10, m = 5 model per density.
+fn privileged(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let models = &report.privileged;
+    let cols = 5.min(models.len()).max(1);
+    let rows = models.len().div_ceil(cols);
+    svg_figure(
+        &dirs.figures.join("ch4_privileged.svg"),
+        (200 * cols as u32, 70 + 190 * rows as u32),
+        |root| {
+            let (top, body) = root.split_vertically(70);
+            top.titled("Neuron × feature weights W of h = ReLU(W x), by density", (FONT, CAPTION))?;
+            let key = [
+                (Role::Monosemantic, "M: monosemantic"),
+                (Role::Polysemantic, "P: polysemantic"),
+                (Role::Dead, "D: dead"),
+            ];
+            for (k, (role, label)) in key.iter().enumerate() {
+                let x = 20 + 190 * k as i32;
+                top.draw(&Rectangle::new([(x, 42), (x + 14, 56)], role_color(*role).filled()))?;
+                top.draw(&Text::new(*label, (x + 20, 42), (FONT, TICK)))?;
+            }
+            for k in 0..=20 {
+                let x = 620 + 5 * k;
+                top.draw(&Rectangle::new(
+                    [(x, 42), (x + 5, 56)],
+                    diverging(-1.0 + k as f64 / 10.0).filled(),
+                ))?;
+            }
+            top.draw(&Text::new("−1  weight  +1", (622, 58), (FONT, TICK - 3)))?;
+            for (m, area) in models.iter().zip(body.split_evenly((rows, cols)).iter()) {
+                let order: Vec<usize> = (0..m.m).collect();
+                weight_map(area, &format!("density {}", density_text(m.density)), m, &order, 1.0, m.n)?;
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Monosemantic, polysemantic and dead neurons against density.
+fn neuron_counts(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let models = &report.privileged;
+    let m = models.first().map_or(5, |x| x.m) as f64;
+    svg_figure(&dirs.figures.join("ch4_neuron_counts.svg"), (820, 460), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(
+                "Dense features, monosemantic neurons; sparse features, polysemantic ones",
+                (FONT, CAPTION - 2),
+            )
+            .margin(12)
+            .x_label_area_size(50)
+            .y_label_area_size(60)
+            .build_cartesian_2d(-0.5f64..models.len() as f64 - 0.5, 0f64..m + 1.6)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(models.len())
+            .x_desc("feature density 1 − S (sparser →)")
+            .y_desc("neurons (of 5)")
+            .axis_desc_style((FONT, LABEL))
+            .label_style((FONT, TICK))
+            .x_label_formatter(&|x| {
+                let k = x.round();
+                if (x - k).abs() < 0.01 && k >= 0.0 {
+                    models.get(k as usize).map(|m| density_text(m.density)).unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            })
+            .y_label_formatter(&|y| tick(*y))
+            .draw()?;
+        for (role, label) in
+            [(Role::Monosemantic, "monosemantic"), (Role::Polysemantic, "polysemantic"), (Role::Dead, "dead")]
+        {
+            chart
+                .draw_series(models.iter().enumerate().map(|(k, model)| {
+                    let (mono, poly, dead) = count(&model.neurons);
+                    let (lo, hi) = match role {
+                        Role::Monosemantic => (0, mono),
+                        Role::Polysemantic => (mono, mono + poly),
+                        Role::Dead => (mono + poly, mono + poly + dead),
+                    };
+                    let x = k as f64;
+                    Rectangle::new([(x - 0.35, lo as f64), (x + 0.35, hi as f64)], role_color(role).filled())
+                }))?
+                .label(label)
+                .legend(legend_box(role_color(role)));
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
+    })
+}
+
+/// The n = 3, m = 6 absolute-value model: W₁ and the function it computes.
+fn abs_small(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let m = &report.abs_small;
+    svg_figure(&dirs.figures.join("ch4_abs_small.svg"), (900, 380), |root| {
+        let (left, right) = root.split_horizontally(330);
+        let order = sorted_order(&m.neurons);
+        weight_map(&left, "W₁: 6 neurons × 3 features", m, &order, 1.5, m.n)?;
+        let mut chart = ChartBuilder::on(&right)
+            .caption("What the model computes for feature 1", (FONT, LABEL + 1))
+            .margin(12)
+            .x_label_area_size(44)
+            .y_label_area_size(50)
+            .build_cartesian_2d(-1f64..1.0, -0.05f64..1.1)?;
+        chart
+            .configure_mesh()
+            .x_desc("x₁ (the other features absent)")
+            .y_desc("output y₁")
+            .axis_desc_style((FONT, LABEL))
+            .label_style((FONT, TICK))
+            .x_label_formatter(&|x| tick(*x))
+            .y_label_formatter(&|y| tick(*y))
+            .draw()?;
+        chart
+            .draw_series(LineSeries::new([(-1.0, 1.0), (0.0, 0.0), (1.0, 1.0)], line(GREY)))?
+            .label("|x₁|")
+            .legend(legend_line(GREY));
+        let curve: Vec<(f64, f64)> =
+            (0..=200).map(|k| -1.0 + k as f64 / 100.0).map(|x| (x, respond(m, 0, x)[0])).collect();
+        chart
+            .draw_series(LineSeries::new(curve, line(color(0))))?
+            .label("learned y₁")
+            .legend(legend_line(color(0)));
+        draw_legend(&mut chart, SeriesLabelPosition::UpperMiddle)
+    })
+}
+
+/// The outputs of an untied model, y = ReLU(W₂ ReLU(W₁ x) + b), for a single
+/// feature `i` at value `x`.
+fn respond(m: &Model, i: usize, x: f64) -> Vec<f64> {
+    let n = m.n;
+    let h: Vec<f64> = (0..m.m).map(|j| (m.w[j * n + i] as f64 * x).max(0.0)).collect();
+    (0..n)
+        .map(|o| {
+            let s: f64 = (0..m.m).map(|j| m.w_out[j * n + o] as f64 * h[j]).sum();
+            (s + m.b[o] as f64).max(0.0)
+        })
+        .collect()
+}
+
+/// W₁ of the n = 100, m = 40 models, neurons sorted by their top feature.
+fn abs_large(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let models = &report.abs_large;
+    svg_figure(&dirs.figures.join("ch4_abs_large.svg"), (1000, 70 + 300 * models.len() as u32), |root| {
+        let (top, body) = root.split_vertically(70);
+        top.titled(
+            &format!("Computing |x| with 40 neurons: W₁ (features 1–{SHOWN_FEATURES} of 100), neurons sorted by main feature"),
+            (FONT, CAPTION - 3),
+        )?;
+        let key = [
+            (Role::Monosemantic, "monosemantic neuron"),
+            (Role::Polysemantic, "polysemantic neuron"),
+            (Role::Dead, "dead"),
+        ];
+        for (k, (role, label)) in key.iter().enumerate() {
+            let x = 20 + 230 * k as i32;
+            top.draw(&Rectangle::new([(x, 42), (x + 14, 56)], role_color(*role).filled()))?;
+            top.draw(&Text::new(*label, (x + 20, 42), (FONT, TICK)))?;
+        }
+        for (m, area) in models.iter().zip(body.split_evenly((models.len().max(1), 1)).iter()) {
+            let (mono, poly, dead) = count(&m.neurons);
+            let title = format!(
+                "density {}: {mono} monosemantic, {poly} polysemantic, {dead} dead (colour: ±{:.1})",
+                density_text(m.density),
+                max_abs(&m.w)
+            );
+            weight_map(area, &title, m, &sorted_order(&m.neurons), max_abs(&m.w), SHOWN_FEATURES)?;
+        }
+        Ok(())
+    })
+}
+
+/// The absolute-value figure shows the first features only: the less
+/// important ones end with weights near zero.
+const SHOWN_FEATURES: usize = 50;
+
+fn max_abs(w: &[f32]) -> f64 {
+    w.iter().fold(0.0f64, |a, &v| a.max((v as f64).abs())).max(1e-9)
+}
+
+/// The chosen polysemantic neuron's input weights, feature by feature.
+fn up_close(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let Some(u) = &report.up_close else { return Ok(()) };
+    let k = u.features.len();
+    let lim = u.features.iter().fold(0.1f64, |a, f| a.max(f.1.abs())) * 1.15;
+    svg_figure(&dirs.figures.join("ch4_up_close.svg"), (820, 120 + 32 * k as u32), |root| {
+        let title = format!(
+            "Neuron {} of the density-{} model: the features that drive it",
+            u.neuron + 1,
+            density_text(u.density)
+        );
+        let mut chart = ChartBuilder::on(root)
+            .caption(title, (FONT, LABEL + 2))
+            .margin(12)
+            .x_label_area_size(46)
+            .y_label_area_size(90)
+            .build_cartesian_2d(-lim..1.9 * lim, -0.5f64..k as f64 - 0.5)?;
+        // Row r (from the top) is the r-th feature of the list, at y = k − 1 − r.
+        let name = |y: f64| -> String {
+            let r = y.round();
+            if (y - r).abs() < 0.01 && r >= 0.0 && (r as usize) < k {
+                format!("feature {}", u.features[k - 1 - r as usize].0 + 1)
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .y_labels(k)
+            .x_desc("input weight W₁[j, i]: it fires for x_i > 0 if positive, for x_i < 0 if negative")
+            .axis_desc_style((FONT, TICK + 1))
+            .label_style((FONT, TICK))
+            .x_label_formatter(&|x| tick(*x))
+            .y_label_formatter(&|y| name(*y))
+            .draw()?;
+        chart.draw_series(u.features.iter().enumerate().map(|(r, f)| {
+            let y = (k - 1 - r) as f64;
+            let serves = f.4 >= crate::toy::neurons::LIVE_WEIGHT;
+            let c = if serves { color(2) } else { GREY };
+            Rectangle::new([(0.0, y - 0.35), (f.1, y + 0.35)], c.filled())
+        }))?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(0.0, -0.5), (0.0, k as f64 - 0.5)],
+            BLACK,
+        )))?;
+        chart
+            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
+            .label("serves feature i (writes ≥ 0.1 to y_i)")
+            .legend(legend_box(color(2)));
+        chart
+            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
+            .label("only driven by it")
+            .legend(legend_box(GREY));
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
+    })
+}
+
+fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
+    let counts = |models: &[Model]| -> Vec<Vec<String>> {
+        models
+            .iter()
+            .map(|m| {
+                let (mono, poly, dead) = count(&m.neurons);
+                let served: std::collections::BTreeSet<usize> = m
+                    .neurons
+                    .iter()
+                    .filter(|n| n.role == Role::Monosemantic)
+                    .map(|n| n.top_feature)
+                    .collect();
+                vec![
+                    density_text(m.density),
+                    format!("{mono}"),
+                    format!("{poly}"),
+                    format!("{dead}"),
+                    format!("{}", served.len()),
+                    format!("{:.3}", m.loss * 1e3),
+                ]
+            })
+            .collect()
+    };
+    let header = [
+        "density",
+        "monosemantic",
+        "polysemantic",
+        "dead",
+        "features with a neuron of their own",
+        "loss (×10⁻³)",
+    ];
+    let right = [true, true, true, true, true, true];
+    write("ch4_neuron_counts.md", markdown_table(&header, &right, &counts(&report.privileged)))?;
+    write("ch4_abs_large.md", markdown_table(&header, &right, &counts(&report.abs_large)))?;
+    write("ch4_mono_share.md", format!("{:.0}%", MONOSEMANTIC_SHARE * 100.0))?;
+    // How small the weights of the features the absolute-value figure leaves out are.
+    let tail = report
+        .abs_large
+        .iter()
+        .flat_map(|m| {
+            (0..m.m).flat_map(move |j| (SHOWN_FEATURES.min(m.n)..m.n).map(move |i| m.w[j * m.n + i]))
+        })
+        .fold(0.0f64, |a, v| a.max((v as f64).abs()));
+    write("ch4_abs_tail_weight.md", format!("{tail:.3}"))?;
+    write("ch4_abs_shown.md", format!("{SHOWN_FEATURES}"))?;
+    let small = &report.abs_small;
+    write("ch4_abs_small_pairs.md", format!("{} of {}", neurons_part::paired_features(small), small.n))?;
+    write("ch4_abs_small_loss.md", crate::output::sci(small.loss, 2))?;
+    if let Some(dense) = report.privileged.first() {
+        let (mono, poly, dead) = count(&dense.neurons);
+        write(
+            "ch4_privileged_dense.md",
+            format!("{mono} monosemantic, {poly} polysemantic and {dead} dead"),
+        )?;
+    }
+    if let Some(sparse) = report.privileged.last() {
+        let (mono, poly, dead) = count(&sparse.neurons);
+        write(
+            "ch4_privileged_sparse.md",
+            format!("{mono} monosemantic, {poly} polysemantic and {dead} dead"),
+        )?;
+        write("ch4_privileged_sparse_density.md", density_text(sparse.density))?;
+    }
+    if let Some(u) = &report.up_close {
+        write("ch4_up_close_neuron.md", format!("{}", u.neuron + 1))?;
+        write("ch4_up_close_density.md", density_text(u.density))?;
+        write("ch4_up_close_count.md", format!("{}", u.features.len()))?;
+        write("ch4_up_close_share.md", format!("{:.0}%", u.share * 100.0))?;
+        write("ch4_up_close_served.md", format!("{}", u.served))?;
+        let rows: Vec<Vec<String>> = u
+            .features
+            .iter()
+            .map(|&(i, w, plus, minus, out)| {
+                let serves = if w.abs() >= crate::toy::neurons::LIVE_WEIGHT
+                    && out >= crate::toy::neurons::LIVE_WEIGHT
+                {
+                    "yes"
+                } else {
+                    ""
+                };
+                vec![
+                    format!("{}", i + 1),
+                    format!("{w:+.2}"),
+                    format!("{plus:.2}"),
+                    format!("{minus:.2}"),
+                    format!("{out:+.2}"),
+                    serves.to_string(),
+                ]
+            })
+            .collect();
+        write(
+            "ch4_up_close.md",
+            markdown_table(
+                &[
+                    "feature i",
+                    "input weight",
+                    "activation at x_i = +1",
+                    "activation at x_i = −1",
+                    "output weight to y_i",
+                    "serves i",
+                ],
+                &[true, true, true, true, true, false],
+                &rows,
+            ),
+        )?;
+    }
+    Ok(())
+}
