@@ -20,6 +20,7 @@ pub mod output;
 pub mod packing;
 pub mod plot;
 pub mod rng;
+pub mod sae;
 pub mod special;
 pub mod toy;
 

@@ -120,6 +120,13 @@ impl Adam {
         self.t = 0;
     }
 
+    /// Forget the moments of the parameters in `range` (after they were
+    /// re-initialised, e.g. a resampled latent of a sparse autoencoder).
+    pub fn reset_range(&mut self, range: std::ops::Range<usize>) {
+        self.m[range.clone()].fill(0.0);
+        self.v[range].fill(0.0);
+    }
+
     /// One step: update the moments with `grads` and move `params`.
     // ANCHOR: adam_step
     pub fn step(&mut self, params: &mut [f32], grads: &[f32]) {

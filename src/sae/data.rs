@@ -1,0 +1,162 @@
+//! Synthetic data with known features, for testing sparse autoencoders.
+//!
+//! G unit feature directions F_1 … F_G in R^d (random Gaussian directions);
+//! a sample is x = Σ_i c_i F_i with sparse non-negative codes: feature i fires
+//! with probability p_i = p_0 · decay^i, scaled so that on average
+//! `mean_active` features fire, and a firing feature has a coefficient
+//! uniform on (0, 1]. (Sharkey, Braun & Millidge's replication of the
+//! superposition setting used d = 256, G = 512, about 5 active, decay 0.99.)
+//!
+//! Drawing a Bernoulli variable for each of G features per sample wastes
+//! almost every draw. Instead, events are drawn at the largest rate p_0 by
+//! geometric gaps and each is kept with probability p_i / p_0 (thinning):
+//! the kept events are exactly Bernoulli(p_i), independently.
+
+use crate::geometry::random_unit_vectors;
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+/// The shape of the ground truth.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct TruthConfig {
+    pub d: usize,
+    pub g: usize,
+    /// The expected number of features firing per sample, Σ_i p_i.
+    pub mean_active: f64,
+    /// p_i ∝ decay^i.
+    pub decay: f64,
+}
+
+/// The true features and their firing probabilities.
+#[derive(Debug, Clone)]
+pub struct GroundTruth {
+    pub config: TruthConfig,
+    /// G × d, row-major, unit rows.
+    pub features: Vec<f32>,
+    pub probs: Vec<f64>,
+}
+
+/// A batch of samples with their true codes.
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub size: usize,
+    pub d: usize,
+    /// size × d, row-major.
+    pub x: Vec<f32>,
+    /// Sample s fired features `active[start[s]..start[s + 1]]` with the
+    /// coefficients `coef[…]`.
+    pub start: Vec<usize>,
+    pub active: Vec<u32>,
+    pub coef: Vec<f32>,
+}
+
+impl GroundTruth {
+    pub fn new(config: TruthConfig, rng: &mut ChaCha8Rng) -> Self {
+        let dirs = random_unit_vectors(config.g, config.d, rng);
+        let features = dirs.iter().map(|&v| v as f32).collect();
+        let weights: Vec<f64> = (0..config.g).map(|i| config.decay.powi(i as i32)).collect();
+        let total: f64 = weights.iter().sum();
+        let probs = weights.iter().map(|w| (w * config.mean_active / total).min(1.0)).collect();
+        GroundTruth { config, features, probs }
+    }
+
+    /// Feature i's direction F_i.
+    pub fn feature(&self, i: usize) -> &[f32] {
+        &self.features[i * self.config.d..(i + 1) * self.config.d]
+    }
+
+    /// Fill `batch` with fresh samples.
+    // ANCHOR: sample
+    pub fn sample(&self, batch: &mut Batch, rng: &mut ChaCha8Rng) {
+        let (d, g) = (self.config.d, self.config.g);
+        let p_max = self.probs.iter().copied().fold(0.0, f64::max);
+        let ln_miss = (1.0 - p_max).ln();
+        batch.x.fill(0.0);
+        batch.active.clear();
+        batch.coef.clear();
+        batch.start[0] = 0;
+        for s in 0..batch.size {
+            let x = &mut batch.x[s * d..(s + 1) * d];
+            let mut i = 0usize;
+            loop {
+                // Next event at rate p_max: skip a geometric number of features.
+                if p_max < 1.0 {
+                    let u = 1.0 - rng.random::<f64>();
+                    i += (u.ln() / ln_miss).min(g as f64) as usize;
+                }
+                if i >= g {
+                    break;
+                }
+                // Keep it with probability p_i / p_max.
+                if rng.random::<f64>() * p_max < self.probs[i] {
+                    let c = 1.0 - rng.random::<f32>(); // uniform on (0, 1]
+                    for (x, &f) in x.iter_mut().zip(self.feature(i)) {
+                        *x += c * f;
+                    }
+                    batch.active.push(i as u32);
+                    batch.coef.push(c);
+                }
+                i += 1;
+            }
+            batch.start[s + 1] = batch.active.len();
+        }
+    }
+    // ANCHOR_END: sample
+}
+
+impl Batch {
+    pub fn new(size: usize, d: usize) -> Self {
+        Batch {
+            size,
+            d,
+            x: vec![0.0; size * d],
+            start: vec![0; size + 1],
+            active: Vec::with_capacity(size * 16),
+            coef: Vec::with_capacity(size * 16),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::stream;
+
+    #[test]
+    fn firing_rates_match_the_probabilities() {
+        let config = TruthConfig { d: 8, g: 40, mean_active: 3.0, decay: 0.95 };
+        let mut rng = stream(30, 0);
+        let truth = GroundTruth::new(config, &mut rng);
+        assert!((truth.probs.iter().sum::<f64>() - 3.0).abs() < 1e-9);
+        let mut batch = Batch::new(20_000, 8);
+        truth.sample(&mut batch, &mut rng);
+        let mut counts = vec![0usize; 40];
+        for &i in &batch.active {
+            counts[i as usize] += 1;
+        }
+        for i in [0, 10, 39] {
+            let p = truth.probs[i];
+            let sd = (p * (1.0 - p) * 20_000.0).sqrt();
+            assert!(
+                (counts[i] as f64 - 20_000.0 * p).abs() < 5.0 * sd + 1.0,
+                "feature {i}: {} vs {}",
+                counts[i],
+                20_000.0 * p
+            );
+        }
+        let mean_active = batch.active.len() as f64 / 20_000.0;
+        assert!((mean_active - 3.0).abs() < 0.05, "{mean_active}");
+        // x is the sum of the firing features' directions times their coefficients.
+        let s = 7;
+        let mut x = [0.0f32; 8];
+        for k in batch.start[s]..batch.start[s + 1] {
+            for (x, &f) in x.iter_mut().zip(truth.feature(batch.active[k] as usize)) {
+                *x += batch.coef[k] * f;
+            }
+        }
+        for (a, b) in x.iter().zip(&batch.x[s * 8..(s + 1) * 8]) {
+            assert!((a - b).abs() < 1e-6);
+        }
+    }
+}

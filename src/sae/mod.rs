@@ -1,0 +1,8 @@
+//! Sparse autoencoders on data whose true features are known (Chapter 5).
+//!
+//! [`data`] draws the ground truth and its samples; [`model`] is the SAE
+//! with its loss and hand-written gradients; [`train`] runs Adam on it.
+
+pub mod data;
+pub mod model;
+pub mod train;

@@ -1,0 +1,466 @@
+//! A sparse autoencoder (SAE) with a hand-written backward pass.
+//!
+//!   x̄ = x − b_dec,   a = W_enc x̄ + b_enc,   f = ReLU(a)  (or TopK(a)),
+//!   x̂ = W_dec f + b_dec,
+//!   L = 1/B Σ_s ‖x̂_s − x_s‖² + λ · 1/B Σ_s Σ_j f_sj
+//!
+//! with M latents. W_enc is M × d; W_dec is stored as M × d too (row j is
+//! latent j's decoder direction), kept at unit norm: the gradient's component
+//! along each row is removed before the step and the rows are renormalised
+//! after it (Bricken et al., 2023), so the L1 penalty cannot be dodged by
+//! shrinking f and growing W_dec.
+//!
+//! Only the active latents matter in the backward pass: ∂L/∂a_sj is zero
+//! where the ReLU (or TopK) is off, so everything after the encoder's forward
+//! product costs O(L0 · d) per sample instead of O(M · d).
+
+use ndarray::linalg::general_mat_mul;
+use ndarray::{ArrayView2, ArrayViewMut2};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, Normal};
+use serde::Serialize;
+
+use crate::toy::simd::{axpy, dot};
+
+/// How latents are switched on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Activation {
+    /// f = ReLU(a), with the L1 penalty λ‖f‖₁.
+    Relu,
+    /// Keep the k largest pre-activations (if positive), zero the rest; L0 ≤ k.
+    TopK(usize),
+}
+
+/// The SAE's size and penalty.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct SaeSpec {
+    pub d: usize,
+    pub m: usize,
+    pub activation: Activation,
+    /// The L1 coefficient λ (0 for TopK, usually).
+    pub l1: f32,
+}
+
+/// Parameters, flat: `[W_enc (M×d) | b_enc (M) | W_dec (M×d) | b_dec (d)]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sae {
+    pub spec: SaeSpec,
+    pub params: Vec<f32>,
+}
+
+/// Offsets of the four blocks in the flat vector.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    pub w_enc: usize,
+    pub b_enc: usize,
+    pub w_dec: usize,
+    pub b_dec: usize,
+    pub len: usize,
+}
+
+impl SaeSpec {
+    pub fn layout(&self) -> Layout {
+        let (d, m) = (self.d, self.m);
+        Layout { w_enc: 0, b_enc: m * d, w_dec: m * d + m, b_dec: 2 * m * d + m, len: 2 * m * d + m + d }
+    }
+}
+
+impl Sae {
+    /// Random unit decoder rows, the encoder initialised to the decoder's
+    /// transpose (a common choice that starts every latent on its own
+    /// direction), zero biases; b_dec is then set from the data.
+    pub fn new(spec: SaeSpec, rng: &mut ChaCha8Rng) -> Self {
+        let l = spec.layout();
+        let (d, m) = (spec.d, spec.m);
+        let mut params = vec![0.0f32; l.len];
+        let normal = Normal::new(0.0f32, 1.0).expect("unit normal");
+        for j in 0..m {
+            let row = &mut params[l.w_dec + j * d..l.w_dec + (j + 1) * d];
+            row.iter_mut().for_each(|v| *v = normal.sample(rng));
+            normalise(row);
+        }
+        let (enc, dec) = params.split_at_mut(l.w_dec);
+        enc[..m * d].copy_from_slice(&dec[..m * d]);
+        Sae { spec, params }
+    }
+
+    /// Set b_dec to the mean of `x` (n × d, row-major).
+    pub fn init_decoder_bias(&mut self, x: &[f32]) {
+        let (d, l) = (self.spec.d, self.spec.layout());
+        let n = x.len() / d;
+        let mut mean = vec![0.0f64; d];
+        for row in x.chunks_exact(d) {
+            mean.iter_mut().zip(row).for_each(|(m, &v)| *m += v as f64);
+        }
+        for (b, m) in self.params[l.b_dec..l.b_dec + d].iter_mut().zip(mean) {
+            *b = (m / n as f64) as f32;
+        }
+    }
+
+    /// Decoder row j (latent j's direction).
+    pub fn decoder(&self, j: usize) -> &[f32] {
+        let (d, l) = (self.spec.d, self.spec.layout());
+        &self.params[l.w_dec + j * d..l.w_dec + (j + 1) * d]
+    }
+
+    /// Renormalise every decoder row to unit length (after an optimiser step).
+    pub fn normalise_decoder(&mut self) {
+        let (d, l) = (self.spec.d, self.spec.layout());
+        for row in self.params[l.w_dec..l.b_dec].chunks_exact_mut(d) {
+            normalise(row);
+        }
+    }
+}
+
+fn normalise(v: &mut [f32]) {
+    let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+    v.iter_mut().for_each(|x| *x /= norm);
+}
+
+/// Buffers for one batch size, allocated once.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    xbar: Vec<f32>,
+    pub pre: Vec<f32>,
+    /// Per sample, the active latents and their values.
+    pub start: Vec<usize>,
+    pub active: Vec<u32>,
+    pub value: Vec<f32>,
+    xhat: Vec<f32>,
+    grad_a: Vec<f32>,
+    /// F as a dense B × M matrix, when many latents are active.
+    f_dense: Vec<f32>,
+    /// Whether the last forward pass took the dense path.
+    pub dense: bool,
+    order: Vec<u32>,
+}
+
+impl Workspace {
+    pub fn new(spec: &SaeSpec, batch: usize) -> Self {
+        Workspace {
+            xbar: vec![0.0; batch * spec.d],
+            pre: vec![0.0; batch * spec.m],
+            start: vec![0; batch + 1],
+            active: Vec::with_capacity(batch * 64),
+            value: Vec::with_capacity(batch * 64),
+            xhat: vec![0.0; batch * spec.d],
+            grad_a: vec![0.0; batch * spec.m],
+            f_dense: vec![0.0; batch * spec.m],
+            dense: false,
+            order: (0..spec.m as u32).collect(),
+        }
+    }
+}
+
+/// The loss terms of one batch.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Loss {
+    /// 1/B Σ ‖x̂ − x‖².
+    pub mse: f64,
+    /// 1/B Σ ‖f‖₁.
+    pub l1: f64,
+    /// The objective, mse + λ·l1.
+    pub total: f64,
+    /// Mean number of active latents.
+    pub l0: f64,
+}
+
+/// Forward pass for a batch `x` (B × d); the active latents are left in `ws`,
+/// and x̂ in `ws.xhat`.
+// ANCHOR: forward
+pub fn forward(sae: &Sae, x: &[f32], ws: &mut Workspace) -> Loss {
+    let SaeSpec { d, m, activation, l1 } = sae.spec;
+    let lay = sae.spec.layout();
+    let p = &sae.params;
+    let b = x.len() / d;
+    let b_dec = &p[lay.b_dec..lay.b_dec + d];
+    // x̄ = x − b_dec
+    for (xb, xs) in ws.xbar.chunks_exact_mut(d).zip(x.chunks_exact(d)) {
+        xb.iter_mut().zip(xs).zip(b_dec).for_each(|((o, &v), &c)| *o = v - c);
+    }
+    // a = x̄ W_encᵀ + b_enc: the one dense product, B × d times d × M.
+    let xbar = ArrayView2::from_shape((b, d), &ws.xbar[..b * d]).expect("B × d");
+    let w_enc = ArrayView2::from_shape((m, d), &p[lay.w_enc..lay.b_enc]).expect("M × d");
+    let mut pre = ArrayViewMut2::from_shape((b, m), &mut ws.pre[..b * m]).expect("B × M");
+    general_mat_mul(1.0, &xbar, &w_enc.t(), 0.0, &mut pre);
+    let b_enc = &p[lay.b_enc..lay.w_dec];
+    for row in ws.pre[..b * m].chunks_exact_mut(m) {
+        row.iter_mut().zip(b_enc).for_each(|(a, &c)| *a += c);
+    }
+    // f: the active latents of each sample.
+    ws.active.clear();
+    ws.value.clear();
+    ws.start[0] = 0;
+    let mut l1_sum = 0.0f64;
+    for s in 0..b {
+        let a = &ws.pre[s * m..(s + 1) * m];
+        match activation {
+            Activation::Relu => {
+                for (j, &v) in a.iter().enumerate() {
+                    if v > 0.0 {
+                        ws.active.push(j as u32);
+                        ws.value.push(v);
+                    }
+                }
+            }
+            Activation::TopK(k) => {
+                // The k largest (ties by index), kept if positive, in index order.
+                let order = &mut ws.order;
+                order.iter_mut().enumerate().for_each(|(j, o)| *o = j as u32);
+                let k = k.min(m);
+                if k < m {
+                    order.select_nth_unstable_by(k, |&x, &y| {
+                        a[y as usize].total_cmp(&a[x as usize]).then(x.cmp(&y))
+                    });
+                }
+                let top = &mut order[..k];
+                top.sort_unstable();
+                for &j in top.iter() {
+                    if a[j as usize] > 0.0 {
+                        ws.active.push(j);
+                        ws.value.push(a[j as usize]);
+                    }
+                }
+            }
+        }
+        ws.start[s + 1] = ws.active.len();
+        l1_sum += ws.value[ws.start[s]..].iter().map(|&v| v as f64).sum::<f64>();
+    }
+    // x̂ = Σ_active f_j W_dec[j] + b_dec: over the active latents, or as
+    // the product F W_dec when many are active (early in training).
+    ws.dense = ws.active.len() as f64 > DENSE_BACKWARD * (b * m) as f64;
+    if ws.dense {
+        let f = &mut ws.f_dense[..b * m];
+        f.fill(0.0);
+        for s in 0..b {
+            for k in ws.start[s]..ws.start[s + 1] {
+                f[s * m + ws.active[k] as usize] = ws.value[k];
+            }
+        }
+        let fm = ArrayView2::from_shape((b, m), &ws.f_dense[..b * m]).expect("B × M");
+        let w_dec = ArrayView2::from_shape((m, d), &p[lay.w_dec..lay.b_dec]).expect("M × d");
+        let mut xh = ArrayViewMut2::from_shape((b, d), &mut ws.xhat[..b * d]).expect("B × d");
+        general_mat_mul(1.0, &fm, &w_dec, 0.0, &mut xh);
+        for xh in ws.xhat[..b * d].chunks_exact_mut(d) {
+            axpy(1.0, b_dec, xh);
+        }
+    } else {
+        for s in 0..b {
+            let xh = &mut ws.xhat[s * d..(s + 1) * d];
+            xh.copy_from_slice(b_dec);
+            for k in ws.start[s]..ws.start[s + 1] {
+                let j = ws.active[k] as usize;
+                axpy(ws.value[k], &p[lay.w_dec + j * d..lay.w_dec + (j + 1) * d], xh);
+            }
+        }
+    }
+    let mut mse_sum = 0.0f64;
+    for (xh, xs) in ws.xhat[..b * d].chunks_exact(d).zip(x.chunks_exact(d)) {
+        mse_sum += xh.iter().zip(xs).map(|(&a, &c)| ((a - c) as f64).powi(2)).sum::<f64>();
+    }
+    let (mse, l1_mean) = (mse_sum / b as f64, l1_sum / b as f64);
+    Loss { mse, l1: l1_mean, total: mse + l1 as f64 * l1_mean, l0: ws.active.len() as f64 / b as f64 }
+}
+// ANCHOR_END: forward
+
+/// Above this share of active latents (L0 / M) the decoder and the backward
+/// pass use dense matrix products; below it, they visit the active latents only.
+pub const DENSE_BACKWARD: f64 = 0.05;
+
+/// The gradient of the loss of the last [`forward`] (overwrites `grad`).
+// ANCHOR: backward
+pub fn backward(sae: &Sae, x: &[f32], ws: &mut Workspace, grad: &mut [f32]) {
+    let dense = ws.dense;
+    backward_with(sae, x, ws, grad, dense);
+}
+
+fn backward_with(sae: &Sae, x: &[f32], ws: &mut Workspace, grad: &mut [f32], dense: bool) {
+    let SaeSpec { d, m, .. } = sae.spec;
+    let lay = sae.spec.layout();
+    let b = x.len() / d;
+    grad.fill(0.0);
+    // g = ∂L/∂x̂ = 2 (x̂ − x) / B, kept in place of x̂.
+    let scale = 2.0 / b as f32;
+    ws.xhat[..b * d].iter_mut().zip(x).for_each(|(g, &c)| *g = scale * (*g - c));
+    // ∂L/∂b_dec gets Σ_s g_s from x̂ = … + b_dec.
+    for g in ws.xhat[..b * d].chunks_exact(d) {
+        axpy(1.0, g, &mut grad[lay.b_dec..lay.b_dec + d]);
+    }
+    if dense {
+        backward_dense(sae, ws, b, grad);
+    } else {
+        backward_sparse(sae, ws, b, grad);
+    }
+    // x̄ = x − b_dec: ∂L/∂b_dec −= Σ_s W_encᵀ ∂L/∂a_s = W_encᵀ (∂L/∂b_enc).
+    let (enc, rest) = grad.split_at_mut(lay.w_dec);
+    let (w_enc, b_enc) = (&sae.params[lay.w_enc..lay.b_enc], &enc[lay.b_enc..lay.b_enc + m]);
+    for (row, &db) in w_enc.chunks_exact(d).zip(b_enc) {
+        axpy(-db, row, &mut rest[lay.b_dec - lay.w_dec..lay.b_dec - lay.w_dec + d]);
+    }
+}
+
+/// Visit the active latents of each sample: for active j,
+///   ∂L/∂W_dec[j] += f_j g,   ∂L/∂a_j = W_dec[j]·g + λ/B,
+///   ∂L/∂W_enc[j] += ∂L/∂a_j x̄,   ∂L/∂b_enc[j] += ∂L/∂a_j.
+fn backward_sparse(sae: &Sae, ws: &Workspace, b: usize, grad: &mut [f32]) {
+    let SaeSpec { d, l1, .. } = sae.spec;
+    let lay = sae.spec.layout();
+    let p = &sae.params;
+    for s in 0..b {
+        let (g, xbar) = (&ws.xhat[s * d..(s + 1) * d], &ws.xbar[s * d..(s + 1) * d]);
+        for k in ws.start[s]..ws.start[s + 1] {
+            let j = ws.active[k] as usize;
+            let (dec, enc) = (lay.w_dec + j * d, lay.w_enc + j * d);
+            let da = dot(&p[dec..dec + d], g) + l1 / b as f32;
+            axpy(ws.value[k], g, &mut grad[dec..dec + d]);
+            axpy(da, xbar, &mut grad[enc..enc + d]);
+            grad[lay.b_enc + j] += da;
+        }
+    }
+}
+
+/// The same with dense B × M matrices and three matrix products, for when
+/// many latents are active (early in training).
+fn backward_dense(sae: &Sae, ws: &mut Workspace, b: usize, grad: &mut [f32]) {
+    let SaeSpec { d, m, l1, .. } = sae.spec;
+    let lay = sae.spec.layout();
+    let p = &sae.params;
+    // F (B × M) from the active lists, unless the forward pass built it.
+    if !ws.dense {
+        let f = &mut ws.f_dense[..b * m];
+        f.fill(0.0);
+        for s in 0..b {
+            for k in ws.start[s]..ws.start[s + 1] {
+                f[s * m + ws.active[k] as usize] = ws.value[k];
+            }
+        }
+    }
+    let g = ArrayView2::from_shape((b, d), &ws.xhat[..b * d]).expect("B × d");
+    let fm = ArrayView2::from_shape((b, m), &ws.f_dense[..b * m]).expect("B × M");
+    let (w_enc_grad, rest) = grad.split_at_mut(lay.b_enc);
+    let (b_enc_grad, rest) = rest.split_at_mut(m);
+    let w_dec_grad = &mut rest[..m * d];
+    // ∂L/∂W_dec = Fᵀ G
+    let mut gd = ArrayViewMut2::from_shape((m, d), w_dec_grad).expect("M × d");
+    general_mat_mul(1.0, &fm.t(), &g, 0.0, &mut gd);
+    // ∂L/∂A = (G W_decᵀ + λ/B) where active, else 0; built in `ws.grad_a`.
+    let w_dec = ArrayView2::from_shape((m, d), &p[lay.w_dec..lay.b_dec]).expect("M × d");
+    let mut da = ArrayViewMut2::from_shape((b, m), &mut ws.grad_a[..b * m]).expect("B × M");
+    general_mat_mul(1.0, &g, &w_dec.t(), 0.0, &mut da);
+    let da = &mut ws.grad_a[..b * m];
+    for s in 0..b {
+        let row = &mut da[s * m..(s + 1) * m];
+        let f = &ws.f_dense[s * m..(s + 1) * m];
+        row.iter_mut().zip(f).for_each(|(a, &f)| *a = if f > 0.0 { *a + l1 / b as f32 } else { 0.0 });
+        axpy(1.0, row, b_enc_grad);
+    }
+    // ∂L/∂W_enc = ∂L/∂Aᵀ X̄
+    let da = ArrayView2::from_shape((b, m), &ws.grad_a[..b * m]).expect("B × M");
+    let xbar = ArrayView2::from_shape((b, d), &ws.xbar[..b * d]).expect("B × d");
+    let mut ge = ArrayViewMut2::from_shape((m, d), &mut w_enc_grad[..m * d]).expect("M × d");
+    general_mat_mul(1.0, &da.t(), &xbar, 0.0, &mut ge);
+}
+// ANCHOR_END: backward
+
+/// Remove from each decoder row's gradient its component along the row, so
+/// that a step keeps the row's length to first order (the rows are unit).
+pub fn project_decoder_grad(sae: &Sae, grad: &mut [f32]) {
+    let (d, lay) = (sae.spec.d, sae.spec.layout());
+    for (w, g) in
+        sae.params[lay.w_dec..lay.b_dec].chunks_exact(d).zip(grad[lay.w_dec..lay.b_dec].chunks_exact_mut(d))
+    {
+        let along: f32 = w.iter().zip(g.iter()).map(|(a, b)| a * b).sum();
+        g.iter_mut().zip(w).for_each(|(g, &w)| *g -= along * w);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::stream;
+    use rand::Rng;
+
+    /// Finite differences against the backward pass, for every parameter,
+    /// ReLU with an L1 penalty and TopK.
+    #[test]
+    fn gradients_match_finite_differences() {
+        for (k, activation) in [Activation::Relu, Activation::TopK(3)].into_iter().enumerate() {
+            let spec = SaeSpec { d: 6, m: 9, activation, l1: 0.3 };
+            let mut rng = stream(40, k as u64);
+            let mut sae = Sae::new(spec, &mut rng);
+            // Random biases and an encoder that is not the decoder's transpose.
+            sae.params.iter_mut().take(spec.layout().w_dec).for_each(|v| *v += rng.random::<f32>() - 0.5);
+            let x: Vec<f32> = (0..8 * 6).map(|_| rng.random::<f32>() * 2.0 - 0.5).collect();
+            let mut ws = Workspace::new(&spec, 8);
+            forward(&sae, &x, &mut ws);
+            assert!(ws.active.len() > 8, "want active latents to check");
+            for dense in [false, true] {
+                forward(&sae, &x, &mut ws);
+                let mut grad = vec![0.0; sae.params.len()];
+                backward_with(&sae, &x, &mut ws, &mut grad, dense);
+                check(&sae, &x, &grad, &format!("{activation:?}, dense backward {dense}"));
+            }
+        }
+    }
+
+    /// Central finite differences of the loss against `grad`, parameter by parameter.
+    fn check(sae: &Sae, x: &[f32], grad: &[f32], what: &str) {
+        let mut ws = Workspace::new(&sae.spec, x.len() / sae.spec.d);
+        let eps = 1e-3f32;
+        let mut worst = 0.0f64;
+        for (q, &analytic) in grad.iter().enumerate() {
+            let mut plus = sae.clone();
+            plus.params[q] += eps;
+            let mut minus = sae.clone();
+            minus.params[q] -= eps;
+            let lp = forward(&plus, x, &mut ws).total;
+            let lm = forward(&minus, x, &mut ws).total;
+            let numeric = (lp - lm) / (2.0 * eps as f64);
+            let scale = numeric.abs().max(analytic.abs() as f64);
+            worst = worst.max((numeric - analytic as f64).abs() / (1e-3 + scale));
+        }
+        assert!(worst < 2e-2, "{what}: worst relative error {worst:.2e}");
+    }
+
+    #[test]
+    fn projected_decoder_gradient_is_orthogonal_to_the_rows() {
+        let spec = SaeSpec { d: 5, m: 4, activation: Activation::Relu, l1: 0.1 };
+        let mut rng = stream(41, 0);
+        let sae = Sae::new(spec, &mut rng);
+        let mut grad: Vec<f32> = (0..sae.params.len()).map(|_| rng.random::<f32>() - 0.5).collect();
+        project_decoder_grad(&sae, &mut grad);
+        let lay = spec.layout();
+        for j in 0..4 {
+            let g = &grad[lay.w_dec + j * 5..lay.w_dec + (j + 1) * 5];
+            let along: f32 = sae.decoder(j).iter().zip(g).map(|(a, b)| a * b).sum();
+            assert!(along.abs() < 1e-6);
+            let norm: f32 = sae.decoder(j).iter().map(|v| v * v).sum();
+            assert!((norm - 1.0).abs() < 1e-5);
+        }
+    }
+
+    #[test]
+    fn topk_keeps_at_most_k() {
+        let spec = SaeSpec { d: 6, m: 20, activation: Activation::TopK(4), l1: 0.0 };
+        let mut rng = stream(42, 0);
+        let sae = Sae::new(spec, &mut rng);
+        let x: Vec<f32> = (0..16 * 6).map(|_| rng.random::<f32>()).collect();
+        let mut ws = Workspace::new(&spec, 16);
+        let loss = forward(&sae, &x, &mut ws);
+        assert!(loss.l0 <= 4.0 && loss.l0 > 2.0, "L0 {}", loss.l0);
+        for s in 0..16 {
+            let kept = &ws.active[ws.start[s]..ws.start[s + 1]];
+            let a = &ws.pre[s * 20..(s + 1) * 20];
+            let smallest_kept = kept.iter().map(|&j| a[j as usize]).fold(f32::INFINITY, f32::min);
+            let largest_dropped = (0..20u32)
+                .filter(|j| !kept.contains(j))
+                .map(|j| a[j as usize])
+                .fold(f32::NEG_INFINITY, f32::max);
+            if kept.len() == 4 {
+                assert!(smallest_kept >= largest_dropped);
+            } else {
+                assert!(largest_dropped <= 0.0, "a positive latent was dropped below k");
+            }
+        }
+    }
+}

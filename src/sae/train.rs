@@ -1,0 +1,202 @@
+//! Training a sparse autoencoder with Adam, fresh samples every step, the
+//! decoder kept at unit norm, and (optionally) dead latents resampled.
+
+use super::data::{Batch, GroundTruth};
+use super::model::{Sae, Workspace, backward, forward, project_decoder_grad};
+use crate::optim::{Adam, AdamConfig};
+use rand::Rng;
+use rand_chacha::ChaCha8Rng;
+use serde::Serialize;
+
+/// Resampling of dead latents (Bricken et al., 2023): at the given steps,
+/// every latent that has not fired for `window` steps gets a new direction:
+/// an input drawn with probability proportional to its squared loss,
+/// normalised, as its decoder row; the same, scaled to 0.2 × the mean norm
+/// of the live encoder rows, as its encoder row; a zero bias; and fresh Adam
+/// moments.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Resample {
+    pub at_steps: Vec<usize>,
+    pub window: usize,
+    /// Inputs scored to pick the new directions from.
+    pub candidates: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SaeTrainConfig {
+    pub steps: usize,
+    pub batch: usize,
+    pub adam: AdamConfig,
+    pub resample: Option<Resample>,
+}
+
+/// What happened during training.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TrainLog {
+    /// Latents resampled at each resampling step.
+    pub resampled: Vec<usize>,
+    /// The step at which each latent last fired (for the dead-latent count).
+    pub last_fired: Vec<usize>,
+}
+
+/// Train `sae` on fresh samples of `truth`.
+// ANCHOR: train
+pub fn train(
+    sae: &mut Sae,
+    truth: &GroundTruth,
+    config: &SaeTrainConfig,
+    rng: &mut ChaCha8Rng,
+    mut on_step: impl FnMut(usize),
+) -> TrainLog {
+    let spec = sae.spec;
+    let mut batch = Batch::new(config.batch, spec.d);
+    let mut ws = Workspace::new(&spec, config.batch);
+    let mut grad = vec![0.0f32; sae.params.len()];
+    let mut adam = Adam::new(config.adam, sae.params.len());
+    let mut log = TrainLog { resampled: Vec::new(), last_fired: vec![0; spec.m] };
+    for step in 0..config.steps {
+        truth.sample(&mut batch, rng);
+        forward(sae, &batch.x, &mut ws);
+        for &j in &ws.active {
+            log.last_fired[j as usize] = step;
+        }
+        backward(sae, &batch.x, &mut ws, &mut grad);
+        project_decoder_grad(sae, &mut grad);
+        adam.step(&mut sae.params, &grad);
+        sae.normalise_decoder();
+        if let Some(r) = &config.resample
+            && r.at_steps.contains(&(step + 1))
+        {
+            let dead: Vec<usize> =
+                (0..spec.m).filter(|&j| step + 1 - log.last_fired[j].min(step) > r.window).collect();
+            resample(sae, truth, &dead, r.candidates, &mut adam, rng);
+            for &j in &dead {
+                log.last_fired[j] = step;
+            }
+            log.resampled.push(dead.len());
+        }
+        on_step(step);
+    }
+    log
+}
+// ANCHOR_END: train
+
+/// Give each `dead` latent a new direction taken from a badly reconstructed input.
+fn resample(
+    sae: &mut Sae,
+    truth: &GroundTruth,
+    dead: &[usize],
+    candidates: usize,
+    adam: &mut Adam,
+    rng: &mut ChaCha8Rng,
+) {
+    if dead.is_empty() {
+        return;
+    }
+    let (d, lay) = (sae.spec.d, sae.spec.layout());
+    let mut batch = Batch::new(candidates, d);
+    truth.sample(&mut batch, rng);
+    let mut ws = Workspace::new(&sae.spec, candidates);
+    forward(sae, &batch.x, &mut ws);
+    // Squared reconstruction error of each candidate, squared again as the weight.
+    let xhat = reconstruct(sae, &ws, candidates);
+    let weights: Vec<f64> = (0..candidates)
+        .map(|s| {
+            let e: f64 = (0..d).map(|i| ((xhat[s * d + i] - batch.x[s * d + i]) as f64).powi(2)).sum();
+            e * e
+        })
+        .collect();
+    let total: f64 = weights.iter().sum();
+    // The mean norm of the live encoder rows.
+    let live: Vec<usize> = (0..sae.spec.m).filter(|j| !dead.contains(j)).collect();
+    let enc_norm = if live.is_empty() {
+        1.0
+    } else {
+        live.iter()
+            .map(|&j| {
+                sae.params[lay.w_enc + j * d..lay.w_enc + (j + 1) * d]
+                    .iter()
+                    .map(|v| v * v)
+                    .sum::<f32>()
+                    .sqrt()
+            })
+            .sum::<f32>()
+            / live.len() as f32
+    };
+    let b_dec: Vec<f32> = sae.params[lay.b_dec..lay.b_dec + d].to_vec();
+    for &j in dead {
+        // Draw s with probability weights[s] / total.
+        let mut u = rng.random::<f64>() * total;
+        let mut s = candidates - 1;
+        for (k, &w) in weights.iter().enumerate() {
+            if u < w {
+                s = k;
+                break;
+            }
+            u -= w;
+        }
+        let mut v: Vec<f32> = (0..d).map(|i| batch.x[s * d + i] - b_dec[i]).collect();
+        let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
+        v.iter_mut().for_each(|x| *x /= norm);
+        let (dec, enc) = (lay.w_dec + j * d, lay.w_enc + j * d);
+        sae.params[dec..dec + d].copy_from_slice(&v);
+        for (w, &v) in sae.params[enc..enc + d].iter_mut().zip(&v) {
+            *w = 0.2 * enc_norm * v;
+        }
+        sae.params[lay.b_enc + j] = 0.0;
+        adam.reset_range(dec..dec + d);
+        adam.reset_range(enc..enc + d);
+        adam.reset_range(lay.b_enc + j..lay.b_enc + j + 1);
+    }
+}
+
+/// x̂ for the samples of the last forward pass.
+fn reconstruct(sae: &Sae, ws: &Workspace, n: usize) -> Vec<f32> {
+    let (d, lay) = (sae.spec.d, sae.spec.layout());
+    let mut out = vec![0.0f32; n * d];
+    for s in 0..n {
+        let o = &mut out[s * d..(s + 1) * d];
+        o.copy_from_slice(&sae.params[lay.b_dec..lay.b_dec + d]);
+        for k in ws.start[s]..ws.start[s + 1] {
+            let j = ws.active[k] as usize;
+            let row = sae.decoder(j);
+            o.iter_mut().zip(row).for_each(|(o, &w)| *o += ws.value[k] * w);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::stream;
+    use crate::sae::data::TruthConfig;
+    use crate::sae::model::{Activation, SaeSpec};
+
+    #[test]
+    fn training_lowers_the_loss_and_keeps_the_decoder_unit() {
+        let mut rng = stream(50, 0);
+        let truth = GroundTruth::new(TruthConfig { d: 16, g: 24, mean_active: 2.0, decay: 0.97 }, &mut rng);
+        let spec = SaeSpec { d: 16, m: 32, activation: Activation::Relu, l1: 1e-3 };
+        let mut sae = Sae::new(spec, &mut rng);
+        let mut probe = Batch::new(512, 16);
+        truth.sample(&mut probe, &mut rng);
+        sae.init_decoder_bias(&probe.x);
+        let mut ws = Workspace::new(&spec, 512);
+        let before = forward(&sae, &probe.x, &mut ws).mse;
+        let config = SaeTrainConfig {
+            steps: 600,
+            batch: 64,
+            adam: AdamConfig::adam(3e-3),
+            resample: Some(Resample { at_steps: vec![300], window: 200, candidates: 256 }),
+        };
+        let log = train(&mut sae, &truth, &config, &mut rng, |_| {});
+        let after = forward(&sae, &probe.x, &mut ws).mse;
+        assert!(after < 0.3 * before, "mse {before} → {after}");
+        assert_eq!(log.resampled.len(), 1);
+        for j in 0..32 {
+            let norm: f32 = sae.decoder(j).iter().map(|v| v * v).sum();
+            assert!((norm - 1.0).abs() < 1e-4);
+        }
+    }
+}
