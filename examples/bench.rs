@@ -48,7 +48,7 @@ fn main() {
     );
     toy_bench("toy models, n = 5, m = 2, 10 instances", 5, 2, 10, if args.quick { 500 } else { 5000 });
     toy_bench("toy models, n = 100, m = 20, 20 instances", 100, 20, 20, if args.quick { 20 } else { 200 });
-    sae_bench(if args.quick { 50 } else { 400 });
+    sae_bench(if args.quick { 100 } else { 2000 });
     if args.quick {
         return;
     }
@@ -91,7 +91,7 @@ fn sae_bench(steps: usize) {
     use superposition::sae::train::{SaeTrainConfig, train};
     let mut rng = rng::seeded(rng::DEFAULT_SEED);
     let truth = GroundTruth::new(TruthConfig { d: 256, g: 512, mean_active: 5.0, decay: 0.99 }, &mut rng);
-    let spec = SaeSpec { d: 256, m: 1024, activation: Activation::Relu, l1: 1e-3 };
+    let spec = SaeSpec { d: 256, m: 1024, activation: Activation::Relu, l1: 0.1 };
     let mut sae = Sae::new(spec, &mut rng);
     let mut probe = Batch::new(1024, 256);
     truth.sample(&mut probe, &mut rng);

@@ -4,5 +4,6 @@
 //! with its loss and hand-written gradients; [`train`] runs Adam on it.
 
 pub mod data;
+pub mod metrics;
 pub mod model;
 pub mod train;

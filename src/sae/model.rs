@@ -136,6 +136,12 @@ pub struct Workspace {
 }
 
 impl Workspace {
+    /// x̂ of the last forward pass (n samples of d), until a backward pass
+    /// overwrites it with its gradient.
+    pub fn reconstruction(&self, n: usize, d: usize) -> &[f32] {
+        &self.xhat[..n * d]
+    }
+
     pub fn new(spec: &SaeSpec, batch: usize) -> Self {
         Workspace {
             xbar: vec![0.0; batch * spec.d],
