@@ -12,6 +12,8 @@
 //! needs no network to build or to read.
 
 // A crate root's modules live beside it (src/bin/), so point into src/bin/book/.
+#[path = "book/browser.rs"]
+mod browser;
 #[path = "book/includes.rs"]
 mod includes;
 #[path = "book/mathml.rs"]
@@ -47,6 +49,14 @@ enum Command {
     /// Regenerate every chapter into a temporary folder, fail if any committed
     /// figure or generated file differs, and check that the book renders
     Check,
+    /// Render the book into a temporary folder and open every page in
+    /// headless Chromium: figures displayed, stylesheets and fonts loaded,
+    /// formulas rendered as MathML, no broken link inside the book
+    Browse {
+        /// Check this already rendered book (e.g. target/book) instead
+        #[arg(long, value_name = "DIR")]
+        html: Option<PathBuf>,
+    },
 }
 
 /// The folders of `book/` that the chapters write, and `check` compares.
@@ -66,7 +76,9 @@ fn main() -> ExitCode {
             match e.kind() {
                 // With no command at all, clap's first line would be the help's title.
                 ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-                    eprintln!("error: say `cargo book build` or `cargo book check` (or --help)")
+                    eprintln!(
+                        "error: say `cargo book build`, `cargo book check` or `cargo book browse` (or --help)"
+                    )
                 }
                 _ => eprintln!("{first_line}"),
             }
@@ -77,6 +89,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Build { skip_run } => build(root, skip_run).map(|()| true),
         Command::Check => check(root),
+        Command::Browse { html } => browse(root, html.as_deref()),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,
@@ -98,6 +111,33 @@ fn build(root: &Path, skip_run: bool) -> Result<()> {
     println!("book: {}", html.join("index.html").display());
     println!("built in {:.1} s", start.elapsed().as_secs_f64());
     Ok(())
+}
+
+/// `cargo book browse`: returns whether every page passed.
+fn browse(root: &Path, rendered: Option<&Path>) -> Result<bool> {
+    let start = Instant::now();
+    let Some(chromium) = browser::chromium() else {
+        anyhow::bail!("no Chromium on PATH (Debian: `apt-get install chromium`)");
+    };
+    let html = tempfile::tempdir()?;
+    let out = match rendered {
+        Some(dir) => dir.to_path_buf(),
+        None => render(root, Some(html.path()))?,
+    };
+    let problems = browser::browse(&out, &chromium)?;
+    for p in &problems {
+        eprintln!("{p}");
+    }
+    let pages = std::fs::read_dir(&out)?
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "html")))
+        .count();
+    if problems.is_empty() {
+        println!(
+            "OK: {pages} pages open in Chromium with every figure, formula and link intact ({:.1} s)",
+            start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(problems.is_empty())
 }
 
 /// `cargo book check`: returns whether the committed files are up to date.

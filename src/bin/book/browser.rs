@@ -1,0 +1,230 @@
+//! `cargo book browse`: open every page of the rendered book in headless
+//! Chromium and check it the way a reader sees it.
+//!
+//! For each page, a small checker page (written next to it) loads the page in
+//! an iframe and reports, after the page has settled:
+//! - every `<img>` that did not load (missing or broken figure);
+//! - every stylesheet that did not load (disabled alternative themes aside)
+//!   and whether the fonts loaded;
+//! - formulas: every `<math>` element must take up space on the page (the
+//!   browser renders MathML), none may hold an `<merror>`, and no raw LaTeX
+//!   (`$…\command…$`) may be left in the text outside code.
+//!
+//! Chromium runs with `--headless --no-sandbox --disable-gpu`, a fresh
+//! user-data folder, no network, and `--allow-file-access-from-files` so the
+//! checker can look inside the page. Links inside the book are checked here
+//! in Rust: every relative `href` must name a file of the book, and its
+//! `#fragment`, if any, an `id` in that file.
+
+use anyhow::{Context, Result, bail};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The checker page: loads `target` in an iframe and writes its findings as
+/// JSON into `<pre id="report">`.
+fn checker_page(target: &str) -> String {
+    format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"></head><body>
+<pre id="report">pending</pre>
+<iframe id="page" src="{target}" style="width:1280px;height:900px"></iframe>
+<script>
+const frame = document.getElementById('page');
+frame.addEventListener('load', () => setTimeout(() => {{
+  const out = {{ images: [], sheets: [], fonts: '', math: 0, flatMath: 0, mathErrors: 0, rawLatex: [] }};
+  try {{
+    const d = frame.contentDocument;
+    for (const img of d.images) {{
+      if (!(img.complete && img.naturalWidth > 0)) out.images.push(img.getAttribute('src'));
+    }}
+    for (const link of d.querySelectorAll('link[rel=stylesheet]')) {{
+      if (!link.disabled && link.sheet === null) out.sheets.push(link.getAttribute('href'));
+    }}
+    out.fonts = d.fonts.status;
+    const maths = d.getElementsByTagName('math');
+    out.math = maths.length;
+    for (const m of maths) {{
+      const r = m.getBoundingClientRect();
+      if (!(r.width > 0 && r.height > 0)) out.flatMath++;
+    }}
+    out.mathErrors = d.getElementsByTagName('merror').length;
+    const walker = d.createTreeWalker(d.body, NodeFilter.SHOW_TEXT);
+    const latex = /\$[^$]*\\[a-zA-Z]+[^$]*\$/;
+    while (walker.nextNode()) {{
+      const node = walker.currentNode;
+      if (node.parentElement.closest('code, pre, script, style')) continue;
+      if (latex.test(node.textContent)) out.rawLatex.push(node.textContent.trim().slice(0, 60));
+    }}
+  }} catch (e) {{ out.error = String(e); }}
+  document.getElementById('report').textContent = 'REPORT' + JSON.stringify(out) + 'END';
+}}, 300));
+</script></body></html>"#
+    )
+}
+
+/// Find a Chromium binary on PATH.
+pub fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
+        std::env::var_os("PATH")
+            .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|p| p.is_file()))
+    })
+}
+
+/// Every HTML page of the rendered book, relative to `html`.
+fn pages(html: &Path) -> Result<Vec<PathBuf>> {
+    let mut pages = Vec::new();
+    for entry in std::fs::read_dir(html).with_context(|| format!("cannot read {}", html.display()))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "html") {
+            pages.push(path.strip_prefix(html)?.to_path_buf());
+        }
+    }
+    pages.sort();
+    Ok(pages)
+}
+
+/// Open one page in Chromium through the checker; the problems found.
+fn browse_page(chromium: &Path, html: &Path, page: &Path) -> Result<Vec<String>> {
+    let checker = html.join(format!("zz-check-{}", page.display()));
+    std::fs::write(&checker, checker_page(&page.display().to_string()))?;
+    let profile = tempfile::tempdir()?;
+    let output = Command::new(chromium)
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files"])
+        .args(["--no-first-run", "--disable-extensions", "--virtual-time-budget=20000", "--dump-dom"])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg(format!("file://{}", checker.display()))
+        .output()
+        .with_context(|| format!("cannot run {}", chromium.display()))?;
+    std::fs::remove_file(&checker)?;
+    let dom = String::from_utf8_lossy(&output.stdout);
+    let Some(json) = dom.split("REPORT").nth(1).and_then(|s| s.split("END").next()) else {
+        bail!("{}: Chromium produced no report (exit {:?})", page.display(), output.status.code());
+    };
+    let report: serde_json::Value = serde_json::from_str(&json.replace("&quot;", "\"").replace("&amp;", "&"))
+        .with_context(|| format!("{}: unreadable report {json}", page.display()))?;
+    let mut problems = Vec::new();
+    let name = page.display();
+    if let Some(e) = report["error"].as_str() {
+        problems.push(format!("{name}: the checker failed: {e}"));
+    }
+    // (A set: mdBook shows each figure twice, once zoomable.)
+    let strings = |key: &str| -> BTreeSet<String> {
+        report[key]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| v.as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    for img in strings("images") {
+        problems.push(format!("{name}: figure not displayed: {img}"));
+    }
+    for sheet in strings("sheets") {
+        problems.push(format!("{name}: stylesheet not loaded: {sheet}"));
+    }
+    if report["fonts"] != "loaded" {
+        problems.push(format!("{name}: fonts not loaded ({})", report["fonts"]));
+    }
+    for (key, what) in [("flatMath", "formulas not rendered"), ("mathErrors", "formulas with errors")] {
+        let count = report[key].as_u64().unwrap_or(0);
+        if count > 0 {
+            problems.push(format!("{name}: {count} {what}"));
+        }
+    }
+    for text in strings("rawLatex") {
+        problems.push(format!("{name}: LaTeX left as text: {text}"));
+    }
+    Ok(problems)
+}
+
+/// `href="…"` and `id="…"` values of an HTML file.
+fn attributes(text: &str, attribute: &str) -> Vec<String> {
+    let needle = format!("{attribute}=\"");
+    text.match_indices(&needle)
+        .filter_map(|(i, _)| text[i + needle.len()..].split('"').next().map(str::to_string))
+        .collect()
+}
+
+/// Relative links whose file or fragment does not exist.
+fn broken_links(html: &Path, pages: &[PathBuf]) -> Result<Vec<String>> {
+    let mut ids: BTreeMap<PathBuf, BTreeSet<String>> = BTreeMap::new();
+    let mut texts = BTreeMap::new();
+    for page in pages {
+        let text = std::fs::read_to_string(html.join(page))?;
+        ids.insert(page.clone(), attributes(&text, "id").into_iter().collect());
+        texts.insert(page.clone(), text);
+    }
+    let mut broken = Vec::new();
+    for (page, text) in &texts {
+        for href in attributes(text, "href") {
+            if href.contains("://") || href.starts_with("mailto:") || href.starts_with("javascript:") {
+                continue;
+            }
+            let (file, fragment) = href.split_once('#').map_or((href.as_str(), None), |(f, g)| (f, Some(g)));
+            let target = if file.is_empty() {
+                page.clone()
+            } else {
+                page.parent().unwrap_or(Path::new("")).join(file)
+            };
+            if !file.is_empty() && !html.join(&target).exists() {
+                broken.push(format!("{}: link to a missing file: {href}", page.display()));
+                continue;
+            }
+            if let Some(fragment) = fragment.filter(|f| !f.is_empty())
+                && target.extension().is_some_and(|e| e == "html")
+                && !ids.get(&target).is_some_and(|ids| ids.contains(fragment))
+            {
+                broken.push(format!("{}: link to a missing anchor: {href}", page.display()));
+            }
+        }
+    }
+    Ok(broken)
+}
+
+/// Check every page of the rendered book in `html`; the problems found.
+pub fn browse(html: &Path, chromium: &Path) -> Result<Vec<String>> {
+    let pages = pages(html)?;
+    let mut problems = broken_links(html, &pages)?;
+    for page in &pages {
+        problems.extend(browse_page(chromium, html, page)?);
+    }
+    Ok(problems)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A tiny book: one good page, then the same page broken three ways.
+    #[test]
+    fn finds_missing_figures_raw_latex_and_broken_links() {
+        let Some(chromium) = chromium() else {
+            // CI installs Chromium (see .ci/run); without it this test cannot run.
+            assert!(std::env::var_os("CI").is_none(), "CI must have Chromium");
+            eprintln!("skipped: no Chromium on PATH");
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20"/></svg>"#;
+        std::fs::write(dir.path().join("fig.svg"), svg).unwrap();
+        let page = |body: &str| {
+            format!(
+                "<!doctype html><html><head><meta charset=\"utf-8\"></head><body><h1 id=\"top\">T</h1>{body}</body></html>"
+            )
+        };
+        let good = r#"<p><img src="fig.svg"> <math><mi>x</mi><mo>=</mo><mn>1</mn></math> <a href="b.html#top">b</a></p>"#;
+        std::fs::write(dir.path().join("a.html"), page(good)).unwrap();
+        std::fs::write(dir.path().join("b.html"), page("<p>b</p>")).unwrap();
+        assert_eq!(browse(dir.path(), &chromium).unwrap(), Vec::<String>::new());
+
+        std::fs::remove_file(dir.path().join("fig.svg")).unwrap();
+        let bad = r#"<p><img src="fig.svg"> $\frac{1}{2}$ <a href="c.html">c</a> <a href="b.html#nowhere">b</a></p>"#;
+        std::fs::write(dir.path().join("a.html"), page(bad)).unwrap();
+        let problems = browse(dir.path(), &chromium).unwrap();
+        let has = |s: &str| problems.iter().any(|p| p.contains(s));
+        assert!(has("figure not displayed: fig.svg"), "{problems:?}");
+        assert!(has("LaTeX left as text"), "{problems:?}");
+        assert!(has("missing file: c.html"), "{problems:?}");
+        assert!(has("missing anchor: b.html#nowhere"), "{problems:?}");
+    }
+}
