@@ -13,6 +13,8 @@ pub mod bounds;
 pub mod chapters;
 pub mod claims;
 pub mod cli;
+#[cfg(feature = "exercises")]
+pub mod exercises;
 pub mod geometry;
 pub mod jl;
 pub mod optim;

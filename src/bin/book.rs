@@ -124,13 +124,10 @@ fn browse(root: &Path, rendered: Option<&Path>) -> Result<bool> {
         Some(dir) => dir.to_path_buf(),
         None => render(root, Some(html.path()))?,
     };
-    let problems = browser::browse(&out, &chromium)?;
+    let (pages, problems) = browser::browse(&out, &chromium)?;
     for p in &problems {
         eprintln!("{p}");
     }
-    let pages = std::fs::read_dir(&out)?
-        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "html")))
-        .count();
     if problems.is_empty() {
         println!(
             "OK: {pages} pages open in Chromium with every figure, formula and link intact ({:.1} s)",

@@ -30,7 +30,18 @@ fn checker_page(target: &str) -> String {
 <iframe id="page" src="{target}" style="width:1280px;height:900px"></iframe>
 <script>
 const frame = document.getElementById('page');
-frame.addEventListener('load', () => setTimeout(() => {{
+// Report once the page has loaded (the load event may come before this
+// script runs, so poll as well), after a moment for fonts and layout.
+let started = false;
+function ready() {{
+  const d = frame.contentDocument;
+  if (started || !d || d.readyState !== 'complete' || d.location.href === 'about:blank') return;
+  started = true;
+  setTimeout(report, 300);
+}}
+frame.addEventListener('load', ready);
+setInterval(ready, 50);
+function report() {{
   const out = {{ images: [], sheets: [], fonts: '', math: 0, flatMath: 0, mathErrors: 0, rawLatex: [] }};
   try {{
     const d = frame.contentDocument;
@@ -57,7 +68,7 @@ frame.addEventListener('load', () => setTimeout(() => {{
     }}
   }} catch (e) {{ out.error = String(e); }}
   document.getElementById('report').textContent = 'REPORT' + JSON.stringify(out) + 'END';
-}}, 300));
+}}
 </script></body></html>"#
     )
 }
@@ -75,7 +86,9 @@ fn pages(html: &Path) -> Result<Vec<PathBuf>> {
     let mut pages = Vec::new();
     for entry in std::fs::read_dir(html).with_context(|| format!("cannot read {}", html.display()))? {
         let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "html") {
+        // 404.html is for a web server: its <base href="/"> points at the
+        // site's root, which on disk is the file system's root.
+        if path.extension().is_some_and(|e| e == "html") && !path.ends_with("404.html") {
             pages.push(path.strip_prefix(html)?.to_path_buf());
         }
     }
@@ -98,7 +111,13 @@ fn browse_page(chromium: &Path, html: &Path, page: &Path) -> Result<Vec<String>>
     std::fs::remove_file(&checker)?;
     let dom = String::from_utf8_lossy(&output.stdout);
     let Some(json) = dom.split("REPORT").nth(1).and_then(|s| s.split("END").next()) else {
-        bail!("{}: Chromium produced no report (exit {:?})", page.display(), output.status.code());
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        bail!(
+            "{}: Chromium produced no report (exit {:?}; stderr: {})",
+            page.display(),
+            output.status.code(),
+            stderr.lines().last().unwrap_or_default()
+        );
     };
     let report: serde_json::Value = serde_json::from_str(&json.replace("&quot;", "\"").replace("&amp;", "&"))
         .with_context(|| format!("{}: unreadable report {json}", page.display()))?;
@@ -181,14 +200,17 @@ fn broken_links(html: &Path, pages: &[PathBuf]) -> Result<Vec<String>> {
     Ok(broken)
 }
 
-/// Check every page of the rendered book in `html`; the problems found.
-pub fn browse(html: &Path, chromium: &Path) -> Result<Vec<String>> {
+/// Check every page of the rendered book in `html`: the number of pages
+/// opened and the problems found.
+pub fn browse(html: &Path, chromium: &Path) -> Result<(usize, Vec<String>)> {
+    // file:// URLs need an absolute path.
+    let html = &html.canonicalize().with_context(|| format!("cannot find {}", html.display()))?;
     let pages = pages(html)?;
     let mut problems = broken_links(html, &pages)?;
     for page in &pages {
         problems.extend(browse_page(chromium, html, page)?);
     }
-    Ok(problems)
+    Ok((pages.len(), problems))
 }
 
 #[cfg(test)]
@@ -215,12 +237,12 @@ mod tests {
         let good = r#"<p><img src="fig.svg"> <math><mi>x</mi><mo>=</mo><mn>1</mn></math> <a href="b.html#top">b</a></p>"#;
         std::fs::write(dir.path().join("a.html"), page(good)).unwrap();
         std::fs::write(dir.path().join("b.html"), page("<p>b</p>")).unwrap();
-        assert_eq!(browse(dir.path(), &chromium).unwrap(), Vec::<String>::new());
+        assert_eq!(browse(dir.path(), &chromium).unwrap(), (2, Vec::<String>::new()));
 
         std::fs::remove_file(dir.path().join("fig.svg")).unwrap();
         let bad = r#"<p><img src="fig.svg"> $\frac{1}{2}$ <a href="c.html">c</a> <a href="b.html#nowhere">b</a></p>"#;
         std::fs::write(dir.path().join("a.html"), page(bad)).unwrap();
-        let problems = browse(dir.path(), &chromium).unwrap();
+        let (_, problems) = browse(dir.path(), &chromium).unwrap();
         let has = |s: &str| problems.iter().any(|p| p.contains(s));
         assert!(has("figure not displayed: fig.svg"), "{problems:?}");
         assert!(has("LaTeX left as text"), "{problems:?}");

@@ -1,0 +1,104 @@
+//! Reference solutions to the coding exercises (shown, collapsed, in the book).
+
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+// ANCHOR: ch1
+pub fn random_unit_vector(d: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
+    // The standard normal distribution in R^d is rotation invariant, so its
+    // direction is uniform on the sphere.
+    let v: Vec<f64> = (0..d).map(|_| StandardNormal.sample(rng)).collect();
+    let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+    v.into_iter().map(|x| x / norm).collect()
+}
+
+pub fn max_abs_cos(vectors: &[Vec<f64>]) -> f64 {
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let mut worst = 0.0f64;
+    for (i, u) in vectors.iter().enumerate() {
+        for v in &vectors[..i] {
+            worst = worst.max(dot(u, v).abs() / (dot(u, u) * dot(v, v)).sqrt());
+        }
+    }
+    worst
+}
+// ANCHOR_END: ch1
+
+// ANCHOR: ch2
+pub fn welch_bound(n: usize, d: usize) -> f64 {
+    if n <= d { 0.0 } else { ((n - d) as f64 / (d as f64 * (n - 1) as f64)).sqrt() }
+}
+
+pub fn tail_probability(d: usize, eps: f64, pairs: usize, rng: &mut ChaCha8Rng) -> f64 {
+    let hits = (0..pairs)
+        .filter(|_| {
+            let (u, v) = (random_unit_vector(d, rng), random_unit_vector(d, rng));
+            u.iter().zip(&v).map(|(a, b)| a * b).sum::<f64>().abs() > eps
+        })
+        .count();
+    hits as f64 / pairs as f64
+}
+// ANCHOR_END: ch2
+
+// ANCHOR: ch3
+pub fn jl_dimension(n: usize, eps: f64) -> usize {
+    (4.0 * (n as f64).ln() / (eps * eps / 2.0 - eps.powi(3) / 3.0)).ceil() as usize
+}
+
+pub fn gaussian_projection(points: &[Vec<f64>], k: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<f64>> {
+    let dim = points.first().map_or(0, Vec::len);
+    let r: Vec<f64> = (0..dim * k).map(|_| StandardNormal.sample(rng)).collect(); // D × k, row-major
+    let scale = 1.0 / (k as f64).sqrt();
+    points
+        .iter()
+        .map(|x| (0..k).map(|c| scale * (0..dim).map(|i| x[i] * r[i * k + c]).sum::<f64>()).collect())
+        .collect()
+}
+// ANCHOR_END: ch3
+
+// ANCHOR: ch4
+pub fn toy_model_gradient(
+    w: &[f64],
+    b: &[f64],
+    x: &[f64],
+    importance: &[f64],
+    m: usize,
+) -> (f64, Vec<f64>, Vec<f64>) {
+    let n = b.len();
+    // Forward: h = W x, o = Wᵀ h + b, x' = ReLU(o).
+    let h: Vec<f64> = (0..m).map(|j| (0..n).map(|i| w[j * n + i] * x[i]).sum()).collect();
+    let o: Vec<f64> = (0..n).map(|i| b[i] + (0..m).map(|j| w[j * n + i] * h[j]).sum::<f64>()).collect();
+    let err: Vec<f64> = (0..n).map(|i| o[i].max(0.0) - x[i]).collect();
+    let loss = (0..n).map(|i| importance[i] * err[i] * err[i]).sum::<f64>() / n as f64;
+    // Backward: g_i = ∂L/∂o_i = 2 I_i err_i / n where o_i > 0, else 0.
+    let g: Vec<f64> =
+        (0..n).map(|i| if o[i] > 0.0 { 2.0 * importance[i] * err[i] / n as f64 } else { 0.0 }).collect();
+    // W appears twice: ∂L/∂W[j, i] = h_j g_i (through Wᵀ) + (W g)_j x_i (through W x).
+    let wg: Vec<f64> = (0..m).map(|j| (0..n).map(|i| w[j * n + i] * g[i]).sum()).collect();
+    let mut dw = vec![0.0; m * n];
+    for j in 0..m {
+        for i in 0..n {
+            dw[j * n + i] = h[j] * g[i] + wg[j] * x[i];
+        }
+    }
+    (loss, dw, g)
+}
+
+pub fn feature_dimensionality(w: &[f64], m: usize) -> Vec<f64> {
+    let n = w.len() / m;
+    let column = |i: usize| (0..m).map(|j| w[j * n + i]).collect::<Vec<f64>>();
+    let cols: Vec<Vec<f64>> = (0..n).map(column).collect();
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    (0..n)
+        .map(|i| {
+            let norm2 = dot(&cols[i], &cols[i]);
+            if norm2 == 0.0 {
+                return 0.0;
+            }
+            // Σ_j (Ŵ_i·W_j)² = Σ_j (W_i·W_j)² / ‖W_i‖²
+            let overlap: f64 = cols.iter().map(|c| dot(&cols[i], c).powi(2)).sum::<f64>() / norm2;
+            norm2 / overlap
+        })
+        .collect()
+}
+// ANCHOR_END: ch4

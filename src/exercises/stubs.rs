@@ -1,0 +1,64 @@
+//! The exercises, for you to fill in. Each `todo!()` names its exercise in
+//! the book.
+
+#![allow(unused_variables)]
+
+use rand_chacha::ChaCha8Rng;
+
+/// Chapter 1, exercise 5: a direction drawn uniformly from the unit sphere in
+/// R^d. (Hint: normalise a vector of independent standard normals.)
+pub fn random_unit_vector(d: usize, rng: &mut ChaCha8Rng) -> Vec<f64> {
+    todo!("Chapter 1, exercise 5")
+}
+
+/// Chapter 1, exercise 6: the largest |cos| between two of the given vectors
+/// (all of the same length, none zero).
+pub fn max_abs_cos(vectors: &[Vec<f64>]) -> f64 {
+    todo!("Chapter 1, exercise 6")
+}
+
+/// Chapter 2, exercise 5: the Welch bound, the smallest possible largest
+/// |cos| among n unit vectors in R^d: √((n − d) / (d (n − 1))) for n > d,
+/// and 0 for n ≤ d.
+pub fn welch_bound(n: usize, d: usize) -> f64 {
+    todo!("Chapter 2, exercise 5")
+}
+
+/// Chapter 2, exercise 6: the probability that two random directions in R^d
+/// have |cos| > ε, estimated from `pairs` pairs drawn with `rng`.
+pub fn tail_probability(d: usize, eps: f64, pairs: usize, rng: &mut ChaCha8Rng) -> f64 {
+    todo!("Chapter 2, exercise 6")
+}
+
+/// Chapter 3, exercise 5: the Dasgupta–Gupta dimension, the smallest whole k
+/// with k ≥ 4 ln n / (ε²/2 − ε³/3).
+pub fn jl_dimension(n: usize, eps: f64) -> usize {
+    todo!("Chapter 3, exercise 5")
+}
+
+/// Chapter 3, exercise 6: project the rows of `points` (each of length D) to
+/// k dimensions with a Gaussian matrix scaled by 1/√k: f(x) = x R / √k, with
+/// R a D × k matrix of independent standard normals drawn row by row from `rng`.
+pub fn gaussian_projection(points: &[Vec<f64>], k: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<f64>> {
+    todo!("Chapter 3, exercise 6")
+}
+
+/// Chapter 4, exercise 7: the loss of the ReLU-output toy model on one sample
+/// and its gradient. W is m × n row-major (column i is W_i), b has n entries;
+/// x' = ReLU(Wᵀ W x + b), L = (1/n) Σ_i I_i (x'_i − x_i)². Returns
+/// (L, ∂L/∂W in the same layout, ∂L/∂b).
+pub fn toy_model_gradient(
+    w: &[f64],
+    b: &[f64],
+    x: &[f64],
+    importance: &[f64],
+    m: usize,
+) -> (f64, Vec<f64>, Vec<f64>) {
+    todo!("Chapter 4, exercise 7")
+}
+
+/// Chapter 4, exercise 8: each feature's dimensionality
+/// D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)² (0 for a zero column), W m × n row-major.
+pub fn feature_dimensionality(w: &[f64], m: usize) -> Vec<f64> {
+    todo!("Chapter 4, exercise 8")
+}

@@ -1,0 +1,122 @@
+//! Tests of the coding exercises, against the book's own implementations.
+//!
+//!     cargo test --features exercises            # all of them (your stubs fail until filled in)
+//!     cargo test --features exercises ch3        # one chapter's
+//!     cargo test --features solutions            # the reference solutions (what CI runs)
+#![cfg(feature = "exercises")]
+
+use superposition::exercises as ex;
+use superposition::rng::stream;
+
+#[test]
+fn ch1_random_unit_vectors_are_unit_and_isotropic() {
+    let mut rng = stream(70, 0);
+    let d = 20;
+    let vs: Vec<Vec<f64>> = (0..4000).map(|_| ex::random_unit_vector(d, &mut rng)).collect();
+    for v in &vs {
+        assert_eq!(v.len(), d);
+        assert!((v.iter().map(|x| x * x).sum::<f64>() - 1.0).abs() < 1e-9, "not a unit vector");
+    }
+    // Each coordinate has mean 0 and E[x²] = 1/d; consecutive pairs have E[cos²] = 1/d.
+    let mean0 = vs.iter().map(|v| v[0]).sum::<f64>() / 4000.0;
+    let sq0 = vs.iter().map(|v| v[0] * v[0]).sum::<f64>() / 4000.0;
+    let cos2 =
+        vs.windows(2).map(|w| w[0].iter().zip(&w[1]).map(|(a, b)| a * b).sum::<f64>().powi(2)).sum::<f64>()
+            / 3999.0;
+    assert!(
+        mean0.abs() < 0.02 && (sq0 - 0.05).abs() < 0.01 && (cos2 - 0.05).abs() < 0.01,
+        "{mean0} {sq0} {cos2}"
+    );
+}
+
+#[test]
+fn ch1_max_abs_cos_matches_the_book() {
+    let mut rng = stream(71, 0);
+    let vs = superposition::geometry::random_unit_vectors(30, 8, &mut rng);
+    let rows: Vec<Vec<f64>> = vs.rows().into_iter().map(|r| r.iter().map(|&x| 3.0 * x).collect()).collect();
+    let want = superposition::geometry::max_abs_cos(&vs);
+    assert!((ex::max_abs_cos(&rows) - want).abs() < 1e-12, "lengths must not matter");
+}
+
+#[test]
+fn ch2_welch_bound_matches_the_book() {
+    for (n, d) in [(3, 3), (6, 3), (10, 5), (10_000, 100), (2, 1)] {
+        assert!((ex::welch_bound(n, d) - superposition::bounds::welch(n, d)).abs() < 1e-12, "n {n}, d {d}");
+    }
+}
+
+#[test]
+fn ch2_tail_probability_matches_the_exact_tail() {
+    let mut rng = stream(72, 0);
+    for (d, eps) in [(10, 0.3), (50, 0.1)] {
+        let exact = superposition::angles::ln_tail(d, eps).exp();
+        let pairs = 20_000;
+        let sampled = ex::tail_probability(d, eps, pairs, &mut rng);
+        let sd = (exact * (1.0 - exact) / pairs as f64).sqrt();
+        assert!((sampled - exact).abs() < 5.0 * sd, "d {d}, ε {eps}: {sampled} vs {exact}");
+    }
+}
+
+#[test]
+fn ch3_jl_dimension_matches_the_book() {
+    for (n, eps) in [(300, 0.25), (1_000_000_000, 0.2), (10, 0.5)] {
+        assert_eq!(ex::jl_dimension(n, eps), superposition::jl::dasgupta_gupta_k(n, eps), "n {n}, ε {eps}");
+    }
+}
+
+#[test]
+fn ch3_gaussian_projection_preserves_squared_norms_on_average() {
+    let mut rng = stream(73, 0);
+    let x = vec![(0..50).map(|i| (i as f64 * 0.37).sin()).collect::<Vec<f64>>()];
+    let norm2: f64 = x[0].iter().map(|v| v * v).sum();
+    let k = 16;
+    // ‖f(x)‖² / ‖x‖² is χ²_k / k: mean 1, variance 2/k.
+    let ratios: Vec<f64> = (0..3000)
+        .map(|_| {
+            let y = ex::gaussian_projection(&x, k, &mut rng);
+            assert_eq!((y.len(), y[0].len()), (1, k));
+            y[0].iter().map(|v| v * v).sum::<f64>() / norm2
+        })
+        .collect();
+    let mean = ratios.iter().sum::<f64>() / 3000.0;
+    let var = ratios.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / 2999.0;
+    assert!((mean - 1.0).abs() < 0.03 && (var - 2.0 / k as f64).abs() < 0.025, "mean {mean}, variance {var}");
+}
+
+#[test]
+fn ch4_toy_model_gradient_matches_the_book() {
+    use superposition::toy::Batch;
+    use superposition::toy::model::{Kind, Spec, Workspace, loss_and_grad, random_params};
+    let (n, m) = (7, 3);
+    let spec = Spec::new(Kind::ReluOutput, n, m);
+    let mut rng = stream(74, 0);
+    let params = random_params(&spec, &mut rng);
+    let importance: Vec<f32> = (0..n).map(|i| 0.8f32.powi(i as i32)).collect();
+    let mut batch = Batch::new(1, n);
+    batch.fill(0.6, false, &mut rng);
+    let mut grad = vec![0.0f32; spec.param_count()];
+    let want =
+        loss_and_grad(&spec, &params, &importance, &batch, &mut Workspace::new(&spec, 1), Some(&mut grad));
+    let f = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<f64>>();
+    let (loss, dw, db) =
+        ex::toy_model_gradient(&f(&params[..m * n]), &f(&params[m * n..]), &f(&batch.x), &f(&importance), m);
+    assert!((loss - want).abs() < 1e-5 * (1.0 + want), "loss {loss} vs {want}");
+    for (k, (a, &b)) in dw.iter().chain(&db).zip(&grad).enumerate() {
+        assert!((a - b as f64).abs() < 1e-4 * (1.0 + b.abs() as f64), "parameter {k}: {a} vs {b}");
+    }
+}
+
+#[test]
+fn ch4_feature_dimensionality_matches_the_book() {
+    let (n, m) = (9, 4);
+    let mut w: Vec<f32> = (0..m * n).map(|k| ((k * 7919 % 23) as f32 / 11.0) - 1.0).collect();
+    w[2] = 0.0; // a dropped feature: column 2 is zero
+    w[n + 2] = 0.0;
+    w[2 * n + 2] = 0.0;
+    w[3 * n + 2] = 0.0;
+    let want = superposition::toy::analysis::features(&w, n).dimensionality;
+    let got = ex::feature_dimensionality(&w.iter().map(|&v| v as f64).collect::<Vec<f64>>(), m);
+    for (a, b) in got.iter().zip(&want) {
+        assert!((a - b).abs() < 1e-6, "{got:?} vs {want:?}");
+    }
+}
