@@ -43,7 +43,7 @@ pub fn gaussian_projection(points: &[Vec<f64>], k: usize, rng: &mut ChaCha8Rng) 
     todo!("Chapter 3, exercise 6")
 }
 
-/// Chapter 4, exercise 7: the loss of the ReLU-output toy model on one sample
+/// Chapter 4, exercise 5: the loss of the ReLU-output toy model on one sample
 /// and its gradient. W is m × n row-major (column i is W_i), b has n entries;
 /// x' = ReLU(Wᵀ W x + b), L = (1/n) Σ_i I_i (x'_i − x_i)². Returns
 /// (L, ∂L/∂W in the same layout, ∂L/∂b).
@@ -54,11 +54,11 @@ pub fn toy_model_gradient(
     importance: &[f64],
     m: usize,
 ) -> (f64, Vec<f64>, Vec<f64>) {
-    todo!("Chapter 4, exercise 7")
+    todo!("Chapter 4, exercise 5")
 }
 
-/// Chapter 4, exercise 8: each feature's dimensionality
+/// Chapter 4, exercise 6: each feature's dimensionality
 /// D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)² (0 for a zero column), W m × n row-major.
 pub fn feature_dimensionality(w: &[f64], m: usize) -> Vec<f64> {
-    todo!("Chapter 4, exercise 8")
+    todo!("Chapter 4, exercise 6")
 }
