@@ -3,7 +3,9 @@
 //! Each exercise is a function with its signature given and a `todo!()` body
 //! in `stubs.rs`: fill it in, then run its tests,
 //!
-//!     cargo test --features exercises ch2     # the tests of Chapter 2's exercises
+//! ```text
+//! cargo test --features exercises ch2     # the tests of Chapter 2's exercises
+//! ```
 //!
 //! and they compare your function with the book's own implementation. The
 //! reference solutions are in `solutions.rs`; building with the feature
