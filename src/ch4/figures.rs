@@ -25,7 +25,7 @@ fn density_label(p: f32) -> String {
 }
 
 /// A density or sparsity without float noise: 0.3, 0.03, 0.997.
-fn tick_f32(x: f32) -> String {
+pub(super) fn tick_f32(x: f32) -> String {
     let s = format!("{:.4}", x as f64);
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
@@ -92,7 +92,7 @@ fn pentagon(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 }
 
 /// Blue for −1, white for 0, red for +1.
-fn diverging(v: f64) -> RGBColor {
+pub(super) fn diverging(v: f64) -> RGBColor {
     let map = DerivedColorMap::new(&[RGBColor(33, 102, 172), RGBColor(247, 247, 247), RGBColor(178, 24, 43)]);
     map.get_color_normalized(v.clamp(-1.0, 1.0) as f32, -1.0, 1.0)
 }

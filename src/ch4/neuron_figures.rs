@@ -1,5 +1,6 @@
 //! Chapter 4, part 2: figures and tables of the models with a hidden ReLU.
 
+use super::figures::{diverging, tick_f32};
 use super::{Model, Report, neurons_part};
 use crate::output::{OutDirs, markdown_table, write_atomic};
 use crate::plot::{
@@ -7,7 +8,6 @@ use crate::plot::{
 };
 use crate::toy::neurons::{MONOSEMANTIC_SHARE, Role, count, sorted_order};
 use plotters::prelude::*;
-use plotters::style::colors::colormaps::DerivedColorMap;
 
 pub fn figures(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     privileged(report, dirs)?;
@@ -16,12 +16,6 @@ pub fn figures(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     abs_large(report, dirs)?;
     up_close(report, dirs)?;
     tables(report, dirs)
-}
-
-/// Blue for −1, white for 0, red for +1 (values clamped).
-fn diverging(v: f64) -> RGBColor {
-    let map = DerivedColorMap::new(&[RGBColor(33, 102, 172), RGBColor(247, 247, 247), RGBColor(178, 24, 43)]);
-    map.get_color_normalized(v.clamp(-1.0, 1.0) as f32, -1.0, 1.0)
 }
 
 fn role_color(r: Role) -> RGBColor {
@@ -38,11 +32,6 @@ fn role_letter(r: Role) -> &'static str {
         Role::Polysemantic => "P",
         Role::Dead => "D",
     }
-}
-
-fn density_text(p: f32) -> String {
-    let s = format!("{:.4}", p as f64);
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// A neuron × feature heatmap of `w` (m × n), rows in `order`, each row
@@ -130,7 +119,7 @@ fn privileged(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             top.draw(&Text::new("−1  weight  +1", (622, 58), (FONT, TICK - 3)))?;
             for (m, area) in models.iter().zip(body.split_evenly((rows, cols)).iter()) {
                 let order: Vec<usize> = (0..m.m).collect();
-                weight_map(area, &format!("density {}", density_text(m.density)), m, &order, 1.0, m.n)?;
+                weight_map(area, &format!("density {}", tick_f32(m.density)), m, &order, 1.0, m.n)?;
             }
             Ok(())
         },
@@ -162,7 +151,7 @@ fn neuron_counts(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .x_label_formatter(&|x| {
                 let k = x.round();
                 if (x - k).abs() < 0.01 && k >= 0.0 {
-                    models.get(k as usize).map(|m| density_text(m.density)).unwrap_or_default()
+                    models.get(k as usize).map(|m| tick_f32(m.density)).unwrap_or_default()
                 } else {
                     String::new()
                 }
@@ -262,7 +251,7 @@ fn abs_large(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             let (mono, poly, dead) = count(&m.neurons);
             let title = format!(
                 "density {}: {mono} monosemantic, {poly} polysemantic, {dead} dead (colour: ±{:.1})",
-                density_text(m.density),
+                tick_f32(m.density),
                 max_abs(&m.w)
             );
             weight_map(area, &title, m, &sorted_order(&m.neurons), max_abs(&m.w), SHOWN_FEATURES)?;
@@ -288,7 +277,7 @@ fn up_close(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         let title = format!(
             "Neuron {} of the density-{} model: the features that drive it",
             u.neuron + 1,
-            density_text(u.density)
+            tick_f32(u.density)
         );
         let mut chart = ChartBuilder::on(root)
             .caption(title, (FONT, LABEL + 2))
@@ -351,7 +340,7 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                     .map(|n| n.top_feature)
                     .collect();
                 vec![
-                    density_text(m.density),
+                    tick_f32(m.density),
                     format!("{mono}"),
                     format!("{poly}"),
                     format!("{dead}"),
@@ -399,11 +388,11 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             "ch4_privileged_sparse.md",
             format!("{mono} monosemantic, {poly} polysemantic and {dead} dead"),
         )?;
-        write("ch4_privileged_sparse_density.md", density_text(sparse.density))?;
+        write("ch4_privileged_sparse_density.md", tick_f32(sparse.density))?;
     }
     if let Some(u) = &report.up_close {
         write("ch4_up_close_neuron.md", format!("{}", u.neuron + 1))?;
-        write("ch4_up_close_density.md", density_text(u.density))?;
+        write("ch4_up_close_density.md", tick_f32(u.density))?;
         write("ch4_up_close_count.md", format!("{}", u.features.len()))?;
         write("ch4_up_close_share.md", format!("{:.0}%", u.share * 100.0))?;
         write("ch4_up_close_served.md", format!("{}", u.served))?;

@@ -99,7 +99,7 @@ fn resample(
     let mut ws = Workspace::new(&sae.spec, candidates);
     forward(sae, &batch.x, &mut ws);
     // Squared reconstruction error of each candidate, squared again as the weight.
-    let xhat = reconstruct(sae, &ws, candidates);
+    let xhat = ws.reconstruction(candidates, d);
     let weights: Vec<f64> = (0..candidates)
         .map(|s| {
             let e: f64 = (0..d).map(|i| ((xhat[s * d + i] - batch.x[s * d + i]) as f64).powi(2)).sum();
@@ -148,22 +148,6 @@ fn resample(
         adam.reset_range(enc..enc + d);
         adam.reset_range(lay.b_enc + j..lay.b_enc + j + 1);
     }
-}
-
-/// x̂ for the samples of the last forward pass.
-fn reconstruct(sae: &Sae, ws: &Workspace, n: usize) -> Vec<f32> {
-    let (d, lay) = (sae.spec.d, sae.spec.layout());
-    let mut out = vec![0.0f32; n * d];
-    for s in 0..n {
-        let o = &mut out[s * d..(s + 1) * d];
-        o.copy_from_slice(&sae.params[lay.b_dec..lay.b_dec + d]);
-        for k in ws.start[s]..ws.start[s + 1] {
-            let j = ws.active[k] as usize;
-            let row = sae.decoder(j);
-            o.iter_mut().zip(row).for_each(|(o, &w)| *o += ws.value[k] * w);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
