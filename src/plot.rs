@@ -10,6 +10,7 @@
 use crate::output::write_atomic;
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::colors::colormaps::DerivedColorMap;
 use std::path::Path;
 
 /// The Okabe–Ito palette (Okabe & Ito, 2008), black last.
@@ -141,6 +142,13 @@ pub fn arrow(from: (f64, f64), to: (f64, f64), head: f64, c: RGBColor) -> Arrow 
         c.filled(),
     );
     (shaft, tip)
+}
+
+/// The colour of a value in [−1, 1] (clamped): blue for −1, white for 0,
+/// red for +1 (for weights and cosines).
+pub fn diverging(v: f64) -> RGBColor {
+    let map = DerivedColorMap::new(&[RGBColor(33, 102, 172), RGBColor(247, 247, 247), RGBColor(178, 24, 43)]);
+    map.get_color_normalized(v.clamp(-1.0, 1.0) as f32, -1.0, 1.0)
 }
 
 /// A short horizontal line segment for a legend entry.

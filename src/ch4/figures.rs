@@ -3,12 +3,13 @@
 use super::{Model, Report};
 use crate::output::{OutDirs, markdown_table, write_atomic};
 use crate::plot::{
-    CAPTION, FONT, GREY, LABEL, TICK, arrow, color, draw_legend, legend_line, line, svg_figure, tick,
+    CAPTION, FONT, GREY, LABEL, TICK, arrow, color, diverging, draw_legend, legend_line, line, svg_figure,
+    tick,
 };
 use crate::toy::analysis::REPRESENTED;
 use crate::toy::phase::Phase;
 use plotters::prelude::*;
-use plotters::style::colors::colormaps::{DerivedColorMap, ViridisRGB};
+use plotters::style::colors::colormaps::ViridisRGB;
 
 /// Draw every figure and write every generated Markdown fragment.
 pub fn figures(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
@@ -89,12 +90,6 @@ fn pentagon(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         }
         Ok(())
     })
-}
-
-/// Blue for −1, white for 0, red for +1.
-pub(super) fn diverging(v: f64) -> RGBColor {
-    let map = DerivedColorMap::new(&[RGBColor(33, 102, 172), RGBColor(247, 247, 247), RGBColor(178, 24, 43)]);
-    map.get_color_normalized(v.clamp(-1.0, 1.0) as f32, -1.0, 1.0)
 }
 
 /// Interference Σ_{j≠i} (Ŵ_i·W_j)² on [0, 1] (clamped): black for none,

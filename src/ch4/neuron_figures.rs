@@ -1,10 +1,11 @@
 //! Chapter 4, part 2: figures and tables of the models with a hidden ReLU.
 
-use super::figures::{diverging, tick_f32};
+use super::figures::tick_f32;
 use super::{Model, Report, neurons_part};
 use crate::output::{OutDirs, markdown_table, write_atomic};
 use crate::plot::{
-    CAPTION, FONT, GREY, LABEL, TICK, color, draw_legend, legend_box, legend_line, line, svg_figure, tick,
+    CAPTION, FONT, GREY, LABEL, TICK, color, diverging, draw_legend, legend_box, legend_line, line,
+    svg_figure, tick,
 };
 use crate::toy::neurons::{MONOSEMANTIC_SHARE, Role, count, sorted_order};
 use plotters::prelude::*;

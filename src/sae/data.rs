@@ -11,8 +11,13 @@
 //! almost every draw. Instead, events are drawn at the largest rate p_0 by
 //! geometric gaps and each is kept with probability p_i / p_0 (thinning):
 //! the kept events are exactly Bernoulli(p_i), independently.
+//!
+//! Correlated firing (optional): features come in pairs (0, 1), (2, 3), …;
+//! when the first of a pair fires, its partner fires along with probability
+//! `pair_correlation` (and otherwise by its own draw, as usual).
 
 use crate::geometry::random_unit_vectors;
+use crate::toy::simd::axpy;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -26,6 +31,9 @@ pub struct TruthConfig {
     pub mean_active: f64,
     /// p_i ∝ decay^i.
     pub decay: f64,
+    /// The probability that feature 2k + 1 fires along with feature 2k
+    /// (0: independent features).
+    pub pair_correlation: f64,
 }
 
 /// The true features and their firing probabilities.
@@ -61,6 +69,16 @@ impl GroundTruth {
         GroundTruth { config, features, probs }
     }
 
+    /// Given feature directions (G × d, row-major, of any length) that each
+    /// fire with probability `density`: x = Σ_i c_i F_i is then exactly the
+    /// hidden activation h = W x of a Chapter 4 toy model whose columns W_i
+    /// are the rows given here.
+    pub fn from_directions(features: Vec<f32>, d: usize, density: f64) -> Self {
+        let g = features.len() / d;
+        let config = TruthConfig { d, g, mean_active: density * g as f64, decay: 1.0, pair_correlation: 0.0 };
+        GroundTruth { config, features, probs: vec![density; g] }
+    }
+
     /// Feature i's direction F_i.
     pub fn feature(&self, i: usize) -> &[f32] {
         &self.features[i * self.config.d..(i + 1) * self.config.d]
@@ -72,12 +90,12 @@ impl GroundTruth {
         let (d, g) = (self.config.d, self.config.g);
         let p_max = self.probs.iter().copied().fold(0.0, f64::max);
         let ln_miss = (1.0 - p_max).ln();
-        batch.x.fill(0.0);
-        batch.active.clear();
-        batch.coef.clear();
-        batch.start[0] = 0;
-        for s in 0..batch.size {
-            let x = &mut batch.x[s * d..(s + 1) * d];
+        let Batch { size, x, start, active, coef, .. } = batch;
+        x.fill(0.0);
+        active.clear();
+        coef.clear();
+        start[0] = 0;
+        for (s, x) in x.chunks_exact_mut(d).take(*size).enumerate() {
             let mut i = 0usize;
             loop {
                 // Next event at rate p_max: skip a geometric number of features.
@@ -90,16 +108,23 @@ impl GroundTruth {
                 }
                 // Keep it with probability p_i / p_max.
                 if rng.random::<f64>() * p_max < self.probs[i] {
-                    let c = 1.0 - rng.random::<f32>(); // uniform on (0, 1]
-                    for (x, &f) in x.iter_mut().zip(self.feature(i)) {
-                        *x += c * f;
+                    let mut fire = |i: usize, rng: &mut ChaCha8Rng| {
+                        let c = 1.0 - rng.random::<f32>(); // uniform on (0, 1]
+                        axpy(c, self.feature(i), x);
+                        active.push(i as u32);
+                        coef.push(c);
+                    };
+                    fire(i, rng);
+                    // Its partner fires along with it, or later by its own draw.
+                    if i.is_multiple_of(2) && i + 1 < g && rng.random::<f64>() < self.config.pair_correlation
+                    {
+                        i += 1;
+                        fire(i, rng);
                     }
-                    batch.active.push(i as u32);
-                    batch.coef.push(c);
                 }
                 i += 1;
             }
-            batch.start[s + 1] = batch.active.len();
+            start[s + 1] = active.len();
         }
     }
     // ANCHOR_END: sample
@@ -125,7 +150,7 @@ mod tests {
 
     #[test]
     fn firing_rates_match_the_probabilities() {
-        let config = TruthConfig { d: 8, g: 40, mean_active: 3.0, decay: 0.95 };
+        let config = TruthConfig { d: 8, g: 40, mean_active: 3.0, decay: 0.95, pair_correlation: 0.0 };
         let mut rng = stream(30, 0);
         let truth = GroundTruth::new(config, &mut rng);
         assert!((truth.probs.iter().sum::<f64>() - 3.0).abs() < 1e-9);
@@ -158,5 +183,33 @@ mod tests {
         for (a, b) in x.iter().zip(&batch.x[s * 8..(s + 1) * 8]) {
             assert!((a - b).abs() < 1e-6);
         }
+    }
+
+    #[test]
+    fn paired_features_fire_together() {
+        // P(partner | first) = ρ + (1 − ρ) p_partner; P(partner | not first) = p_partner.
+        let rho = 0.8;
+        let config = TruthConfig { d: 4, g: 10, mean_active: 1.0, decay: 1.0, pair_correlation: rho };
+        let mut rng = stream(31, 0);
+        let truth = GroundTruth::new(config, &mut rng);
+        let n = 40_000;
+        let mut batch = Batch::new(n, 4);
+        truth.sample(&mut batch, &mut rng);
+        let (mut first, mut both, mut partner_alone) = (0usize, 0usize, 0usize);
+        for s in 0..n {
+            let on = &batch.active[batch.start[s]..batch.start[s + 1]];
+            let (a, b) = (on.contains(&2), on.contains(&3));
+            first += a as usize;
+            both += (a && b) as usize;
+            partner_alone += (!a && b) as usize;
+        }
+        let p = 0.1;
+        let conditional = both as f64 / first as f64;
+        let expected = rho + (1.0 - rho) * p;
+        let sd = (expected * (1.0 - expected) / first as f64).sqrt();
+        assert!((conditional - expected).abs() < 5.0 * sd, "{conditional} vs {expected}");
+        let alone = partner_alone as f64 / (n - first) as f64;
+        let sd = (p * (1.0 - p) / (n - first) as f64).sqrt();
+        assert!((alone - p).abs() < 5.0 * sd, "{alone} vs {p}");
     }
 }

@@ -118,7 +118,10 @@ mod tests {
         // G = 6 orthonormal features in d = 8 (the standard basis); an SAE
         // whose encoder and decoder are those features reconstructs exactly.
         let mut rng = stream(60, 0);
-        let mut truth = GroundTruth::new(TruthConfig { d: 8, g: 6, mean_active: 2.0, decay: 0.9 }, &mut rng);
+        let mut truth = GroundTruth::new(
+            TruthConfig { d: 8, g: 6, mean_active: 2.0, decay: 0.9, pair_correlation: 0.0 },
+            &mut rng,
+        );
         truth.features.fill(0.0);
         for i in 0..6 {
             truth.features[i * 8 + i] = 1.0;

@@ -9,17 +9,18 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 
 /// Resampling of dead latents (Bricken et al., 2023): at the given steps,
-/// every latent that has not fired for `window` steps gets a new direction:
+/// every latent that is dead (has not fired for the training's
+/// `dead_window` steps) gets a new direction:
 /// an input drawn with probability proportional to its squared loss,
-/// normalised, as its decoder row; the same, scaled to 0.2 × the mean norm
-/// of the live encoder rows, as its encoder row; a zero bias; and fresh Adam
-/// moments.
+/// normalised, as its decoder row; the same, scaled to `encoder_scale` × the
+/// mean norm of the live encoder rows (Bricken et al.: 0.2), as its encoder
+/// row; a zero bias; and fresh Adam moments.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Resample {
     pub at_steps: Vec<usize>,
-    pub window: usize,
     /// Inputs scored to pick the new directions from.
     pub candidates: usize,
+    pub encoder_scale: f32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,8 +28,13 @@ pub struct SaeTrainConfig {
     pub steps: usize,
     pub batch: usize,
     pub adam: AdamConfig,
+    /// A latent is dead when it has not fired on any sample of this many steps.
+    pub dead_window: usize,
     pub resample: Option<Resample>,
 }
+
+/// How often (in steps) the dead latents are counted for the log.
+pub const DEAD_LOG_POINTS: usize = 60;
 
 /// What happened during training.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -37,6 +43,14 @@ pub struct TrainLog {
     pub resampled: Vec<usize>,
     /// The step at which each latent last fired (for the dead-latent count).
     pub last_fired: Vec<usize>,
+    /// (step, dead latents) at [`DEAD_LOG_POINTS`] evenly spaced steps.
+    pub dead: Vec<(usize, usize)>,
+}
+
+/// Latents that fired on no sample in the `window` steps up to `step`
+/// (counting from the start of training, or from their last resampling).
+pub fn dead_latents(last_fired: &[usize], step: usize, window: usize) -> Vec<usize> {
+    (0..last_fired.len()).filter(|&j| step - last_fired[j].min(step) >= window).collect()
 }
 
 /// Train `sae` on fresh samples of `truth`.
@@ -53,7 +67,8 @@ pub fn train(
     let mut ws = Workspace::new(&spec, config.batch);
     let mut grad = vec![0.0f32; sae.params.len()];
     let mut adam = Adam::new(config.adam, sae.params.len());
-    let mut log = TrainLog { resampled: Vec::new(), last_fired: vec![0; spec.m] };
+    let mut log = TrainLog { resampled: Vec::new(), last_fired: vec![0; spec.m], dead: Vec::new() };
+    let log_every = config.steps.div_ceil(DEAD_LOG_POINTS).max(1);
     for step in 0..config.steps {
         truth.sample(&mut batch, rng);
         forward(sae, &batch.x, &mut ws);
@@ -64,12 +79,14 @@ pub fn train(
         project_decoder_grad(sae, &mut grad);
         adam.step(&mut sae.params, &grad);
         sae.normalise_decoder();
+        if (step + 1) % log_every == 0 || step + 1 == config.steps {
+            log.dead.push((step + 1, dead_latents(&log.last_fired, step, config.dead_window).len()));
+        }
         if let Some(r) = &config.resample
             && r.at_steps.contains(&(step + 1))
         {
-            let dead: Vec<usize> =
-                (0..spec.m).filter(|&j| step + 1 - log.last_fired[j].min(step) > r.window).collect();
-            resample(sae, truth, &dead, r.candidates, &mut adam, rng);
+            let dead = dead_latents(&log.last_fired, step, config.dead_window);
+            resample(sae, truth, &dead, r, &mut adam, rng);
             for &j in &dead {
                 log.last_fired[j] = step;
             }
@@ -86,14 +103,14 @@ fn resample(
     sae: &mut Sae,
     truth: &GroundTruth,
     dead: &[usize],
-    candidates: usize,
+    r: &Resample,
     adam: &mut Adam,
     rng: &mut ChaCha8Rng,
 ) {
     if dead.is_empty() {
         return;
     }
-    let (d, lay) = (sae.spec.d, sae.spec.layout());
+    let (d, lay, candidates) = (sae.spec.d, sae.spec.layout(), r.candidates);
     let mut batch = Batch::new(candidates, d);
     truth.sample(&mut batch, rng);
     let mut ws = Workspace::new(&sae.spec, candidates);
@@ -141,7 +158,7 @@ fn resample(
         let (dec, enc) = (lay.w_dec + j * d, lay.w_enc + j * d);
         sae.params[dec..dec + d].copy_from_slice(&v);
         for (w, &v) in sae.params[enc..enc + d].iter_mut().zip(&v) {
-            *w = 0.2 * enc_norm * v;
+            *w = r.encoder_scale * enc_norm * v;
         }
         sae.params[lay.b_enc + j] = 0.0;
         adam.reset_range(dec..dec + d);
@@ -160,7 +177,10 @@ mod tests {
     #[test]
     fn training_lowers_the_loss_and_keeps_the_decoder_unit() {
         let mut rng = stream(50, 0);
-        let truth = GroundTruth::new(TruthConfig { d: 16, g: 24, mean_active: 2.0, decay: 0.97 }, &mut rng);
+        let truth = GroundTruth::new(
+            TruthConfig { d: 16, g: 24, mean_active: 2.0, decay: 0.97, pair_correlation: 0.0 },
+            &mut rng,
+        );
         let spec = SaeSpec { d: 16, m: 32, activation: Activation::Relu, l1: 1e-3 };
         let mut sae = Sae::new(spec, &mut rng);
         let mut probe = Batch::new(512, 16);
@@ -172,7 +192,8 @@ mod tests {
             steps: 600,
             batch: 64,
             adam: AdamConfig::adam(3e-3),
-            resample: Some(Resample { at_steps: vec![300], window: 200, candidates: 256 }),
+            dead_window: 200,
+            resample: Some(Resample { at_steps: vec![300], candidates: 256, encoder_scale: 0.2 }),
         };
         let log = train(&mut sae, &truth, &config, &mut rng, |_| {});
         let after = forward(&sae, &probe.x, &mut ws).mse;

@@ -7,9 +7,6 @@
 //! exchange a number, so the result does not depend on how many threads ran or
 //! in which order they finished: the same seed gives the same bytes.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use serde::Serialize;
 
 use super::data::Batch;
@@ -96,30 +93,18 @@ pub fn train_all(
     seed: u64,
     on_steps: &(dyn Fn(u64) + Sync),
 ) -> Vec<Trained> {
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(jobs.len()).max(1);
-    let next = AtomicUsize::new(0);
-    let results: Vec<Mutex<Option<Trained>>> = jobs.iter().map(|_| Mutex::new(None)).collect();
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                loop {
-                    let k = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(job) = jobs.get(k) else { break };
-                    let mut pending = 0u64;
-                    let trained = train_one(job, config, seed, || {
-                        pending += 1;
-                        if pending == 100 {
-                            on_steps(pending);
-                            pending = 0;
-                        }
-                    });
-                    on_steps(pending);
-                    *results[k].lock().expect("no worker panicked") = Some(trained);
-                }
-            });
-        }
-    });
-    results.into_iter().map(|r| r.into_inner().expect("no worker panicked").expect("every job ran")).collect()
+    crate::parallel::map(jobs, |job| {
+        let mut pending = 0u64;
+        let trained = train_one(job, config, seed, || {
+            pending += 1;
+            if pending == 100 {
+                on_steps(pending);
+                pending = 0;
+            }
+        });
+        on_steps(pending);
+        trained
+    })
 }
 
 /// A setting to train several times, keeping the best copy.
