@@ -34,6 +34,10 @@ pub const ALL: &[Chapter] = &[
         name: "ch4_polysemantic",
         generate: |out| crate::ch4::generate(&crate::ch4::Config::default(), out).map(drop),
     },
+    Chapter {
+        name: "ch5_sae",
+        generate: |out| crate::ch5::generate(&crate::ch5::Config::default(), out).map(drop),
+    },
     // Reads the reports the chapters above just wrote into the same folder.
     Chapter { name: "appendix_claims", generate: |out| crate::claims::generate(out).map(drop) },
 ];

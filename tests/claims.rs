@@ -27,7 +27,7 @@ fn cell(r: &mut Reports, d: u64, angle: f64) -> &mut Value {
 fn the_committed_table_is_what_the_committed_reports_decide() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("generated")).unwrap();
-    for name in ["ch1.json", "ch2.json", "ch3.json", "ch4.json"] {
+    for name in ["ch1.json", "ch2.json", "ch3.json", "ch4.json", "ch5.json"] {
         std::fs::copy(book_dir().join("generated").join(name), dir.path().join("generated").join(name))
             .unwrap();
     }
@@ -92,6 +92,32 @@ fn the_toy_model_verdict_flips_when_a_regime_disappears() {
     r.ch4["gram"][last]["represented"] = kept;
     r.ch4["privileged"][0]["neurons"][1] = Value::from(1);
     assert_eq!(verdict(&check(&r).unwrap(), 8), Verdict::Wrong);
+}
+
+/// The sweep run of ch5.json at (M, λ), mutably.
+fn sae_run(r: &mut Reports, m: u64, l1: f64) -> &mut Value {
+    r.ch5["sweep"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|s| s["m"] == m && s["l1"].as_f64() == Some(l1))
+        .unwrap()
+}
+
+#[test]
+fn the_sae_verdict_follows_recovery_and_its_failure() {
+    let mut r = committed();
+    assert_eq!(verdict(&check(&r).unwrap(), 9), Verdict::HoldsWithConditions);
+    let c = &r.ch5["config"];
+    let (m, low) = (c["main_size"].as_u64().unwrap(), c["low_l1"].as_f64().unwrap());
+    // Were the small penalty to recover the features too, no condition would be left.
+    sae_run(&mut r, m, low)["metrics"]["recovered"] = Value::from(0.95);
+    assert_eq!(verdict(&check(&r).unwrap(), 9), Verdict::Holds);
+    // Were no SAE to recover 90% of the features, the claim would be wrong.
+    for run in r.ch5["sweep"].as_array_mut().unwrap() {
+        run["metrics"]["recovered"] = Value::from(0.5);
+    }
+    assert_eq!(verdict(&check(&r).unwrap(), 9), Verdict::Wrong);
 }
 
 #[test]

@@ -170,3 +170,37 @@ fn ch4_quick_run_with_flags() {
     assert_eq!(report["config"]["seeds"], 2);
     assert!(dir.path().join("figures/ch4_phase.svg").exists());
 }
+
+#[test]
+fn ch5_bad_input_is_one_line_and_exit_code_two() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let cases: &[&[&str]] =
+        &[&["--steps", "0"], &["--steps", "many"], &["--large", "--quick"], &["--seed", "-1"]];
+    for args in cases {
+        let mut full = args.to_vec();
+        if !args.contains(&"--quick") {
+            full.push("--quick");
+        }
+        full.extend(["--out", out]);
+        assert_bad_input(&run("ch5_sae", &full), &args.join(" "));
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "bad input wrote files");
+}
+
+#[test]
+fn ch5_quick_run_with_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let out =
+        run("ch5_sae", &["--quick", "--steps", "300", "--seed", "7", "--out", dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report = std::fs::read_to_string(dir.path().join("generated/ch5.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_str(&report).unwrap();
+    assert_eq!(report["config"]["train"]["steps"], 300);
+    assert_eq!(report["config"]["seed"], 7);
+    // Resampling moves with the training length: step 300 of 600 becomes 150 of 300.
+    assert_eq!(report["config"]["resample"]["at_steps"], serde_json::json!([150]));
+    for figure in ["ch5_mmcs", "ch5_frontier", "ch5_heatmap", "ch5_dead", "ch5_loop"] {
+        assert!(dir.path().join(format!("figures/{figure}.svg")).exists(), "{figure}");
+    }
+}

@@ -120,3 +120,60 @@ fn ch4_feature_dimensionality_matches_the_book() {
         assert!((a - b).abs() < 1e-6, "{got:?} vs {want:?}");
     }
 }
+
+/// An SAE and its ground truth, small and slightly trained, so that the
+/// cosines are neither all 1 nor all 0.
+fn small_sae() -> (superposition::sae::data::GroundTruth, superposition::sae::model::Sae) {
+    use superposition::optim::AdamConfig;
+    use superposition::sae::data::{Batch, GroundTruth, TruthConfig};
+    use superposition::sae::model::{Activation, Sae, SaeSpec};
+    use superposition::sae::train::{SaeTrainConfig, train};
+    let mut rng = stream(75, 0);
+    let config = TruthConfig { d: 8, g: 12, mean_active: 2.0, decay: 0.95, pair_correlation: 0.0 };
+    let truth = GroundTruth::new(config, &mut rng);
+    let mut sae = Sae::new(SaeSpec { d: 8, m: 16, activation: Activation::Relu, l1: 0.1 }, &mut rng);
+    let mut probe = Batch::new(256, 8);
+    truth.sample(&mut probe, &mut rng);
+    sae.init_decoder_bias(&probe.x);
+    let train_config = SaeTrainConfig {
+        steps: 100,
+        batch: 64,
+        adam: AdamConfig::adam(1e-3),
+        dead_window: 50,
+        resample: None,
+    };
+    train(&mut sae, &truth, &train_config, &mut rng, |_| {});
+    (truth, sae)
+}
+
+#[test]
+fn ch5_mean_max_cosine_matches_the_book() {
+    use superposition::sae::data::Batch;
+    use superposition::sae::metrics::evaluate;
+    let (truth, sae) = small_sae();
+    let mut eval = Batch::new(4096, 8);
+    truth.sample(&mut eval, &mut stream(75, 1));
+    let want = evaluate(&sae, &truth, &eval).mmcs_truth_to_learned;
+    let f = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<f64>>();
+    let learned: Vec<f64> = (0..16).flat_map(|j| f(sae.decoder(j))).collect();
+    let got = ex::mean_max_cosine(&f(&truth.features), &learned, 8);
+    assert!((got - want).abs() < 1e-5, "{got} vs {want}");
+    assert!(got > 0.3 && got < 0.999, "a half-trained SAE: {got}");
+}
+
+#[test]
+fn ch5_fraction_of_variance_unexplained_matches_the_book() {
+    use superposition::sae::data::Batch;
+    use superposition::sae::metrics::evaluate;
+    use superposition::sae::model::{Workspace, forward};
+    let (truth, sae) = small_sae();
+    let mut eval = Batch::new(2048, 8);
+    truth.sample(&mut eval, &mut stream(75, 2));
+    let want = evaluate(&sae, &truth, &eval).fvu;
+    let mut ws = Workspace::new(&sae.spec, 2048);
+    forward(&sae, &eval.x, &mut ws);
+    let f = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<f64>>();
+    let got = ex::fraction_of_variance_unexplained(&f(&eval.x), &f(ws.reconstruction(2048, 8)), 8);
+    assert!((got - want).abs() < 1e-6 * (1.0 + want), "{got} vs {want}");
+    assert!(got > 1e-3, "the SAE is not perfect: {got}");
+}

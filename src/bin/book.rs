@@ -45,6 +45,10 @@ enum Command {
         /// Only render the HTML, from the figures and tables already in book/
         #[arg(long)]
         skip_run: bool,
+        /// Run only these chapters (comma-separated example names, e.g.
+        /// ch5_sae); the claims appendix always runs, from the reports in book/
+        #[arg(long, value_name = "NAMES", value_delimiter = ',', conflicts_with = "skip_run")]
+        only: Vec<String>,
     },
     /// Regenerate every chapter into a temporary folder, fail if any committed
     /// figure or generated file differs, and check that the book renders
@@ -63,6 +67,8 @@ enum Command {
 const OUTPUT_DIRS: [&str; 2] = ["figures", "generated"];
 
 fn main() -> ExitCode {
+    // SAFETY: first thing in main, no other thread yet.
+    unsafe { superposition::parallel::one_thread_per_matrix_product() };
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // `--help`: print it and succeed.
@@ -87,7 +93,14 @@ fn main() -> ExitCode {
     };
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let result = match cli.command {
-        Command::Build { skip_run } => build(root, skip_run).map(|()| true),
+        Command::Build { skip_run, only } => {
+            if let Some(name) = only.iter().find(|n| !chapters::ALL.iter().any(|c| &c.name == n)) {
+                let names: Vec<&str> = chapters::ALL.iter().map(|c| c.name).collect();
+                eprintln!("error: no chapter named {name:?}; the chapters are {}", names.join(", "));
+                return ExitCode::from(2);
+            }
+            build(root, skip_run, &only).map(|()| true)
+        }
         Command::Check => check(root),
         Command::Browse { html } => browse(root, html.as_deref()),
     };
@@ -102,10 +115,10 @@ fn main() -> ExitCode {
 }
 
 /// `cargo book build`.
-fn build(root: &Path, skip_run: bool) -> Result<()> {
+fn build(root: &Path, skip_run: bool, only: &[String]) -> Result<()> {
     let start = Instant::now();
     if !skip_run {
-        run_chapters(&root.join("book"))?;
+        run_chapters(&root.join("book"), only)?;
     }
     let html = render(root, None)?;
     println!("book: {}", html.join("index.html").display());
@@ -141,7 +154,7 @@ fn browse(root: &Path, rendered: Option<&Path>) -> Result<bool> {
 fn check(root: &Path) -> Result<bool> {
     let start = Instant::now();
     let fresh = tempfile::tempdir()?;
-    run_chapters(fresh.path())?;
+    run_chapters(fresh.path(), &[])?;
     let committed = root.join("book");
     let (compared, problems) = compare(&committed, fresh.path())?;
     for problem in &problems {
@@ -164,12 +177,17 @@ fn check(root: &Path) -> Result<bool> {
     }
 }
 
-/// Runs every chapter's experiment, writing into `out/figures` and
-/// `out/generated`, and prints how long each took.
-fn run_chapters(out: &Path) -> Result<()> {
+/// Runs every chapter's experiment (or those named in `only`, and the claims
+/// appendix), writing into `out/figures` and `out/generated`, and prints how
+/// long each took.
+fn run_chapters(out: &Path, only: &[String]) -> Result<()> {
+    let selected: Vec<&chapters::Chapter> = chapters::ALL
+        .iter()
+        .filter(|c| only.is_empty() || c.name == "appendix_claims" || only.iter().any(|n| n == c.name))
+        .collect();
     // A progress bar on a terminal; indicatif draws nothing when stderr is not one (CI).
-    let bar = superposition::cli::progress(chapters::ALL.len() as u64, "chapters");
-    for chapter in chapters::ALL {
+    let bar = superposition::cli::progress(selected.len() as u64, "chapters");
+    for chapter in selected {
         bar.set_message(chapter.name);
         let start = Instant::now();
         (chapter.generate)(out).with_context(|| format!("chapter {} failed", chapter.name))?;

@@ -102,3 +102,26 @@ pub fn feature_dimensionality(w: &[f64], m: usize) -> Vec<f64> {
         .collect()
 }
 // ANCHOR_END: ch4
+
+// ANCHOR: ch5
+pub fn mean_max_cosine(truth: &[f64], learned: &[f64], d: usize) -> f64 {
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    let cos = |a: &[f64], b: &[f64]| dot(a, b) / (dot(a, a) * dot(b, b)).sqrt();
+    let rows = truth.len() / d;
+    let best = |t: &[f64]| learned.chunks_exact(d).map(|l| cos(t, l)).fold(f64::NEG_INFINITY, f64::max);
+    truth.chunks_exact(d).map(best).sum::<f64>() / rows as f64
+}
+
+pub fn fraction_of_variance_unexplained(x: &[f64], x_hat: &[f64], d: usize) -> f64 {
+    let n = x.len() / d;
+    let mut mean = vec![0.0; d];
+    for row in x.chunks_exact(d) {
+        mean.iter_mut().zip(row).for_each(|(m, v)| *m += v / n as f64);
+    }
+    // Both sums run over every sample and coordinate before dividing.
+    let error: f64 = x.iter().zip(x_hat).map(|(a, b)| (a - b).powi(2)).sum();
+    let variance: f64 =
+        x.chunks_exact(d).flat_map(|row| row.iter().zip(&mean).map(|(v, m)| (v - m).powi(2))).sum();
+    error / variance
+}
+// ANCHOR_END: ch5

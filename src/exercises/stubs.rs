@@ -62,3 +62,17 @@ pub fn toy_model_gradient(
 pub fn feature_dimensionality(w: &[f64], m: usize) -> Vec<f64> {
     todo!("Chapter 4, exercise 6")
 }
+
+/// Chapter 5, exercise 5: the mean max cosine similarity from the rows of
+/// `truth` to the rows of `learned` (both row-major with `d` columns): for
+/// each row of `truth`, the largest cosine with any row of `learned`,
+/// averaged over the rows of `truth`.
+pub fn mean_max_cosine(truth: &[f64], learned: &[f64], d: usize) -> f64 {
+    todo!("Chapter 5, exercise 5")
+}
+
+/// Chapter 5, exercise 6: FVU = Σ_s ‖x_s − x̂_s‖² / Σ_s ‖x_s − x̄‖² over the
+/// whole set (rows of `d`), with x̄ the mean of the rows of `x`.
+pub fn fraction_of_variance_unexplained(x: &[f64], x_hat: &[f64], d: usize) -> f64 {
+    todo!("Chapter 5, exercise 6")
+}

@@ -1,0 +1,394 @@
+//! The chapter's figures.
+
+use super::tables::run_label;
+use super::{Report, Run};
+use crate::output::OutDirs;
+use crate::plot::{
+    CAPTION, FONT, GREY, LABEL, TICK, arrow, color, diverging, draw_legend, legend_line, line, pow10_label,
+    svg_figure, tick,
+};
+use crate::sae::metrics::{RECOVERED, cosines};
+use plotters::prelude::*;
+
+pub(super) fn figures(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    sweep(report, dirs)?;
+    frontier(report, dirs)?;
+    heatmap(report, dirs)?;
+    dead(report, dirs)?;
+    plane(report, dirs)?;
+    Ok(())
+}
+
+/// A λ tick label: 0.01, 0.1, 1 without trailing zeros.
+fn l1_label(x: f64) -> String {
+    let s = format!("{x:.3}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
+/// MMCS (both directions) and the recovery rate against λ, one line per
+/// dictionary size.
+fn sweep(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let c = &report.config;
+    let lo = *c.l1s.iter().min_by(|a, b| a.total_cmp(b)).expect("λs") as f64;
+    let hi = *c.l1s.iter().max_by(|a, b| a.total_cmp(b)).expect("λs") as f64;
+    let (lo, hi) = (lo.max(1e-6) / 1.3, hi * 1.3);
+    svg_figure(&dirs.figures.join("ch5_mmcs.svg"), (1000, 440), |root| {
+        let panels = root.split_evenly((1, 2));
+        let metrics: [(&str, &str); 2] = [
+            ("Mean max cosine similarity", "MMCS"),
+            ("True features recovered (cos > 0.9)", "share recovered"),
+        ];
+        for (p, (area, (title, ylabel))) in panels.iter().zip(metrics).enumerate() {
+            let mut chart = ChartBuilder::on(area)
+                .caption(title, (FONT, CAPTION))
+                .margin(12)
+                .x_label_area_size(45)
+                .y_label_area_size(60)
+                .build_cartesian_2d(
+                    (lo..hi).log_scale().with_key_points(c.l1s.iter().map(|&l| l as f64).collect()),
+                    0f64..1.02,
+                )?;
+            chart
+                .configure_mesh()
+                .x_desc("L1 coefficient λ")
+                .y_desc(ylabel)
+                .axis_desc_style((FONT, LABEL))
+                .label_style((FONT, TICK))
+                .x_label_formatter(&|x| l1_label(*x))
+                .draw()?;
+            for (k, &m) in c.sizes.iter().enumerate() {
+                let runs: Vec<&Run> = c.l1s.iter().map(|&l| report.sweep_run(m, l)).collect();
+                let at = |f: &dyn Fn(&Run) -> f64| -> Vec<(f64, f64)> {
+                    runs.iter().map(|r| ((r.l1 as f64).max(1e-6), f(r))).collect()
+                };
+                let main = if p == 0 {
+                    at(&|r| r.metrics.mmcs_truth_to_learned)
+                } else {
+                    at(&|r| r.metrics.recovered)
+                };
+                chart
+                    .draw_series(LineSeries::new(main.clone(), line(color(k))))?
+                    .label(format!("M = {m}"))
+                    .legend(legend_line(color(k)));
+                chart.draw_series(main.iter().map(|&pt| Circle::new(pt, 4, color(k).filled())))?;
+                if p == 0 {
+                    let back = at(&|r| r.metrics.mmcs_learned_to_truth);
+                    chart.draw_series(DashedLineSeries::new(back.clone(), 6, 4, color(k).stroke_width(2)))?;
+                    chart.draw_series(back.iter().map(|&pt| Circle::new(pt, 3, color(k).stroke_width(1))))?;
+                }
+            }
+            if p == 0 {
+                // What solid and dashed mean.
+                chart
+                    .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+                    .label("solid: truth → learned")
+                    .legend(legend_line(GREY));
+                chart
+                    .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+                    .label("dashed: learned → truth")
+                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 7, y)], line(GREY)));
+            }
+            draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
+        }
+        Ok(())
+    })
+}
+
+/// FVU against L0 for the L1 runs at the main size and the TopK runs.
+fn frontier(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let c = &report.config;
+    let l1: Vec<&Run> = c.l1s.iter().map(|&l| report.sweep_run(c.main_size, l)).collect();
+    let all: Vec<&Run> = l1.iter().copied().chain(&report.topk).collect();
+    let (l0s, fvus): (Vec<f64>, Vec<f64>) =
+        all.iter().map(|r| (r.metrics.l0.max(0.1), r.metrics.fvu.max(1e-6))).unzip();
+    let (xmin, xmax) =
+        (l0s.iter().copied().fold(f64::INFINITY, f64::min), l0s.iter().copied().fold(0.0, f64::max));
+    let (ymin, ymax) =
+        (fvus.iter().copied().fold(f64::INFINITY, f64::min), fvus.iter().copied().fold(0.0, f64::max));
+    svg_figure(&dirs.figures.join("ch5_frontier.svg"), (760, 500), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption(format!("Sparsity against reconstruction, M = {}", c.main_size), (FONT, CAPTION))
+            .margin(14)
+            .x_label_area_size(45)
+            .y_label_area_size(70)
+            .build_cartesian_2d(
+                (xmin / 1.5..xmax * 1.5)
+                    .log_scale()
+                    .with_key_points(vec![1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0]),
+                (ymin / 2.0..ymax * 2.0).log_scale().with_key_points(vec![1e-4, 1e-3, 1e-2, 1e-1, 1.0]),
+            )?;
+        chart
+            .configure_mesh()
+            .x_desc("L0 (active latents per sample)")
+            .y_desc("FVU (fraction of variance unexplained)")
+            .axis_desc_style((FONT, LABEL))
+            .label_style((FONT, TICK))
+            .x_label_formatter(&|x| tick(*x))
+            .y_label_formatter(&|y| pow10_label(*y))
+            .draw()?;
+        let mean = c.truth.mean_active;
+        chart
+            .draw_series(DashedLineSeries::new([(mean, ymin / 2.0), (mean, ymax * 2.0)], 6, 4, GREY.into()))?
+            .label("true features per sample (mean)")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREY));
+        let topk: Vec<&Run> = report.topk.iter().collect();
+        for (k, (runs, name)) in
+            [(&l1, "L1 penalty (label: λ)"), (&topk, "TopK (label: k)")].into_iter().enumerate()
+        {
+            let pts: Vec<(f64, f64)> =
+                runs.iter().map(|r| (r.metrics.l0.max(0.1), r.metrics.fvu.max(1e-6))).collect();
+            chart
+                .draw_series(LineSeries::new(pts.clone(), line(color(k))))?
+                .label(name)
+                .legend(legend_line(color(k)));
+            for (r, &pt) in runs.iter().zip(&pts) {
+                // Filled marker: at least 90% of the true features recovered.
+                let marker = if r.metrics.recovered >= RECOVERED {
+                    Circle::new(pt, 5, color(k).filled())
+                } else {
+                    Circle::new(pt, 5, color(k).stroke_width(2))
+                };
+                chart.draw_series([marker])?;
+                let text = match r.activation {
+                    crate::sae::model::Activation::Relu => l1_label(r.l1 as f64),
+                    crate::sae::model::Activation::TopK(k) => k.to_string(),
+                };
+                let offset = if k == 0 { (8, -16) } else { (8, 4) };
+                let style = (FONT, TICK).into_font().color(&color(k));
+                chart.draw_series([EmptyElement::at(pt) + Text::new(text, offset, style)])?;
+            }
+        }
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label("filled: ≥ 90% of features recovered")
+            .legend(|(x, y)| Circle::new((x + 10, y), 5, GREY.filled()));
+        chart
+            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label("open: fewer")
+            .legend(|(x, y)| Circle::new((x + 10, y), 5, GREY.stroke_width(2)));
+        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        Ok(())
+    })
+}
+
+/// Heatmap cells with |cos| below this are left white: random directions in
+/// d = 64 dimensions have |cos| ≈ 0.1, and drawing every cell of a 128 × 256
+/// map would make a figure of several megabytes.
+pub(super) const HEAT_FLOOR: f64 = 0.3;
+
+/// The heatmap's colour: white below the floor.
+fn heat_color(v: f64) -> RGBColor {
+    if v.abs() < HEAT_FLOOR { WHITE } else { diverging(v) }
+}
+
+/// cos(F_i, D_j) as a heatmap: true features down (in order of firing
+/// probability), latents across, sorted by the feature they match best.
+fn heatmap(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let c = &report.config;
+    let truth = &report.ground_truth;
+    let g = truth.config.g;
+    let panels = [report.sweep_run(c.main_size, c.good_l1), report.sweep_run(c.main_size, c.low_l1)];
+    let card = (560u32, 440u32);
+    svg_figure(&dirs.figures.join("ch5_heatmap.svg"), (2 * card.0, card.1 + 60), |root| {
+        let (top, bottom) = root.split_vertically(card.1);
+        for (area, r) in top.split_evenly((1, 2)).iter().zip(panels) {
+            let m = r.m;
+            let cos = cosines(&r.sae, truth);
+            let order = latent_order(&cos, g, m);
+            let title = format!(
+                "{}: recovered {:.0}%, FVU {:.3}",
+                run_label(r),
+                100.0 * r.metrics.recovered,
+                r.metrics.fvu
+            );
+            let mut chart = ChartBuilder::on(area)
+                .caption(title, (FONT, LABEL + 1))
+                .margin(10)
+                .x_label_area_size(40)
+                .y_label_area_size(55)
+                .build_cartesian_2d(0f64..m as f64, g as f64..0f64)?;
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_desc("latent (sorted by best-matching feature)")
+                .y_desc("true feature (most frequent first)")
+                .axis_desc_style((FONT, TICK + 1))
+                .label_style((FONT, TICK))
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_label_formatter(&|y| format!("{y:.0}"))
+                .draw()?;
+            chart.draw_series((0..g).flat_map(|i| {
+                let cos = &cos;
+                order.iter().enumerate().filter(move |&(_, &j)| cos[i * m + j].abs() >= HEAT_FLOOR).map(
+                    move |(col, &j)| {
+                        let (x, y) = (col as f64, i as f64);
+                        Rectangle::new([(x, y), (x + 1.0, y + 1.0)], diverging(cos[i * m + j]).filled())
+                    },
+                )
+            }))?;
+        }
+        // The colour scale.
+        let bar = bottom.margin(10, 15, 200, 200);
+        let mut chart =
+            ChartBuilder::on(&bar).x_label_area_size(22).build_cartesian_2d(-1f64..1.0, 0f64..1.0)?;
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .disable_y_axis()
+            .x_labels(5)
+            .label_style((FONT, TICK))
+            .x_label_formatter(&|x| format!("cos = {}", tick(*x)))
+            .draw()?;
+        chart.draw_series((0..100).map(|k| {
+            let x = -1.0 + k as f64 / 50.0;
+            Rectangle::new([(x, 0.0), (x + 0.02, 1.0)], heat_color(x + 0.01).filled())
+        }))?;
+        chart.draw_series([Rectangle::new([(-1.0, 0.0), (1.0, 1.0)], BLACK.mix(0.5).stroke_width(1))])?;
+        Ok(())
+    })
+}
+
+/// Latents ordered by the true feature they match best, then by that cosine
+/// (highest first): a recovered dictionary shows as a diagonal.
+fn latent_order(cos: &[f64], g: usize, m: usize) -> Vec<usize> {
+    let best: Vec<(usize, f64)> = (0..m)
+        .map(|j| {
+            (0..g)
+                .map(|i| (i, cos[i * m + j]))
+                .fold((0, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a })
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| best[a].0.cmp(&best[b].0).then(best[b].1.total_cmp(&best[a].1)).then(a.cmp(&b)));
+    order
+}
+
+/// Dead latents (no activation in the last window of steps) during training.
+fn dead(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let c = &report.config;
+    let largest = *c.sizes.iter().max().expect("sizes");
+    let runs = [
+        (report.sweep_run(largest, c.good_l1), 0),
+        (&report.resampled[0], 0),
+        (&report.resampled[1], 1),
+        (&report.resampled[2], 1),
+    ];
+    let ymax =
+        runs.iter().flat_map(|(r, _)| r.dead_curve.iter().map(|p| p.1)).max().unwrap_or(1).max(1) as f64;
+    svg_figure(&dirs.figures.join("ch5_dead.svg"), (800, 480), |root| {
+        let mut chart = ChartBuilder::on(root)
+            .caption("Dead latents during training", (FONT, CAPTION))
+            .margin(14)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .build_cartesian_2d(0f64..c.train.steps as f64, 0f64..ymax * 1.1)?;
+        chart
+            .configure_mesh()
+            .x_desc("training step")
+            .y_desc(format!("latents silent for {} steps", c.train.dead_window))
+            .axis_desc_style((FONT, LABEL))
+            .label_style((FONT, TICK))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| format!("{y:.0}"))
+            .draw()?;
+        // Curves that stay at zero hide under the axis: say so in the legend.
+        let l1_flat = runs[..2].iter().all(|(r, _)| r.dead_curve.iter().all(|p| p.1 == 0));
+        for (k, &s) in c.resample.at_steps.iter().enumerate() {
+            let at = chart.draw_series(DashedLineSeries::new(
+                [(s as f64, 0.0), (s as f64, ymax * 1.1)],
+                3,
+                3,
+                GREY.stroke_width(1),
+            ))?;
+            if k == 0 {
+                at.label(if l1_flat {
+                    "resampling steps (both L1 curves: 0 throughout)"
+                } else {
+                    "resampling steps"
+                })
+                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 6, y)], GREY));
+            }
+        }
+        for (r, k) in runs {
+            let pts: Vec<(f64, f64)> = r.dead_curve.iter().map(|&(s, d)| (s as f64, d as f64)).collect();
+            let name = format!(
+                "{}, M = {}, {}",
+                run_label(r),
+                r.m,
+                if r.resample { "resampled" } else { "not resampled" }
+            );
+            if r.resample {
+                chart
+                    .draw_series(LineSeries::new(pts, line(color(k))))?
+                    .label(name)
+                    .legend(legend_line(color(k)));
+            } else {
+                chart
+                    .draw_series(DashedLineSeries::new(pts, 6, 4, color(k).stroke_width(2)))?
+                    .label(name)
+                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], line(color(k))));
+            }
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        Ok(())
+    })
+}
+
+/// The m = 2 toy model in its plane: the columns W_i and the SAE's decoder
+/// directions.
+fn plane(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let Some(l) = report.loops.iter().find(|l| l.config.m == 2) else { return Ok(()) };
+    let n = l.config.n;
+    let r = l.norms.iter().copied().fold(1.0, f64::max) * 1.3;
+    svg_figure(&dirs.figures.join("ch5_loop.svg"), (820, 560), |root| {
+        // The plane on the left, square; the legend beside it.
+        let (left, right) = root.split_horizontally(560);
+        let mut chart = ChartBuilder::on(&left)
+            .caption(format!("Toy model n = {n}, m = 2: W and the SAE's dictionary"), (FONT, LABEL + 1))
+            .margin(14)
+            .x_label_area_size(35)
+            .y_label_area_size(45)
+            .build_cartesian_2d(-r..r, -r..r)?;
+        chart
+            .configure_mesh()
+            .label_style((FONT, TICK))
+            .x_label_formatter(&|x| tick(*x))
+            .y_label_formatter(&|y| tick(*y))
+            .draw()?;
+        let mut legend: Vec<(String, ShapeStyle, bool)> = Vec::new();
+        let (matched, spare) = (BLACK.stroke_width(1), GREY.mix(0.4).stroke_width(1));
+        for j in 0..l.config.latents {
+            let dec = l.sae.decoder(j);
+            let end = (dec[0] as f64 * r / 1.1, dec[1] as f64 * r / 1.1);
+            let style = if l.best_latent.contains(&j) { matched } else { spare };
+            chart.draw_series(DashedLineSeries::new([(0.0, 0.0), end], 5, 4, style))?;
+        }
+        legend.push(("decoder direction, matched".into(), matched, true));
+        legend.push(("decoder direction, spare".into(), spare, true));
+        for i in 0..n {
+            let w = (l.w[i] as f64, l.w[n + i] as f64);
+            let (shaft, tip) = arrow((0.0, 0.0), w, 0.08 * r, color(i));
+            chart.draw_series([shaft])?;
+            chart.draw_series([tip])?;
+            legend.push((format!("W_{}: best cos {:.3}", i + 1, l.best_cos[i]), line(color(i)), false));
+        }
+        // The legend, drawn by hand beside the plane.
+        for (k, (text, style, dashed)) in legend.into_iter().enumerate() {
+            let y = 70 + 26 * k as i32;
+            if dashed {
+                for x in [10, 22] {
+                    right.draw(&PathElement::new(vec![(x, y), (x + 7, y)], style))?;
+                }
+            } else {
+                right.draw(&PathElement::new(vec![(10, y), (30, y)], style))?;
+            }
+            right.draw(&Text::new(text, (38, y - 8), (FONT, TICK)))?;
+        }
+        right.draw(&Text::new(
+            "(directions drawn at a common length)",
+            (10, 70 + 26 * (n as i32 + 2)),
+            (FONT, TICK).into_font().color(&GREY),
+        ))?;
+        Ok(())
+    })
+}

@@ -1,0 +1,493 @@
+//! Chapter 5 — Sparse autoencoders: train SAEs on data whose true features
+//! are known, and measure how many of the features come back.
+//!
+//! 1. A sweep over the L1 coefficient λ and the dictionary size M: MMCS and
+//!    recovery against λ, per M.
+//! 2. TopK SAEs (L0 fixed to k) beside the L1 runs: the L0–FVU frontier.
+//! 3. Dead latents during training, with and without resampling.
+//! 4. Reconstruction is not recovery: a small λ reconstructs almost
+//!    perfectly and recovers almost nothing.
+//! 5. Features that fire in pairs.
+//! 6. Closing the loop: SAEs on the hidden activations of Chapter 4's toy
+//!    models, against the columns of W.
+
+mod figures;
+mod tables;
+mod toy_loop;
+
+use crate::optim::AdamConfig;
+use crate::output::{OutDirs, rounded_json, write_json};
+use crate::rng::{DEFAULT_SEED, stream};
+use crate::sae::data::{Batch, GroundTruth, TruthConfig};
+use crate::sae::metrics::{Metrics, RECOVERED, cosines, evaluate};
+use crate::sae::model::{Activation, Sae, SaeSpec};
+use crate::sae::train::{Resample, SaeTrainConfig, train};
+use serde::Serialize;
+use std::path::Path;
+pub use toy_loop::{Loop, LoopConfig};
+
+/// Everything the chapter computes is fixed by this configuration.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Config {
+    pub seed: u64,
+    pub truth: TruthConfig,
+    /// Dictionary sizes M of the λ sweep.
+    pub sizes: Vec<usize>,
+    /// L1 coefficients λ of the sweep.
+    pub l1s: Vec<f32>,
+    /// k of the TopK runs (at `main_size`).
+    pub topks: Vec<usize>,
+    /// The dictionary size of the frontier, the TopK runs, the heatmaps and
+    /// the paired-feature run.
+    pub main_size: usize,
+    /// The λ of the heatmap, the resampling runs and the closing loop.
+    pub good_l1: f32,
+    /// The small λ of "reconstruction is not recovery".
+    pub low_l1: f32,
+    /// The TopK SAE trained with and without resampling: k and M.
+    pub dead_topk: usize,
+    pub dead_size: usize,
+    /// Resampled TopK latents start with this × the live encoder rows' mean
+    /// norm (a new latent must beat the k largest to fire at all).
+    pub topk_encoder_scale: f32,
+    /// P(feature 2k + 1 fires | feature 2k fires) in the paired-feature run.
+    pub pair_correlation: f64,
+    /// Training of every SAE (`resample` is set per run).
+    pub train: SaeTrainConfig,
+    pub resample: Resample,
+    pub eval_samples: usize,
+    /// Training steps of the Chapter 4 toy models.
+    pub toy_steps: usize,
+    pub loops: Vec<LoopConfig>,
+}
+
+impl Default for Config {
+    /// The book's configuration: d = 64, G = 128 (the published ratio G = 2d
+    /// at a quarter of the size), about 5 features per sample.
+    fn default() -> Self {
+        Config {
+            seed: DEFAULT_SEED,
+            truth: TruthConfig { d: 64, g: 128, mean_active: 5.0, decay: 0.99, pair_correlation: 0.0 },
+            sizes: vec![64, 128, 256, 512],
+            l1s: vec![0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
+            topks: vec![1, 2, 3, 5, 8, 12, 20],
+            main_size: 256,
+            good_l1: 0.1,
+            low_l1: 0.01,
+            dead_topk: 5,
+            dead_size: 128,
+            topk_encoder_scale: 1.0,
+            pair_correlation: 0.9,
+            train: SaeTrainConfig {
+                steps: 6000,
+                batch: 256,
+                adam: AdamConfig::adam(1e-3),
+                dead_window: 500,
+                resample: None,
+            },
+            resample: Resample { at_steps: vec![1500, 3000, 4500], candidates: 8192, encoder_scale: 0.2 },
+            eval_samples: 8192,
+            toy_steps: 10_000,
+            loops: vec![
+                LoopConfig { n: 5, m: 2, density: 0.05, importance_decay: 0.9, latents: 10 },
+                LoopConfig { n: 20, m: 5, density: 0.02, importance_decay: 1.0, latents: 40 },
+            ],
+        }
+    }
+}
+
+impl Config {
+    /// A small configuration that runs in seconds (for tests and `--quick`).
+    pub fn quick() -> Self {
+        let d = Config::default();
+        Config {
+            truth: TruthConfig { d: 16, g: 32, ..d.truth },
+            sizes: vec![16, 32, 64],
+            l1s: vec![0.01, 0.1, 0.3],
+            topks: vec![2, 5],
+            main_size: 64,
+            dead_size: 32,
+            train: SaeTrainConfig { steps: 600, batch: 128, dead_window: 100, ..d.train },
+            resample: Resample { at_steps: vec![300], ..d.resample },
+            eval_samples: 2048,
+            toy_steps: 1000,
+            ..d
+        }
+    }
+
+    /// The published size (d = 256, G = 512), behind `--large`.
+    pub fn large() -> Self {
+        let d = Config::default();
+        Config {
+            truth: TruthConfig { d: 256, g: 512, ..d.truth },
+            sizes: vec![256, 512, 1024],
+            main_size: 1024,
+            dead_size: 512,
+            ..d
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        let t = &self.truth;
+        if t.d == 0 || t.g < 2 {
+            return Err(format!("the ground truth needs d ≥ 1 and G ≥ 2, got d = {}, G = {}", t.d, t.g));
+        }
+        if !(t.mean_active > 0.0 && t.mean_active <= t.g as f64) {
+            return Err(format!(
+                "the mean number of active features must be in (0, G], got {}",
+                t.mean_active
+            ));
+        }
+        if !(t.decay > 0.0 && t.decay <= 1.0) {
+            return Err(format!("the decay must be in (0, 1], got {}", t.decay));
+        }
+        if !(0.0..=1.0).contains(&self.pair_correlation) {
+            return Err(format!("the pair correlation must be in [0, 1], got {}", self.pair_correlation));
+        }
+        if self.train.steps == 0 || self.train.batch == 0 || self.eval_samples == 0 || self.toy_steps == 0 {
+            return Err("steps, batch and evaluation samples must be at least 1".into());
+        }
+        if self.sizes.is_empty() || self.sizes.contains(&0) {
+            return Err("the dictionary sizes must be at least 1".into());
+        }
+        if !self.sizes.contains(&self.main_size) {
+            return Err(format!("the main dictionary size {} must be one of the sizes", self.main_size));
+        }
+        if let Some(l) = self.l1s.iter().find(|l| !(l.is_finite() && **l >= 0.0)) {
+            return Err(format!("L1 coefficients must be ≥ 0, got {l}"));
+        }
+        for l in [self.good_l1, self.low_l1] {
+            if !self.l1s.contains(&l) {
+                return Err(format!("λ = {l} must be one of the swept coefficients"));
+            }
+        }
+        if self
+            .topks
+            .iter()
+            .chain([&self.dead_topk])
+            .any(|&k| k == 0 || k > self.main_size.min(self.dead_size))
+        {
+            return Err("every k must be in 1..=M".into());
+        }
+        if !self.topks.contains(&self.dead_topk) {
+            return Err(format!("the resampled k = {} must be one of the TopK runs", self.dead_topk));
+        }
+        if self.resample.at_steps.iter().any(|&s| s == 0 || s >= self.train.steps) {
+            return Err("resampling steps must lie inside the training".into());
+        }
+        Ok(())
+    }
+
+    /// How many SAEs the chapter trains (the toy models not counted).
+    pub fn sae_runs(&self) -> usize {
+        self.sizes.len() * self.l1s.len() + self.topks.len() + 3 + 1 + self.loops.len()
+    }
+}
+
+/// Which data an SAE is trained on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Data {
+    Independent,
+    Paired,
+    Toy(usize),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Job {
+    data: Data,
+    spec: SaeSpec,
+    resample: bool,
+    /// The random stream (initialisation and samples): a resampled run shares
+    /// its twin's, so that resampling is the only difference.
+    stream: u64,
+}
+
+/// One trained SAE and its measurements.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Run {
+    pub m: usize,
+    pub activation: Activation,
+    pub l1: f32,
+    pub resample: bool,
+    pub metrics: Metrics,
+    /// Latents resampled at each resampling step.
+    pub resampled: Vec<usize>,
+    /// (step, dead latents over the last `dead_window` steps).
+    #[serde(skip)]
+    pub dead_curve: Vec<(usize, usize)>,
+    /// Dead latents over the last `dead_window` steps of training.
+    pub dead_at_end: usize,
+    #[serde(skip)]
+    pub sae: Sae,
+}
+
+/// The features that fire in pairs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Paired {
+    pub run: Run,
+    /// The same SAE on independent features (from the sweep), for comparison.
+    pub independent_recovered: f64,
+    /// Measured P(partner fires | first fires) on the evaluation set.
+    pub co_firing: f64,
+    /// Pairs whose normalised sum F_2k + F_2k+1 has a latent at cos > 0.9.
+    pub sum_latents: usize,
+    /// Pairs whose two members are both recovered.
+    pub both_recovered: usize,
+    pub pairs: usize,
+}
+
+/// The ground truth as the chapter describes it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TruthSummary {
+    pub p_first: f64,
+    pub p_last: f64,
+    /// Measured on the evaluation set.
+    pub mean_active: f64,
+    /// The largest |cos| between two true features.
+    pub max_cos: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub config: Config,
+    pub truth: TruthSummary,
+    /// sizes × λ, size-major.
+    pub sweep: Vec<Run>,
+    pub topk: Vec<Run>,
+    /// L1 at the largest size, resampled; TopK at `dead_size` without and
+    /// with resampling.
+    pub resampled: Vec<Run>,
+    pub paired: Paired,
+    pub loops: Vec<Loop>,
+    #[serde(skip)]
+    pub ground_truth: GroundTruth,
+}
+
+impl Report {
+    /// The sweep run at size m and coefficient λ.
+    pub fn sweep_run(&self, m: usize, l1: f32) -> &Run {
+        self.sweep.iter().find(|r| r.m == m && r.l1 == l1).expect("a swept setting")
+    }
+
+    pub fn topk_run(&self, k: usize) -> &Run {
+        self.topk.iter().find(|r| r.activation == Activation::TopK(k)).expect("a TopK setting")
+    }
+}
+
+/// Train one SAE on fresh samples and evaluate it on `eval`.
+fn train_run(job: &Job, truth: &GroundTruth, eval: &Batch, config: &Config, bar: &dyn Fn()) -> Run {
+    let mut rng = stream(config.seed, 100 + job.stream);
+    let mut sae = Sae::new(job.spec, &mut rng);
+    let mut probe = Batch::new(4096, job.spec.d);
+    truth.sample(&mut probe, &mut rng);
+    sae.init_decoder_bias(&probe.x);
+    let encoder_scale = match job.spec.activation {
+        Activation::Relu => config.resample.encoder_scale,
+        Activation::TopK(_) => config.topk_encoder_scale,
+    };
+    let train_config = SaeTrainConfig {
+        resample: job.resample.then(|| Resample { encoder_scale, ..config.resample.clone() }),
+        ..config.train.clone()
+    };
+    let log = train(&mut sae, truth, &train_config, &mut rng, |step| {
+        if (step + 1) % 100 == 0 {
+            bar();
+        }
+    });
+    let metrics = evaluate(&sae, truth, eval);
+    let dead_at_end = log.dead.last().map_or(0, |&(_, d)| d);
+    Run {
+        m: job.spec.m,
+        activation: job.spec.activation,
+        l1: job.spec.l1,
+        resample: job.resample,
+        metrics,
+        resampled: log.resampled,
+        dead_curve: log.dead,
+        dead_at_end,
+        sae,
+    }
+}
+
+/// Train every SAE of the chapter (spread over the cores) and measure them.
+pub fn run(config: &Config) -> Report {
+    let t = config.truth;
+    let independent = GroundTruth::new(t, &mut stream(config.seed, 0));
+    // The same directions, firing in pairs.
+    let paired_truth = GroundTruth::new(
+        TruthConfig { pair_correlation: config.pair_correlation, ..t },
+        &mut stream(config.seed, 0),
+    );
+    let toys = toy_loop::train_toys(config);
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut push = |data: Data, spec: SaeSpec, resample: bool, twin: Option<usize>| {
+        let stream = twin.unwrap_or(jobs.len()) as u64;
+        jobs.push(Job { data, spec, resample, stream });
+        jobs.len() - 1
+    };
+    let relu = |m: usize, l1: f32| SaeSpec { d: t.d, m, activation: Activation::Relu, l1 };
+    let topk_at = |m: usize, k: usize| SaeSpec { d: t.d, m, activation: Activation::TopK(k), l1: 0.0 };
+    for &m in &config.sizes {
+        for &l1 in &config.l1s {
+            push(Data::Independent, relu(m, l1), false, None);
+        }
+    }
+    // The sweep's job at (M, λ), to share its stream.
+    let sweep_job = |m: usize, l1: f32| {
+        let (i, j) = (config.sizes.iter().position(|&s| s == m), config.l1s.iter().position(|&l| l == l1));
+        Some(i.expect("a swept size") * config.l1s.len() + j.expect("a swept λ"))
+    };
+    let largest = *config.sizes.iter().max().expect("validated: sizes");
+    for &k in &config.topks {
+        push(Data::Independent, topk_at(config.main_size, k), false, None);
+    }
+    push(Data::Independent, relu(largest, config.good_l1), true, sweep_job(largest, config.good_l1));
+    let topk_twin = push(Data::Independent, topk_at(config.dead_size, config.dead_topk), false, None);
+    push(Data::Independent, topk_at(config.dead_size, config.dead_topk), true, Some(topk_twin));
+    // The same initialisation and stream as the independent run it is compared with.
+    push(
+        Data::Paired,
+        relu(config.main_size, config.good_l1),
+        false,
+        sweep_job(config.main_size, config.good_l1),
+    );
+    for (i, toy) in toys.iter().enumerate() {
+        let spec = SaeSpec {
+            d: toy.config.m,
+            m: toy.config.latents,
+            activation: Activation::Relu,
+            l1: config.good_l1,
+        };
+        push(Data::Toy(i), spec, false, None);
+    }
+
+    // One fixed evaluation set per data source.
+    let eval_of = |truth: &GroundTruth, index: u64| {
+        let mut eval = Batch::new(config.eval_samples, truth.config.d);
+        truth.sample(&mut eval, &mut stream(config.seed, index));
+        eval
+    };
+    let eval_independent = eval_of(&independent, 1);
+    let eval_paired = eval_of(&paired_truth, 2);
+    let eval_toys: Vec<Batch> =
+        toys.iter().enumerate().map(|(i, toy)| eval_of(&toy.truth, 3 + i as u64)).collect();
+
+    let bar = crate::cli::progress((jobs.len() * config.train.steps / 100) as u64, "ch5: training SAEs");
+    // The largest dictionaries first, so that no core waits for one at the end.
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&k| std::cmp::Reverse(jobs[k].spec.m * jobs[k].spec.d));
+    let trained = crate::parallel::map(&order, |&k| {
+        let job = &jobs[k];
+        let (truth, eval) = match job.data {
+            Data::Independent => (&independent, &eval_independent),
+            Data::Paired => (&paired_truth, &eval_paired),
+            Data::Toy(i) => (&toys[i].truth, &eval_toys[i]),
+        };
+        train_run(job, truth, eval, config, &|| bar.inc(1))
+    });
+    let mut slots: Vec<Option<Run>> = vec![None; jobs.len()];
+    for (k, run) in order.into_iter().zip(trained) {
+        slots[k] = Some(run);
+    }
+    let mut runs = slots.into_iter().map(|r| r.expect("every job ran"));
+    bar.finish_and_clear();
+
+    let mut take = |k: usize| runs.by_ref().take(k).collect::<Vec<_>>();
+    let sweep = take(config.sizes.len() * config.l1s.len());
+    let topk = take(config.topks.len());
+    let resampled = take(3);
+    let paired_run = take(1).pop().expect("the paired run");
+    let loop_runs = take(toys.len());
+
+    let independent_recovered = sweep
+        .iter()
+        .find(|r| r.m == config.main_size && r.l1 == config.good_l1)
+        .expect("validated: main size and good λ are swept")
+        .metrics
+        .recovered;
+    let paired = paired_analysis(paired_run, &paired_truth, &eval_paired, independent_recovered);
+    let loops = toys.into_iter().zip(loop_runs).map(|(toy, run)| toy_loop::measure(toy, run)).collect();
+    Report {
+        config: config.clone(),
+        truth: truth_summary(&independent, &eval_independent),
+        sweep,
+        topk,
+        resampled,
+        paired,
+        loops,
+        ground_truth: independent,
+    }
+}
+
+fn truth_summary(truth: &GroundTruth, eval: &Batch) -> TruthSummary {
+    let (g, d) = (truth.config.g, truth.config.d);
+    let mut max_cos = 0.0f64;
+    for i in 0..g {
+        for j in 0..i {
+            let c: f64 =
+                truth.feature(i).iter().zip(truth.feature(j)).map(|(&a, &b)| a as f64 * b as f64).sum();
+            max_cos = max_cos.max(c.abs());
+        }
+    }
+    debug_assert_eq!(eval.d, d);
+    TruthSummary {
+        p_first: truth.probs[0],
+        p_last: truth.probs[g - 1],
+        mean_active: eval.active.len() as f64 / eval.size as f64,
+        max_cos,
+    }
+}
+
+/// Do paired features come back one by one, or as their sum?
+fn paired_analysis(run: Run, truth: &GroundTruth, eval: &Batch, independent_recovered: f64) -> Paired {
+    let (g, d, m) = (truth.config.g, truth.config.d, run.m);
+    let pairs = g / 2;
+    let c = cosines(&run.sae, truth);
+    let best = |i: usize| (0..m).map(|j| c[i * m + j]).fold(f64::NEG_INFINITY, f64::max);
+    let both_recovered =
+        (0..pairs).filter(|&k| best(2 * k) > RECOVERED && best(2 * k + 1) > RECOVERED).count();
+    let sum_latents = (0..pairs)
+        .filter(|&k| {
+            let sum: Vec<f32> =
+                truth.feature(2 * k).iter().zip(truth.feature(2 * k + 1)).map(|(a, b)| a + b).collect();
+            (0..m).any(|j| {
+                let dec = run.sae.decoder(j);
+                let dot: f64 = sum.iter().zip(dec).map(|(&a, &b)| a as f64 * b as f64).sum();
+                let norm: f64 = sum.iter().map(|&a| (a as f64).powi(2)).sum::<f64>().sqrt();
+                dot / norm > RECOVERED
+            })
+        })
+        .count();
+    let (mut first, mut both) = (0usize, 0usize);
+    for s in 0..eval.size {
+        let on = &eval.active[eval.start[s]..eval.start[s + 1]];
+        for &i in on.iter().filter(|&&i| i % 2 == 0 && (i as usize) + 1 < g) {
+            first += 1;
+            both += on.contains(&(i + 1)) as usize;
+        }
+    }
+    debug_assert_eq!(eval.d, d);
+    Paired {
+        run,
+        independent_recovered,
+        co_firing: both as f64 / first.max(1) as f64,
+        sum_latents,
+        both_recovered,
+        pairs,
+    }
+}
+
+/// Run, draw, and write `ch5.json` plus the generated tables.
+pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
+    let dirs = OutDirs::create(out)?;
+    let report = run(config);
+    figures::figures(&report, &dirs)?;
+    tables::tables(&report, &dirs)?;
+    write_json(&dirs.generated.join("ch5.json"), &rounded_json(&report, 6))?;
+    Ok(report)
+}
+
+/// Samples the chapter's SAEs train on, over all runs.
+pub fn trained_samples(config: &Config) -> usize {
+    config.sae_runs() * config.train.steps * config.train.batch
+}

@@ -1,0 +1,227 @@
+//! The chapter's generated tables and inline values.
+
+use super::{Report, Run};
+use crate::output::{OutDirs, markdown_table, sci, write_atomic};
+use crate::sae::metrics::RECOVERED;
+use crate::sae::model::Activation;
+
+/// A share as a whole percentage.
+fn pct(x: f64) -> String {
+    format!("{:.0}%", 100.0 * x)
+}
+
+/// "λ = 0.1" or "TopK, k = 5".
+pub(super) fn run_label(r: &Run) -> String {
+    match r.activation {
+        Activation::Relu => format!("L1, λ = {}", r.l1),
+        Activation::TopK(k) => format!("TopK, k = {k}"),
+    }
+}
+
+pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
+    let c = &report.config;
+    let t = &c.train;
+
+    // Setup.
+    write("ch5_d.md", c.truth.d.to_string())?;
+    write("ch5_g.md", c.truth.g.to_string())?;
+    write("ch5_mean_active.md", c.truth.mean_active.to_string())?;
+    write("ch5_decay.md", c.truth.decay.to_string())?;
+    write("ch5_p_first.md", sci(report.truth.p_first, 2))?;
+    write("ch5_p_last.md", sci(report.truth.p_last, 2))?;
+    write("ch5_measured_active.md", format!("{:.2}", report.truth.mean_active))?;
+    write("ch5_truth_max_cos.md", format!("{:.2}", report.truth.max_cos))?;
+    write("ch5_eval_samples.md", c.eval_samples.to_string())?;
+    write("ch5_recovered_cos.md", RECOVERED.to_string())?;
+    write("ch5_recovered_angle.md", format!("{:.1}°", RECOVERED.acos().to_degrees()))?;
+    write("ch5_heat_floor.md", super::figures::HEAT_FLOOR.to_string())?;
+    write(
+        "ch5_setup.md",
+        format!(
+            "Adam (learning rate {}), batches of {} fresh samples, {} steps ({} samples per SAE)",
+            t.adam.lr,
+            t.batch,
+            t.steps,
+            t.steps * t.batch
+        ),
+    )?;
+    write("ch5_dead_window.md", format!("{} steps ({} samples)", t.dead_window, t.dead_window * t.batch))?;
+    let at: Vec<String> = c.resample.at_steps.iter().map(|s| s.to_string()).collect();
+    write("ch5_resample_at.md", at.join(", "))?;
+    write("ch5_resample_candidates.md", c.resample.candidates.to_string())?;
+    let sizes: Vec<String> = c.sizes.iter().map(|m| m.to_string()).collect();
+    write("ch5_sizes.md", sizes.join(", "))?;
+    write("ch5_main_size.md", c.main_size.to_string())?;
+    write("ch5_good_l1.md", c.good_l1.to_string())?;
+    write("ch5_low_l1.md", c.low_l1.to_string())?;
+
+    // The sweep: recovery (and MMCS truth → learned) per λ and size.
+    let mut header = vec!["λ".to_string()];
+    header.extend(c.sizes.iter().map(|m| format!("M = {m}")));
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let right = vec![true; header.len()];
+    let rows: Vec<Vec<String>> = c
+        .l1s
+        .iter()
+        .map(|&l1| {
+            let mut row = vec![l1.to_string()];
+            for &m in &c.sizes {
+                let r = report.sweep_run(m, l1);
+                row.push(format!("{} ({:.3})", pct(r.metrics.recovered), r.metrics.mmcs_truth_to_learned));
+            }
+            row
+        })
+        .collect();
+    write("ch5_sweep.md", markdown_table(&header, &right, &rows))?;
+    let best = report
+        .sweep
+        .iter()
+        .max_by(|a, b| a.metrics.recovered.total_cmp(&b.metrics.recovered).then(b.l1.total_cmp(&a.l1)))
+        .expect("a sweep");
+    write("ch5_best_recovery.md", pct(best.metrics.recovered))?;
+    write("ch5_best_recovery_at.md", format!("M = {}, λ = {}", best.m, best.l1))?;
+    let (small_m, large_m) = (*c.sizes.iter().min().expect("sizes"), *c.sizes.iter().max().expect("sizes"));
+    let smallest = report.sweep_run(small_m, c.good_l1);
+    write("ch5_smallest_size_recovery.md", pct(smallest.metrics.recovered))?;
+    write("ch5_smallest_size_dead.md", smallest.metrics.dead.to_string())?;
+    let smallest_best =
+        report.sweep.iter().filter(|r| r.m == small_m).map(|r| r.metrics.recovered).fold(0.0, f64::max);
+    write("ch5_smallest_size_best.md", pct(smallest_best))?;
+    let largest = report.sweep_run(large_m, c.good_l1);
+    write("ch5_largest_size.md", largest.m.to_string())?;
+    write("ch5_largest_size_mmcs_back.md", format!("{:.3}", largest.metrics.mmcs_learned_to_truth))?;
+    write("ch5_largest_size_dead.md", largest.metrics.dead.to_string())?;
+
+    // The frontier: every L1 run at the main size and every TopK run.
+    let header = [
+        "SAE",
+        "L0",
+        "FVU",
+        "shrinkage",
+        "recovered",
+        "MMCS truth → learned",
+        "MMCS learned → truth",
+        "dead (evaluation set)",
+    ];
+    let right = [false, true, true, true, true, true, true, true];
+    let frontier: Vec<&Run> =
+        c.l1s.iter().map(|&l| report.sweep_run(c.main_size, l)).chain(report.topk.iter()).collect();
+    let rows: Vec<Vec<String>> = frontier
+        .iter()
+        .map(|r| {
+            let m = &r.metrics;
+            vec![
+                run_label(r),
+                format!("{:.1}", m.l0),
+                sci(m.fvu, 2),
+                format!("{:.3}", m.shrinkage),
+                pct(m.recovered),
+                format!("{:.3}", m.mmcs_truth_to_learned),
+                format!("{:.3}", m.mmcs_learned_to_truth),
+                m.dead.to_string(),
+            ]
+        })
+        .collect();
+    write("ch5_frontier.md", markdown_table(&header, &right, &rows))?;
+
+    // Reconstruction is not recovery.
+    let (good, low) = (report.sweep_run(c.main_size, c.good_l1), report.sweep_run(c.main_size, c.low_l1));
+    for (name, r) in [("good", good), ("low", low)] {
+        write(&format!("ch5_{name}_fvu.md"), sci(r.metrics.fvu, 2))?;
+        write(&format!("ch5_{name}_l0.md"), format!("{:.1}", r.metrics.l0))?;
+        write(&format!("ch5_{name}_recovery.md"), pct(r.metrics.recovered))?;
+        write(&format!("ch5_{name}_mmcs.md"), format!("{:.3}", r.metrics.mmcs_truth_to_learned))?;
+        write(&format!("ch5_{name}_shrinkage.md"), format!("{:.3}", r.metrics.shrinkage))?;
+    }
+    let k = report.topk_run(c.dead_topk);
+    write("ch5_topk_k.md", c.dead_topk.to_string())?;
+    write("ch5_dead_size.md", c.dead_size.to_string())?;
+    write("ch5_topk_encoder_scale.md", c.topk_encoder_scale.to_string())?;
+    write("ch5_encoder_scale.md", c.resample.encoder_scale.to_string())?;
+    for (name, r) in [
+        ("l1", &report.resampled[0]),
+        ("topk_plain", &report.resampled[1]),
+        ("topk_resampled", &report.resampled[2]),
+    ] {
+        write(&format!("ch5_dead_{name}_recovery.md"), pct(r.metrics.recovered))?;
+        write(&format!("ch5_dead_{name}_end.md"), r.dead_at_end.to_string())?;
+    }
+    write("ch5_topk_recovery.md", pct(k.metrics.recovered))?;
+    write("ch5_topk_fvu.md", sci(k.metrics.fvu, 2))?;
+    write("ch5_topk_shrinkage.md", format!("{:.3}", k.metrics.shrinkage))?;
+
+    // Dead latents, with and without resampling.
+    let header = [
+        "SAE",
+        "M",
+        "resampled",
+        "latents resampled",
+        "dead at the end of training",
+        "dead (evaluation set)",
+        "recovered",
+        "FVU",
+    ];
+    let right = [false, true, false, true, true, true, true, true];
+    let pairs = [
+        (report.sweep_run(largest.m, c.good_l1), &report.resampled[0]),
+        (&report.resampled[1], &report.resampled[2]),
+    ];
+    let rows: Vec<Vec<String>> = pairs
+        .iter()
+        .flat_map(|(a, b)| [*a, *b])
+        .map(|r| {
+            let counts: Vec<String> = r.resampled.iter().map(|n| n.to_string()).collect();
+            vec![
+                run_label(r),
+                r.m.to_string(),
+                if r.resample { "yes".into() } else { "no".into() },
+                if r.resample { counts.join(" + ") } else { "–".into() },
+                r.dead_at_end.to_string(),
+                r.metrics.dead.to_string(),
+                pct(r.metrics.recovered),
+                sci(r.metrics.fvu, 2),
+            ]
+        })
+        .collect();
+    write("ch5_dead.md", markdown_table(&header, &right, &rows))?;
+
+    // Paired features.
+    let p = &report.paired;
+    write("ch5_pair_correlation.md", c.pair_correlation.to_string())?;
+    write("ch5_pair_co_firing.md", format!("{:.2}", p.co_firing))?;
+    write("ch5_pair_recovery.md", pct(p.run.metrics.recovered))?;
+    write("ch5_pair_independent_recovery.md", pct(p.independent_recovered))?;
+    write("ch5_pair_both.md", format!("{} of {}", p.both_recovered, p.pairs))?;
+    write("ch5_pair_sums.md", format!("{} of {}", p.sum_latents, p.pairs))?;
+    write("ch5_pair_fvu.md", sci(p.run.metrics.fvu, 2))?;
+
+    // Closing the loop.
+    for (i, l) in report.loops.iter().enumerate() {
+        let tag = format!("ch5_loop{i}");
+        let lc = &l.config;
+        write(&format!("{tag}_setting.md"), format!("n = {}, m = {}, density {}", lc.n, lc.m, lc.density))?;
+        write(&format!("{tag}_latents.md"), lc.latents.to_string())?;
+        let importance = if lc.importance_decay == 1.0 {
+            "equal for all features".to_string()
+        } else {
+            format!("$I_i = {}^{{i-1}}$", lc.importance_decay)
+        };
+        write(&format!("{tag}_importance.md"), importance)?;
+        write(&format!("{tag}_recovered.md"), format!("{} of {}", l.recovered, l.represented))?;
+        write(&format!("{tag}_worst.md"), format!("{:.3}", l.worst_represented))?;
+        let header = ["feature i", "‖W_i‖", "best latent", "cos(W_i, decoder direction)"];
+        let rows: Vec<Vec<String>> = (0..lc.n)
+            .map(|f| {
+                vec![
+                    (f + 1).to_string(),
+                    format!("{:.3}", l.norms[f]),
+                    (l.best_latent[f] + 1).to_string(),
+                    format!("{:.3}", l.best_cos[f]),
+                ]
+            })
+            .collect();
+        write(&format!("{tag}.md"), markdown_table(&header, &[true, true, true, true], &rows))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,156 @@
+//! Closing the loop: an SAE trained on the hidden activations of a Chapter 4
+//! toy model should find the model's feature directions, the columns W_i.
+//!
+//! The toy model's hidden activation is h = W x = Σ_i x_i W_i, with each x_i
+//! present with probability `density` and uniform on [0, 1] when present.
+//! That is exactly the ground-truth generator of this chapter with the
+//! columns W_i as the features, so the SAE trains on samples of h drawn by
+//! [`GroundTruth::from_directions`].
+
+use super::{Config, Run};
+use crate::sae::data::GroundTruth;
+use crate::sae::metrics::{Metrics, RECOVERED, cosines};
+use crate::sae::model::Sae;
+use crate::toy::analysis::{REPRESENTED, features};
+use crate::toy::train::train_best_of;
+use crate::toy::{Job, Kind, Setting, Spec, TrainConfig};
+use serde::Serialize;
+
+/// One toy model and the SAE trained on its hidden layer.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct LoopConfig {
+    /// Features and hidden dimensions of the toy model (ReLU output).
+    pub n: usize,
+    pub m: usize,
+    pub density: f32,
+    /// Importance of feature i is importance_decay^i.
+    pub importance_decay: f32,
+    /// Latents of the SAE.
+    pub latents: usize,
+}
+
+/// A trained toy model, as a source of hidden activations.
+pub(super) struct Toy {
+    pub config: LoopConfig,
+    /// W, m × n, row-major.
+    pub w: Vec<f32>,
+    pub loss: f64,
+    pub truth: GroundTruth,
+}
+
+/// Train each toy model (best of 3 copies, as in Chapter 4).
+pub(super) fn train_toys(config: &Config) -> Vec<Toy> {
+    let settings: Vec<Setting> = config
+        .loops
+        .iter()
+        .enumerate()
+        .map(|(i, l)| Setting {
+            job: Job {
+                spec: Spec::new(Kind::ReluOutput, l.n, l.m),
+                density: l.density,
+                importance: (0..l.n).map(|k| l.importance_decay.powi(k as i32)).collect(),
+                stream: i as u64,
+            },
+            seeds: 3,
+        })
+        .collect();
+    let train = TrainConfig { steps: config.toy_steps, ..TrainConfig::default() };
+    let best = train_best_of(&settings, &train, config.seed, &|_| {}, None);
+    config
+        .loops
+        .iter()
+        .zip(best)
+        .map(|(&l, b)| {
+            let w = b.model.params[..l.m * l.n].to_vec();
+            // Row i of the features is column i of W.
+            let columns: Vec<f32> =
+                (0..l.n).flat_map(|i| (0..l.m).map(|k| w[k * l.n + i]).collect::<Vec<_>>()).collect();
+            let truth = GroundTruth::from_directions(columns, l.m, l.density as f64);
+            Toy { config: l, w, loss: b.model.eval_loss, truth }
+        })
+        .collect()
+}
+
+/// The toy model's features against the SAE's dictionary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Loop {
+    pub config: LoopConfig,
+    pub toy_loss: f64,
+    /// ‖W_i‖ per feature.
+    pub norms: Vec<f64>,
+    /// Features with ‖W_i‖ ≥ 1/2.
+    pub represented: usize,
+    /// Per feature, the best cosine with a decoder direction, and that latent.
+    pub best_cos: Vec<f64>,
+    pub best_latent: Vec<usize>,
+    /// Represented features with a decoder direction at cos > 0.9.
+    pub recovered: usize,
+    /// The smallest best cosine over the represented features.
+    pub worst_represented: f64,
+    pub metrics: Metrics,
+    #[serde(skip)]
+    pub w: Vec<f32>,
+    #[serde(skip)]
+    pub sae: Sae,
+}
+
+pub(super) fn measure(toy: Toy, run: Run) -> Loop {
+    let LoopConfig { n, latents, .. } = toy.config;
+    let norms = features(&toy.w, n).norm;
+    let c = cosines(&run.sae, &toy.truth);
+    let (mut best_cos, mut best_latent) = (vec![f64::NEG_INFINITY; n], vec![0; n]);
+    for i in 0..n {
+        for j in 0..latents {
+            if c[i * latents + j] > best_cos[i] {
+                (best_cos[i], best_latent[i]) = (c[i * latents + j], j);
+            }
+        }
+    }
+    let represented: Vec<usize> = (0..n).filter(|&i| norms[i] >= REPRESENTED).collect();
+    let recovered = represented.iter().filter(|&&i| best_cos[i] > RECOVERED).count();
+    let worst_represented = represented.iter().map(|&i| best_cos[i]).fold(1.0, f64::min);
+    Loop {
+        config: toy.config,
+        toy_loss: toy.loss,
+        norms,
+        represented: represented.len(),
+        best_cos,
+        best_latent,
+        recovered,
+        worst_represented,
+        metrics: run.metrics,
+        w: toy.w,
+        sae: run.sae,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rng::stream;
+    use crate::sae::data::{Batch, GroundTruth};
+    use rand::Rng;
+
+    /// Samples of `from_directions(columns of W)` are h = W x for the toy
+    /// model's own inputs x: the same numbers, sample by sample.
+    #[test]
+    fn the_toy_hidden_layer_is_a_ground_truth() {
+        let (n, m) = (6, 3);
+        let mut rng = stream(70, 0);
+        let w: Vec<f32> = (0..n * m).map(|_| rng.random::<f32>() * 2.0 - 1.0).collect();
+        let columns: Vec<f32> =
+            (0..n).flat_map(|i| (0..m).map(|k| w[k * n + i]).collect::<Vec<_>>()).collect();
+        let truth = GroundTruth::from_directions(columns, m, 0.3);
+        let mut batch = Batch::new(50, m);
+        truth.sample(&mut batch, &mut rng);
+        for s in 0..50 {
+            let mut x = vec![0.0f32; n];
+            for k in batch.start[s]..batch.start[s + 1] {
+                x[batch.active[k] as usize] = batch.coef[k];
+            }
+            for k in 0..m {
+                let h: f32 = (0..n).map(|i| w[k * n + i] * x[i]).sum();
+                assert!((h - batch.x[s * m + k]).abs() < 1e-5);
+            }
+        }
+    }
+}

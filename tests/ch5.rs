@@ -1,0 +1,98 @@
+//! Chapter 5: snapshots of the quick report and figures, determinism, and
+//! behaviour checks of trained sparse autoencoders that must hold for the
+//! right reasons (each trains a few small SAEs).
+
+mod common;
+
+use superposition::ch5;
+use superposition::optim::AdamConfig;
+use superposition::output::rounded_json;
+use superposition::rng::stream;
+use superposition::sae::data::{Batch, GroundTruth, TruthConfig};
+use superposition::sae::metrics::{Metrics, evaluate};
+use superposition::sae::model::{Activation, Sae, SaeSpec};
+use superposition::sae::train::{SaeTrainConfig, train};
+
+#[test]
+fn quick_report_snapshot() {
+    let report = ch5::run(&ch5::Config::quick());
+    insta::assert_json_snapshot!("ch5_quick_report", rounded_json(&report, 3));
+}
+
+#[test]
+fn quick_figures_snapshot_and_determinism() {
+    let (_, svgs) = common::generate_twice(|out| {
+        ch5::generate(&ch5::Config::quick(), out).unwrap();
+    });
+    for (name, svg) in svgs {
+        insta::assert_snapshot!(name, svg);
+    }
+}
+
+/// Train one ReLU SAE with M latents and penalty λ on d = 32, G = 64 (five
+/// features per sample), and measure it on a fixed evaluation set.
+fn trained(m: usize, l1: f32) -> Metrics {
+    let config = TruthConfig { d: 32, g: 64, mean_active: 5.0, decay: 0.99, pair_correlation: 0.0 };
+    let truth = GroundTruth::new(config, &mut stream(80, 0));
+    let mut eval = Batch::new(4096, 32);
+    truth.sample(&mut eval, &mut stream(80, 1));
+    let mut rng = stream(80, 2);
+    let mut sae = Sae::new(SaeSpec { d: 32, m, activation: Activation::Relu, l1 }, &mut rng);
+    let mut probe = Batch::new(4096, 32);
+    truth.sample(&mut probe, &mut rng);
+    sae.init_decoder_bias(&probe.x);
+    let train_config = SaeTrainConfig {
+        steps: 4000,
+        batch: 256,
+        adam: AdamConfig::adam(1e-3),
+        dead_window: 500,
+        resample: None,
+    };
+    train(&mut sae, &truth, &train_config, &mut rng, |_| {});
+    evaluate(&sae, &truth, &eval)
+}
+
+#[test]
+fn recovery_needs_sparsity_and_enough_latents_and_reconstruction_does_not_show_it() {
+    let settings = [(128, 0.2f32), (128, 0.02), (32, 0.2)];
+    let [good, low, small] =
+        superposition::parallel::map(&settings, |&(m, l1)| trained(m, l1)).try_into().unwrap();
+    // M = 2G with a penalty in the window: nearly every feature comes back.
+    assert!(good.recovered >= 0.9, "{good:?}");
+    assert!(good.mmcs_truth_to_learned > 0.95, "{good:?}");
+    // A tenth of the penalty reconstructs better and recovers little: more
+    // latents are active than there are dimensions.
+    assert!(low.fvu < good.fvu, "low λ FVU {} vs {}", low.fvu, good.fvu);
+    assert!(low.recovered < 0.5, "{low:?}");
+    assert!(low.l0 > 32.0, "L0 {}", low.l0);
+    // Half as many latents as features cannot give each its own.
+    assert!(small.recovered < 0.6, "{small:?}");
+    // The L1 penalty shrinks reconstructions; with λ ten times smaller, less.
+    assert!(good.shrinkage < low.shrinkage && good.shrinkage < 0.95, "{good:?} {low:?}");
+}
+
+#[test]
+fn an_sae_finds_the_columns_of_the_pentagon_toy_model() {
+    let report = ch5::run(&ch5::Config::quick());
+    let pentagon = report.loops.iter().find(|l| (l.config.n, l.config.m) == (5, 2)).unwrap();
+    assert_eq!(pentagon.represented, 5, "norms {:?}", pentagon.norms);
+    assert_eq!(pentagon.recovered, 5, "best cosines {:?}", pentagon.best_cos);
+    // Five distinct latents, one per feature.
+    let mut latents = pentagon.best_latent.clone();
+    latents.sort();
+    latents.dedup();
+    assert_eq!(latents.len(), 5);
+}
+
+#[test]
+fn paired_features_co_fire_at_the_configured_rate() {
+    let report = ch5::run(&ch5::Config::quick());
+    let p = &report.paired;
+    let rho = report.config.pair_correlation;
+    // P(partner | first) = ρ + (1 − ρ) p_partner, with p_partner ≤ p_1.
+    assert!(
+        p.co_firing >= rho - 0.05 && p.co_firing <= rho + (1.0 - rho) * report.truth.p_first + 0.05,
+        "{}",
+        p.co_firing
+    );
+}
