@@ -113,6 +113,10 @@ fn the_sae_verdict_follows_recovery_and_its_failure() {
     // Were the small penalty to recover the features too, no condition would be left.
     sae_run(&mut r, m, low)["metrics"]["recovered"] = Value::from(0.95);
     assert_eq!(verdict(&check(&r).unwrap(), 9), Verdict::Holds);
+    // Nor if it reconstructed worse than the larger penalty.
+    sae_run(&mut r, m, low)["metrics"]["recovered"] = Value::from(0.04);
+    sae_run(&mut r, m, low)["metrics"]["fvu"] = Value::from(0.5);
+    assert_eq!(verdict(&check(&r).unwrap(), 9), Verdict::Holds);
     // Were no SAE to recover 90% of the features, the claim would be wrong.
     for run in r.ch5["sweep"].as_array_mut().unwrap() {
         run["metrics"]["recovered"] = Value::from(0.5);
