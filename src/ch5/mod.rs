@@ -12,6 +12,7 @@
 //!    models, against the columns of W.
 
 mod figures;
+mod paired;
 mod tables;
 mod toy_loop;
 
@@ -19,9 +20,10 @@ use crate::optim::AdamConfig;
 use crate::output::{OutDirs, rounded_json, write_json};
 use crate::rng::{DEFAULT_SEED, stream};
 use crate::sae::data::{Batch, GroundTruth, TruthConfig};
-use crate::sae::metrics::{Metrics, RECOVERED, cosines, evaluate};
+use crate::sae::metrics::{Metrics, evaluate};
 use crate::sae::model::{Activation, Sae, SaeSpec};
 use crate::sae::train::{Resample, SaeTrainConfig, train};
+pub use paired::Paired;
 use serde::Serialize;
 use std::path::Path;
 pub use toy_loop::{Loop, LoopConfig};
@@ -221,21 +223,6 @@ pub struct Run {
     pub sae: Sae,
 }
 
-/// The features that fire in pairs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Paired {
-    pub run: Run,
-    /// The same SAE on independent features (from the sweep), for comparison.
-    pub independent_recovered: f64,
-    /// Measured P(partner fires | first fires) on the evaluation set.
-    pub co_firing: f64,
-    /// Pairs whose normalised sum F_2k + F_2k+1 has a latent at cos > 0.9.
-    pub sum_latents: usize,
-    /// Pairs whose two members are both recovered.
-    pub both_recovered: usize,
-    pub pairs: usize,
-}
-
 /// The ground truth as the chapter describes it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TruthSummary {
@@ -405,7 +392,7 @@ pub fn run(config: &Config) -> Report {
         .expect("validated: main size and good λ are swept")
         .metrics
         .recovered;
-    let paired = paired_analysis(paired_run, &paired_truth, &eval_paired, independent_recovered);
+    let paired = paired::analyse(paired_run, &paired_truth, &eval_paired, independent_recovered);
     let loops = toys.into_iter().zip(loop_runs).map(|(toy, run)| toy_loop::measure(toy, run)).collect();
     Report {
         config: config.clone(),
@@ -435,45 +422,6 @@ fn truth_summary(truth: &GroundTruth, eval: &Batch) -> TruthSummary {
         p_last: truth.probs[g - 1],
         mean_active: eval.active.len() as f64 / eval.size as f64,
         max_cos,
-    }
-}
-
-/// Do paired features come back one by one, or as their sum?
-fn paired_analysis(run: Run, truth: &GroundTruth, eval: &Batch, independent_recovered: f64) -> Paired {
-    let (g, d, m) = (truth.config.g, truth.config.d, run.m);
-    let pairs = g / 2;
-    let c = cosines(&run.sae, truth);
-    let best = |i: usize| (0..m).map(|j| c[i * m + j]).fold(f64::NEG_INFINITY, f64::max);
-    let both_recovered =
-        (0..pairs).filter(|&k| best(2 * k) > RECOVERED && best(2 * k + 1) > RECOVERED).count();
-    let sum_latents = (0..pairs)
-        .filter(|&k| {
-            let sum: Vec<f32> =
-                truth.feature(2 * k).iter().zip(truth.feature(2 * k + 1)).map(|(a, b)| a + b).collect();
-            (0..m).any(|j| {
-                let dec = run.sae.decoder(j);
-                let dot: f64 = sum.iter().zip(dec).map(|(&a, &b)| a as f64 * b as f64).sum();
-                let norm: f64 = sum.iter().map(|&a| (a as f64).powi(2)).sum::<f64>().sqrt();
-                dot / norm > RECOVERED
-            })
-        })
-        .count();
-    let (mut first, mut both) = (0usize, 0usize);
-    for s in 0..eval.size {
-        let on = &eval.active[eval.start[s]..eval.start[s + 1]];
-        for &i in on.iter().filter(|&&i| i % 2 == 0 && (i as usize) + 1 < g) {
-            first += 1;
-            both += on.contains(&(i + 1)) as usize;
-        }
-    }
-    debug_assert_eq!(eval.d, d);
-    Paired {
-        run,
-        independent_recovered,
-        co_firing: both as f64 / first.max(1) as f64,
-        sum_latents,
-        both_recovered,
-        pairs,
     }
 }
 
