@@ -39,17 +39,7 @@ fn main() {
     };
     config.seed = args.common.seed;
     if let Some(steps) = args.steps {
-        // Resampling keeps its place in the run: at the same fractions of training.
-        let old = config.train.steps;
-        config.resample.at_steps = config
-            .resample
-            .at_steps
-            .iter()
-            .map(|s| (s * steps / old).max(1))
-            .filter(|&s| s < steps)
-            .collect();
-        config.train.dead_window = (config.train.dead_window * steps / old).max(1);
-        config.train.steps = steps;
+        config.set_steps(steps);
     }
     if let Err(message) = config.validate() {
         cli::exit_bad_input(message);

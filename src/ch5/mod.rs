@@ -20,7 +20,7 @@ use crate::optim::AdamConfig;
 use crate::output::{OutDirs, rounded_json, write_json};
 use crate::rng::{DEFAULT_SEED, stream};
 use crate::sae::data::{Batch, GroundTruth, TruthConfig};
-use crate::sae::metrics::{Metrics, evaluate};
+use crate::sae::metrics::{Metrics, cosine, evaluate};
 use crate::sae::model::{Activation, Sae, SaeSpec};
 use crate::sae::train::{Resample, SaeTrainConfig, train};
 pub use paired::Paired;
@@ -127,6 +127,16 @@ impl Config {
             dead_size: 512,
             ..d
         }
+    }
+
+    /// Train for `steps` steps, with resampling and the dead-latent window at
+    /// the same fractions of training as before.
+    pub fn set_steps(&mut self, steps: usize) {
+        let old = self.train.steps.max(1);
+        self.resample.at_steps =
+            self.resample.at_steps.iter().map(|s| (s * steps / old).max(1)).filter(|&s| s < steps).collect();
+        self.train.dead_window = (self.train.dead_window * steps / old).max(1);
+        self.train.steps = steps;
     }
 
     pub fn validate(&self) -> Result<(), String> {
@@ -407,16 +417,13 @@ pub fn run(config: &Config) -> Report {
 }
 
 fn truth_summary(truth: &GroundTruth, eval: &Batch) -> TruthSummary {
-    let (g, d) = (truth.config.g, truth.config.d);
+    let g = truth.config.g;
     let mut max_cos = 0.0f64;
     for i in 0..g {
         for j in 0..i {
-            let c: f64 =
-                truth.feature(i).iter().zip(truth.feature(j)).map(|(&a, &b)| a as f64 * b as f64).sum();
-            max_cos = max_cos.max(c.abs());
+            max_cos = max_cos.max(cosine(truth.feature(i), truth.feature(j)).abs());
         }
     }
-    debug_assert_eq!(eval.d, d);
     TruthSummary {
         p_first: truth.probs[0],
         p_last: truth.probs[g - 1],

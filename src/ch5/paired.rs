@@ -3,7 +3,7 @@
 
 use super::Run;
 use crate::sae::data::{Batch, GroundTruth};
-use crate::sae::metrics::{RECOVERED, cosines};
+use crate::sae::metrics::{RECOVERED, cosine, cosines};
 use serde::Serialize;
 
 /// The features that fire in pairs.
@@ -23,7 +23,7 @@ pub struct Paired {
 
 /// Do paired features come back one by one, or as their sum?
 pub(super) fn analyse(run: Run, truth: &GroundTruth, eval: &Batch, independent_recovered: f64) -> Paired {
-    let (g, d, m) = (truth.config.g, truth.config.d, run.m);
+    let (g, m) = (truth.config.g, run.m);
     let pairs = g / 2;
     let c = cosines(&run.sae, truth);
     let best = |i: usize| (0..m).map(|j| c[i * m + j]).fold(f64::NEG_INFINITY, f64::max);
@@ -33,12 +33,7 @@ pub(super) fn analyse(run: Run, truth: &GroundTruth, eval: &Batch, independent_r
         .filter(|&k| {
             let sum: Vec<f32> =
                 truth.feature(2 * k).iter().zip(truth.feature(2 * k + 1)).map(|(a, b)| a + b).collect();
-            (0..m).any(|j| {
-                let dec = run.sae.decoder(j);
-                let dot: f64 = sum.iter().zip(dec).map(|(&a, &b)| a as f64 * b as f64).sum();
-                let norm: f64 = sum.iter().map(|&a| (a as f64).powi(2)).sum::<f64>().sqrt();
-                dot / norm > RECOVERED
-            })
+            (0..m).any(|j| cosine(&sum, run.sae.decoder(j)) > RECOVERED)
         })
         .count();
     let (mut first, mut both) = (0usize, 0usize);
@@ -49,7 +44,6 @@ pub(super) fn analyse(run: Run, truth: &GroundTruth, eval: &Batch, independent_r
             both += on.contains(&(i + 1)) as usize;
         }
     }
-    debug_assert_eq!(eval.d, d);
     Paired {
         run,
         independent_recovered,

@@ -32,7 +32,8 @@ pub struct Metrics {
     pub shrinkage: f64,
 }
 
-fn cos(a: &[f32], b: &[f32]) -> f64 {
+/// cos(a, b), accumulated in f64.
+pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
     let (mut ab, mut aa, mut bb) = (0.0f64, 0.0f64, 0.0f64);
     for (&x, &y) in a.iter().zip(b) {
         ab += x as f64 * y as f64;
@@ -48,7 +49,7 @@ pub fn cosines(sae: &Sae, truth: &GroundTruth) -> Vec<f64> {
     let mut c = vec![0.0; g * m];
     for i in 0..g {
         for j in 0..m {
-            c[i * m + j] = cos(truth.feature(i), sae.decoder(j));
+            c[i * m + j] = cosine(truth.feature(i), sae.decoder(j));
         }
     }
     c
