@@ -33,7 +33,7 @@ pub struct SaeTrainConfig {
     pub resample: Option<Resample>,
 }
 
-/// How often (in steps) the dead latents are counted for the log.
+/// How many times during training the dead latents are counted for the log.
 pub const DEAD_LOG_POINTS: usize = 60;
 
 /// What happened during training.
