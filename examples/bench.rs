@@ -17,7 +17,7 @@
 use clap::Parser;
 use std::time::Instant;
 use superposition::packing::{Demo, DemoConfig};
-use superposition::toy::{Job, Kind, Spec, TrainConfig, train};
+use superposition::toy::{Init, Job, Kind, Spec, TrainConfig, train};
 use superposition::{chapters, cli, rng};
 
 /// Print steps per second and seconds per chapter.
@@ -72,6 +72,7 @@ fn toy_bench(name: &str, n: usize, m: usize, instances: usize, steps: usize) {
             spec: Spec::new(Kind::ReluOutput, n, m),
             density: 20f32.powf(-(k as f32) / (instances - 1) as f32),
             importance: (0..n).map(|i| 0.9f32.powi(i as i32)).collect(),
+            init: Init::Xavier,
             stream: k as u64,
         })
         .collect();

@@ -56,7 +56,7 @@ fn main() {
             report.phase.stuck,
             report.phase.min_loss_ratio
         );
-        let steps: usize = ch4::trained_steps(&config);
+        let steps: usize = ch4::trained_steps(&report);
         println!(
             "ch4_polysemantic: figures in {}, tables in {} ({:.1} s, {:.0} model-steps/s)",
             args.common.out.join("figures").display(),

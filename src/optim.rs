@@ -34,6 +34,9 @@ pub enum Schedule {
     /// Cosine decay from η to `floor`·η over `steps` steps, then flat:
     /// η_t = η (f + (1 − f) ½ (1 + cos(π min(t, T)/T))), with t = 0 for the first step.
     Cosine { steps: usize, floor: f32 },
+    /// A linear warm-up over the first `steps` steps, then constant:
+    /// η_t = η min(1, (t + 1)/T).
+    Warmup { steps: usize },
 }
 
 impl Schedule {
@@ -46,6 +49,7 @@ impl Schedule {
                 let cosine = 0.5 * (1.0 + (PI * progress).cos());
                 (floor as f64 + (1.0 - floor as f64) * cosine) as f32
             }
+            Schedule::Warmup { steps } => ((t + 1) as f64 / steps.max(1) as f64).min(1.0) as f32,
         }
     }
 }
@@ -154,10 +158,40 @@ impl Adam {
     // ANCHOR_END: adam_step
 }
 
+/// The minimiser of a unimodal f on [lo, hi] by golden-section search,
+/// down to an interval of width `tol`.
+pub fn golden_section(f: impl Fn(f64) -> f64, mut lo: f64, mut hi: f64, tol: f64) -> f64 {
+    let ratio = (5f64.sqrt() - 1.0) / 2.0;
+    let mut x1 = hi - ratio * (hi - lo);
+    let mut x2 = lo + ratio * (hi - lo);
+    let (mut f1, mut f2) = (f(x1), f(x2));
+    while hi - lo > tol {
+        if f1 <= f2 {
+            hi = x2;
+            (x2, f2) = (x1, f1);
+            x1 = hi - ratio * (hi - lo);
+            f1 = f(x1);
+        } else {
+            lo = x1;
+            (x1, f1) = (x2, f2);
+            x2 = lo + ratio * (hi - lo);
+            f2 = f(x2);
+        }
+    }
+    (lo + hi) / 2.0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
+
+    #[test]
+    fn golden_section_finds_the_minimum() {
+        let x = golden_section(|x| (x - 0.3).powi(2) + 1.0, -1.0, 2.0, 1e-9);
+        // The objective is flat to rounding within about √ε of the minimum.
+        assert!((x - 0.3).abs() < 1e-7, "{x}");
+    }
 
     #[test]
     fn minimises_a_quadratic() {
@@ -235,6 +269,8 @@ mod tests {
 
     #[test]
     fn cosine_schedule_decays_to_the_floor() {
+        let w = Schedule::Warmup { steps: 4 };
+        assert_eq!([w.factor(0), w.factor(1), w.factor(3), w.factor(50)], [0.25, 0.5, 1.0, 1.0]);
         let s = Schedule::Cosine { steps: 100, floor: 0.1 };
         assert_relative_eq!(s.factor(0), 1.0);
         assert_relative_eq!(s.factor(50), 0.1 + 0.9 * 0.5, max_relative = 1e-6);

@@ -9,7 +9,7 @@ use superposition::output::rounded_json;
 use superposition::toy::analysis::{self, REPRESENTED};
 use superposition::toy::phase::{self, Phase};
 use superposition::toy::train::{Setting, train_best_of};
-use superposition::toy::{Job, Kind, Spec, TrainConfig};
+use superposition::toy::{Init, Job, Kind, Spec, TrainConfig};
 
 #[test]
 fn quick_report_snapshot() {
@@ -30,8 +30,9 @@ fn quick_figures_snapshot_and_determinism() {
 
 /// Train `seeds` copies of one setting with the reference setup; keep the best.
 fn train(kind: Kind, n: usize, m: usize, density: f32, importance: Vec<f32>, seeds: usize) -> Vec<f32> {
-    let job = Job { spec: Spec::new(kind, n, m), density, importance, stream: 7 };
-    let best = train_best_of(&[Setting { job, seeds }], &TrainConfig::default(), 2022, &|_| {}, None);
+    let job = Job { spec: Spec::new(kind, n, m), density, importance, init: Init::Xavier, stream: 7 };
+    let train = TrainConfig::default();
+    let best = train_best_of(&[Setting { job, train, seeds }], 2022, &|_| {}, None);
     best[0].model.params.clone()
 }
 
@@ -119,9 +120,10 @@ fn sparse_features_make_polysemantic_neurons() {
 fn absolute_value_with_a_pair_of_neurons_per_feature() {
     use superposition::toy::neurons::{Role, neurons};
     let (n, m) = (3, 6);
-    let job =
-        Job { spec: Spec::new(Kind::AbsValue, n, m), density: 1.0, importance: vec![1.0; n], stream: 7 };
-    let best = &train_best_of(&[Setting { job, seeds: 3 }], &TrainConfig::default(), 2022, &|_| {}, None)[0];
+    let c = ch4::Config::default();
+    let spec = Spec::new(Kind::AbsValue, n, m);
+    let job = Job { spec, density: 1.0, importance: vec![1.0; n], init: c.abs_init, stream: 7 };
+    let best = &train_best_of(&[Setting { job, train: c.abs_train, seeds: 3 }], 2022, &|_| {}, None)[0];
     assert!(best.model.eval_loss < 1e-4, "loss {}", best.model.eval_loss);
     let w1 = &best.model.params[..m * n];
     let roles = neurons(w1, m, n, true);
@@ -133,4 +135,64 @@ fn absolute_value_with_a_pair_of_neurons_per_feature() {
         };
         assert!(pair(true) && pair(false), "feature {i} lacks a ReLU(x) or ReLU(−x) neuron: {roles:?}");
     }
+}
+
+/// The book's own run (the committed ch4.json, which `cargo book check`
+/// proves is what the code produces): every kept model of every experiment
+/// is at most as bad as the solution we can write down, within the stated
+/// margin. A stuck model fails here instead of becoming a finding.
+#[test]
+fn every_kept_model_meets_its_known_solution() {
+    use superposition::ch4::CONVERGED_MARGIN;
+    let path = superposition::output::book_dir().join("generated/ch4.json");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("ch4.json (run `cargo book build`)"))
+            .expect("valid JSON");
+    let num = |v: &serde_json::Value| v.as_f64().expect("a number");
+    for group in ["pentagon", "gram", "linear", "geometry", "privileged", "abs_large"] {
+        let models = report[group].as_array().expect("a list of models");
+        assert!(!models.is_empty(), "{group}: no models");
+        for m in models {
+            let (loss, known) = (num(&m["loss"]), num(&m["construction"]));
+            assert!(known > 0.0, "{group}: the construction drops features, so its loss is positive");
+            assert!(
+                loss <= (1.0 + CONVERGED_MARGIN) * known,
+                "{group} at density {}: loss {loss:.4e} is {:.3}× its known solution {known:.4e}",
+                m["density"],
+                loss / known
+            );
+            assert_eq!(m["converged"], true, "{group}: the report's flag disagrees");
+        }
+    }
+    // |x| with a pair of neurons for each of 3 features: the construction is exact.
+    let small = &report["abs_small"];
+    assert_eq!(num(&small["construction"]), 0.0);
+    assert!(num(&small["loss"]) < 1e-6, "the small |x| model: loss {}", small["loss"]);
+    // The 100-feature |x| model beats its construction where features are sparse.
+    let abs = report["abs_large"].as_array().expect("models");
+    let sparsest = abs.iter().min_by(|a, b| num(&a["density"]).total_cmp(&num(&b["density"]))).expect("one");
+    assert!(num(&sparsest["loss"]) < 0.9 * num(&sparsest["construction"]), "{sparsest}");
+    // Two features in one dimension: no learned model below the global minimum
+    // (the search would have missed one), and each cell's learned loss is at
+    // least the prediction's.
+    assert!(num(&report["phase_min_loss_ratio"]) >= 1.0 - 1e-6);
+    for cell in report["phase"].as_array().expect("cells") {
+        assert!(num(&cell[5]) >= num(&cell[6]) * (1.0 - 1e-6), "{cell}");
+    }
+}
+
+/// A model above its construction is not converged, one at or below it is,
+/// and an exact construction asks for a loss near zero.
+#[test]
+fn the_convergence_rule() {
+    let mut m = ch4::run(&ch4::Config::quick()).abs_small;
+    m.construction = 1.0;
+    m.loss = 1.02;
+    assert!(!m.converged());
+    m.loss = 1.005;
+    assert!(m.converged());
+    (m.construction, m.mean_only, m.loss) = (0.0, 1.0, 2e-3);
+    assert!(!m.converged());
+    m.loss = 5e-4;
+    assert!(m.converged());
 }

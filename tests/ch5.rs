@@ -96,3 +96,39 @@ fn paired_features_co_fire_at_the_configured_rate() {
         p.co_firing
     );
 }
+
+/// The book's own run (committed ch5.json): no SAE on the frontier has a
+/// higher objective than the SAE built from the truth for its objective, and
+/// the truth SAE's dictionary recovers every feature.
+#[test]
+fn every_frontier_sae_meets_the_truth_sae() {
+    use superposition::ch5::KNOWN_MARGIN;
+    let path = superposition::output::book_dir().join("generated/ch5.json");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("ch5.json (run `cargo book build`)"))
+            .expect("valid JSON");
+    let num = |v: &serde_json::Value| v.as_f64().expect("a number");
+    let c = &report["config"];
+    let main = num(&c["main_size"]);
+    let mut frontier: Vec<&serde_json::Value> = Vec::new();
+    for l1 in c["l1s"].as_array().expect("λs") {
+        let run = report["sweep"]
+            .as_array()
+            .expect("sweep")
+            .iter()
+            .find(|r| num(&r["m"]) == main && r["l1"] == *l1)
+            .expect("a run at the main size");
+        frontier.push(run);
+    }
+    frontier.extend(report["topk"].as_array().expect("topk"));
+    let known = report["known"].as_array().expect("the truth SAEs");
+    assert_eq!(known.len(), frontier.len());
+    for (run, k) in frontier.iter().zip(known) {
+        let (trained, truth) = (num(&run["metrics"]["objective"]), num(&k["objective"]));
+        assert!(trained <= (1.0 + KNOWN_MARGIN) * truth, "{}: {trained} vs truth SAE {truth}", run["l1"]);
+        assert_eq!(num(&k["metrics"]["recovered"]), 1.0);
+        // The truth SAE reconstructs worse than the trained one (its encoder
+        // reads along the true directions and picks up their interference).
+        assert!(num(&k["metrics"]["fvu"]) > num(&run["metrics"]["fvu"]), "{run} vs {k}");
+    }
+}

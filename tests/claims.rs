@@ -94,6 +94,28 @@ fn the_toy_model_verdict_flips_when_a_regime_disappears() {
     assert_eq!(verdict(&check(&r).unwrap(), 8), Verdict::Wrong);
 }
 
+#[test]
+fn the_toy_model_verdict_needs_converged_models() {
+    // A stuck model is not evidence: were the sparsest |x| model above its
+    // known solution, or a kept model not converged, the claim is not shown.
+    let fresh = committed();
+    let last = fresh.ch4["abs_large"].as_array().unwrap().len() - 1;
+    let mut r = committed();
+    let known = r.ch4["abs_large"][last]["construction"].as_f64().unwrap();
+    r.ch4["abs_large"][last]["loss"] = Value::from(1.02 * known);
+    assert_eq!(verdict(&check(&r).unwrap(), 8), Verdict::Wrong);
+    let mut r = committed();
+    r.ch4["privileged"][0]["converged"] = Value::from(false);
+    assert_eq!(verdict(&check(&r).unwrap(), 8), Verdict::Wrong);
+    // And superposition that does not pay (sparse model no better than the
+    // construction) does not show the sparse regime.
+    let mut r = committed();
+    let p = r.ch4["privileged"].as_array().unwrap().len() - 1;
+    let known = r.ch4["privileged"][p]["construction"].as_f64().unwrap();
+    r.ch4["privileged"][p]["loss"] = Value::from(known);
+    assert_eq!(verdict(&check(&r).unwrap(), 8), Verdict::Wrong);
+}
+
 /// The sweep run of ch5.json at (M, λ), mutably.
 fn sae_run(r: &mut Reports, m: u64, l1: f64) -> &mut Value {
     r.ch5["sweep"]

@@ -371,30 +371,19 @@ fn phase_diagram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 chart.draw_series(std::iter::once(Cross::new(mid, 6, BLACK.stroke_width(2))))?;
             }
         }
-        // The predicted boundary: the edges between fine-grid cells whose
-        // predicted phases differ.
+        // The boundaries: the global minimum's (solid) and the three-candidate
+        // picture's (dashed), where they differ from it.
         let t = &report.phase.theory;
-        let (k, (r0, r1), (p0, p1)) = (t.steps, t.log_r, t.log_p);
-        let (dr, dp) = ((r1 - r0) / (k - 1) as f64, (p1 - p0) / (k - 1) as f64);
-        let phase_at = |i: usize, j: usize| t.phases[j * k + i];
-        let mut edges = Vec::new();
-        for j in 0..k {
-            for i in 0..k {
-                let (x, y) = (r0 + dr * i as f64, p0 + dp * j as f64);
-                if i + 1 < k && phase_at(i, j) != phase_at(i + 1, j) {
-                    let xm = x + dr / 2.0;
-                    edges.push([(xm, y - dp.abs() / 2.0), (xm, y + dp.abs() / 2.0)]);
-                }
-                if j + 1 < k && phase_at(i, j) != phase_at(i, j + 1) {
-                    let ym = y + dp / 2.0;
-                    edges.push([(x - dr / 2.0, ym), (x + dr / 2.0, ym)]);
-                }
-            }
-        }
         let clip = |(x, y): (f64, f64)| (x.clamp(rlo, rhi), y.clamp(plo, phi));
+        let candidates = boundary_edges(t, &t.candidates);
         chart.draw_series(
-            edges.into_iter().map(|[a, b]| PathElement::new(vec![clip(a), clip(b)], BLACK.stroke_width(3))),
+            boundary_edges(t, &t.phases)
+                .into_iter()
+                .map(|[a, b]| PathElement::new(vec![clip(a), clip(b)], BLACK.stroke_width(3))),
         )?;
+        for [a, b] in candidates {
+            chart.draw_series(DashedLineSeries::new([clip(a), clip(b)], 3, 3, color(3).stroke_width(3)))?;
+        }
 
         // The key, beside the plot.
         let entries = [
@@ -413,10 +402,47 @@ fn phase_diagram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         key.draw(&Cross::new((14, 228), 6, BLACK.stroke_width(2)))?;
         key.draw(&Text::new("learned ≠ predicted", (32, 221), (FONT, TICK)))?;
         key.draw(&PathElement::new(vec![(2, 262), (26, 262)], BLACK.stroke_width(3)))?;
-        key.draw(&Text::new("predicted boundary", (32, 255), (FONT, TICK)))?;
-        key.draw(&Text::new("(exact expected losses, minimised)", (32, 273), (FONT, TICK - 1)))?;
+        key.draw(&Text::new("predicted: global minimum", (32, 255), (FONT, TICK)))?;
+        key.draw(&Text::new("of the exact expected loss", (32, 273), (FONT, TICK - 1)))?;
+        for x in [2, 10, 18] {
+            key.draw(&PathElement::new(vec![(x, 306), (x + 5, 306)], color(3).stroke_width(3)))?;
+        }
+        key.draw(&Text::new("the paper's three candidates", (32, 299), (FONT, TICK)))?;
+        key.draw(&Text::new("(closed forms, no search)", (32, 317), (FONT, TICK - 1)))?;
         Ok(())
     })
+}
+
+/// The edges between fine-grid cells of `t` whose phases differ, in the
+/// plot's log₁₀ coordinates.
+fn boundary_edges(t: &super::TheoryGrid, phases: &[Phase]) -> Vec<[(f64, f64); 2]> {
+    let (k, (r0, r1), (p0, p1)) = (t.steps, t.log_r, t.log_p);
+    let (dr, dp) = ((r1 - r0) / (k - 1) as f64, (p1 - p0) / (k - 1) as f64);
+    let phase_at = |i: usize, j: usize| phases[j * k + i];
+    let mut edges = Vec::new();
+    for j in 0..k {
+        for i in 0..k {
+            let (x, y) = (r0 + dr * i as f64, p0 + dp * j as f64);
+            if i + 1 < k && phase_at(i, j) != phase_at(i + 1, j) {
+                let xm = x + dr / 2.0;
+                edges.push([(xm, y - dp.abs() / 2.0), (xm, y + dp.abs() / 2.0)]);
+            }
+            if j + 1 < k && phase_at(i, j) != phase_at(i, j + 1) {
+                let ym = y + dp / 2.0;
+                edges.push([(x - dr / 2.0, ym), (x + dr / 2.0, ym)]);
+            }
+        }
+    }
+    edges
+}
+
+/// The two table cells that set a kept model beside its known solution: the
+/// construction's loss (in units of `unit`) and the ratio of the model's
+/// loss to it, marked ✗ where the model is worse (a failed optimisation).
+pub(super) fn known_cells(m: &Model, unit: f64) -> [String; 2] {
+    let ratio = if m.construction > 0.0 { format!("{:.3}", m.ratio()) } else { "—".to_string() };
+    let mark = if m.converged() { "" } else { " ✗" };
+    [format!("{:.3}", m.construction / unit), format!("{ratio}{mark}")]
 }
 
 fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
@@ -427,21 +453,26 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         "features represented",
         "largest \\|cos\\| between them",
         "loss (×10⁻³)",
+        "known solution (×10⁻³)",
+        "ratio",
         "copies' losses (×10⁻³)",
     ];
-    let right = [false, true, true, true, true, false];
+    let right = [false, true, true, true, true, true, true, false];
     let rows: Vec<Vec<String>> = report
         .linear
         .iter()
         .chain(&report.gram)
         .map(|m| {
             let losses: Vec<String> = m.seed_losses.iter().map(|l| format!("{:.3}", l * 1e3)).collect();
+            let [known, ratio] = known_cells(m, 1e-3);
             vec![
                 format!("{:?}", m.kind).replace("ReluOutput", "ReLU"),
                 tick_f32(m.density),
                 format!("{} of {}", m.represented, m.n),
                 format!("{:.3}", m.max_cos),
                 format!("{:.3}", m.loss * 1e3),
+                known,
+                ratio,
                 losses.join(", "),
             ]
         })
@@ -467,14 +498,29 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         .map(|m| {
             let angle =
                 if m.represented < 2 { "—".to_string() } else { format!("{:.1}°", m.smallest_angle) };
-            vec![tick_f32(m.density), format!("{} of {}", m.represented, m.n), angle]
+            let [known, ratio] = known_cells(m, 1e-3);
+            vec![
+                tick_f32(m.density),
+                format!("{} of {}", m.represented, m.n),
+                angle,
+                format!("{:.3}", m.loss * 1e3),
+                known,
+                ratio,
+            ]
         })
         .collect();
     write(
         "ch4_pentagon.md",
         markdown_table(
-            &["density", "features with ‖W_i‖ ≥ 1/2", "smallest angle between them"],
-            &[true, true, true],
+            &[
+                "density",
+                "features with ‖W_i‖ ≥ 1/2",
+                "smallest angle between them",
+                "loss (×10⁻³)",
+                "known solution (×10⁻³)",
+                "ratio",
+            ],
+            &[true; 6],
             &rows,
         ),
     )?;
@@ -507,6 +553,7 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 format!("{:.1}", 1.0 / m.density as f64),
                 format!("{}", m.represented),
                 format!("{:.3}", m.dims_per_feature),
+                known_cells(m, 1e-3)[1].clone(),
                 if groups.is_empty() { "—".into() } else { groups.join(", ") },
             ]
         })
@@ -514,8 +561,14 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     write(
         "ch4_geometry.md",
         markdown_table(
-            &["1/(1 − S)", "features with ‖W_i‖ ≥ 1/2", "m / ‖W‖²_F", "groups sharing dimensions"],
-            &[true, true, true, false],
+            &[
+                "1/(1 − S)",
+                "features with ‖W_i‖ ≥ 1/2",
+                "m / ‖W‖²_F",
+                "loss ÷ known solution",
+                "groups sharing dimensions",
+            ],
+            &[true, true, true, true, false],
             &rows,
         ),
     )?;
@@ -542,10 +595,27 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         "ch4_phase_stuck_range.md",
         if stuck.is_empty() { "—".into() } else { format!("{lo:.2}× to {hi:.0}×") },
     )?;
-    write("ch4_phase_min_ratio.md", format!("{:.4}", ph.min_loss_ratio))?;
+    write("ch4_phase_min_ratio.md", format!("{:.6}", ph.min_loss_ratio))?;
+    write(
+        "ch4_phase_candidates_differ.md",
+        format!("{} of {}", ph.candidates_differ, ph.theory.phases.len()),
+    )?;
     write("ch4_phase_tolerance.md", format!("{}%", super::PHASE_TOLERANCE * 100.0))?;
     write("ch4_theory_grid.md", format!("{0} × {0}", c.theory_grid))?;
+    // Dense, equally important features: the optimum is not a candidate.
     let onset = crate::toy::phase::predict(1.0, 1.0);
-    write("ch4_dense_margin.md", format!("{:.2}%", onset.margin() * 100.0))?;
+    write(
+        "ch4_dense_optimum.md",
+        format!(
+            "$W = ({:.2}, {:.2})$, $b = ({:.2}, {:.2})$, with an exact loss {:.3}% below the dedicated \
+             solutions'",
+            onset.w[0],
+            onset.w[1],
+            onset.b[0],
+            onset.b[1],
+            (1.0 - onset.loss / onset.first.min(onset.second)) * 100.0
+        )
+        .replace('-', "−"),
+    )?;
     Ok(())
 }

@@ -13,13 +13,14 @@ mod figures;
 mod neuron_figures;
 pub mod neurons_part;
 
+use crate::optim::{AdamConfig, Schedule};
 use crate::output::{OutDirs, rounded_json, write_json};
 use crate::rng::DEFAULT_SEED;
 use crate::toy::analysis::{self, REPRESENTED};
 use crate::toy::neurons::{Neuron, neurons};
 use crate::toy::phase::{self, Phase};
-use crate::toy::train::{Setting, train_best_of};
-use crate::toy::{Job, Kind, Spec, TrainConfig};
+use crate::toy::train::{Setting, evaluate, train_all, train_best_of};
+use crate::toy::{Best, Init, Job, Kind, Spec, TrainConfig, known};
 use serde::Serialize;
 use std::path::Path;
 
@@ -54,6 +55,13 @@ pub struct Config {
     /// copy per density.
     pub abs_small_density: f32,
     pub abs_densities: Vec<f32>,
+    /// How the absolute-value models start and train (not the reference
+    /// setup: see the chapter), and the most copies per density of the
+    /// large one (a further copy only where the earlier ones miss the
+    /// construction).
+    pub abs_init: Init,
+    pub abs_train: TrainConfig,
+    pub abs_seeds: usize,
 }
 
 /// `count` values from 10^from to 10^to, evenly spaced in the exponent.
@@ -83,7 +91,13 @@ impl Default for Config {
             theory_grid: 60,
             privileged_densities: logspace(0.0, -3.0, 10),
             abs_small_density: 1.0,
-            abs_densities: vec![0.3, 0.1, 0.03],
+            abs_densities: vec![0.3, 0.1, 0.03, 0.01],
+            abs_init: Init::Small { sd: 0.02 },
+            abs_train: TrainConfig {
+                adam: AdamConfig::adamw(3e-3, 0.01).with_schedule(Schedule::Warmup { steps: 1000 }),
+                ..TrainConfig::default()
+            },
+            abs_seeds: 2,
         }
     }
 }
@@ -91,8 +105,11 @@ impl Default for Config {
 impl Config {
     /// A small configuration for tests and a quick look (seconds).
     pub fn quick() -> Self {
+        let quick_train =
+            TrainConfig { steps: 1500, batch: 256, eval_samples: 2048, ..TrainConfig::default() };
+        let default = Config::default();
         Config {
-            train: TrainConfig { steps: 1500, batch: 256, eval_samples: 2048, ..TrainConfig::default() },
+            train: quick_train,
             seeds: 1,
             pentagon_densities: vec![1.0, 0.1],
             gram_densities: vec![1.0, 0.03],
@@ -105,13 +122,22 @@ impl Config {
             theory_grid: 8,
             privileged_densities: logspace(0.0, -2.0, 3),
             abs_densities: vec![0.1],
-            ..Config::default()
+            abs_train: TrainConfig { adam: default.abs_train.adam, ..quick_train },
+            abs_seeds: 1,
+            ..default
         }
     }
 
     /// Check sizes and ranges; the message names the bad value.
     pub fn validate(&self) -> Result<(), String> {
-        if self.train.steps == 0 || self.train.batch == 0 || self.seeds == 0 {
+        let (t, a) = (&self.train, &self.abs_train);
+        if t.steps == 0
+            || t.batch == 0
+            || a.steps == 0
+            || a.batch == 0
+            || self.seeds == 0
+            || self.abs_seeds == 0
+        {
             return Err("steps, batch and seeds must be at least 1".into());
         }
         if self.theory_grid < 2 {
@@ -164,6 +190,12 @@ pub struct Model {
     pub loss: f64,
     /// Every copy's evaluation loss (the kept one is the lowest).
     pub seed_losses: Vec<f64>,
+    /// The loss of the known solution without superposition
+    /// ([`crate::toy::known`]: the most important features kept, the rest
+    /// replaced by their means) on the same evaluation samples as the model.
+    pub construction: f64,
+    /// The loss of outputting every feature's mean (nothing represented).
+    pub mean_only: f64,
     pub features: analysis::Features,
     /// Features with ‖W_i‖ ≥ 1/2.
     pub represented: usize,
@@ -193,11 +225,24 @@ pub struct Cell {
     pub w: [f32; 2],
     pub b: [f32; 2],
     pub learned: Phase,
+    /// The phase of the global minimum of the exact loss, and of the
+    /// cheapest of the paper's three candidate solutions.
     pub predicted: Phase,
+    pub candidates: Phase,
     pub agrees: bool,
-    /// The kept model's exact expected loss, and the predicted phase's.
+    /// The kept model's exact expected loss, and the global minimum's.
     pub loss: f64,
     pub predicted_loss: f64,
+    /// The global minimum's weights and biases.
+    pub predicted_w: [f64; 2],
+    pub predicted_b: [f64; 2],
+}
+
+impl Report {
+    /// The size of the small absolute-value model (for the initial scale).
+    pub fn abs_small_spec(&self) -> Spec {
+        Spec::new(Kind::AbsValue, self.abs_small.n, self.abs_small.m)
+    }
 }
 
 /// The predicted phase on a `steps` × `steps` grid, evenly spaced in log₁₀ r
@@ -207,7 +252,9 @@ pub struct TheoryGrid {
     pub log_r: (f64, f64),
     pub log_p: (f64, f64),
     pub steps: usize,
+    /// The phase of the global minimum, and of the three-candidate picture.
     pub phases: Vec<Phase>,
+    pub candidates: Vec<Phase>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -220,9 +267,12 @@ pub struct PhaseDiagram {
     /// Cells that disagree and whose loss is above the predicted one by more
     /// than 1% (stuck in a worse solution: a local minimum of training).
     pub stuck: usize,
-    /// The smallest ratio of a learned loss to the predicted loss (a value
-    /// well below 1 would mean a better solution than the three candidates).
+    /// The smallest ratio of a learned loss to the global minimum (below 1
+    /// would mean the search missed a better solution).
     pub min_loss_ratio: f64,
+    /// Fine-grid points where the three-candidate picture and the global
+    /// minimum name different phases.
+    pub candidates_differ: usize,
 }
 
 /// Everything Chapter 4 (part 1) computes.
@@ -246,7 +296,37 @@ fn importance(n: usize, decay: f32) -> Vec<f32> {
     (0..n).map(|i| decay.powi(i as i32)).collect()
 }
 
-fn model(spec: Spec, density: f32, best: crate::toy::Best) -> Model {
+impl Model {
+    /// The kept model's loss as a ratio to the known solution's (∞ when the
+    /// construction is exact and the model is not).
+    pub fn ratio(&self) -> f64 {
+        if self.construction > 0.0 { self.loss / self.construction } else { f64::INFINITY }
+    }
+
+    /// A kept model at most as bad as the construction (within
+    /// [`CONVERGED_MARGIN`]) has found at least the solution we can write
+    /// down; a worse one is a failed optimisation, not a result. Where the
+    /// construction is exact (loss 0), the model must come within
+    /// [`EXACT_MARGIN`] of the mean-only loss of zero.
+    pub fn converged(&self) -> bool {
+        if self.construction > 0.0 {
+            self.loss <= (1.0 + CONVERGED_MARGIN) * self.construction
+        } else {
+            self.loss <= EXACT_MARGIN * self.mean_only
+        }
+    }
+}
+
+/// How far above its construction a kept model may end and still count as
+/// converged: the noise of a finite evaluation set, not a worse solution.
+pub const CONVERGED_MARGIN: f64 = 0.01;
+
+/// Above an exact construction: a model whose loss is below this share of
+/// the mean-only loss is exact up to training noise.
+pub const EXACT_MARGIN: f64 = 1e-3;
+
+fn model(job: &Job, train: &TrainConfig, seed: u64, best: Best) -> Model {
+    let (spec, density) = (job.spec, job.density);
     let (n, m) = (spec.n, spec.m);
     let params = &best.model.params;
     let w = params[..m * n].to_vec();
@@ -273,6 +353,8 @@ fn model(spec: Spec, density: f32, best: crate::toy::Best) -> Model {
         w,
         loss: best.model.eval_loss,
         seed_losses: best.seed_losses,
+        construction: construction_loss(job, train, seed),
+        mean_only: known::mean_only_loss(&job.importance, density),
         features,
     }
 }
@@ -284,7 +366,12 @@ pub fn run(config: &Config) -> Report {
     let mut settings: Vec<Setting> = Vec::new();
     let mut push = |spec: Spec, density: f32, importance: Vec<f32>, seeds: usize| {
         let stream = settings.len() as u64;
-        settings.push(Setting { job: Job { spec, density, importance, stream }, seeds });
+        let (init, train) = if spec.kind == Kind::AbsValue {
+            (config.abs_init, config.abs_train)
+        } else {
+            (Init::Xavier, config.train)
+        };
+        settings.push(Setting { job: Job { spec, density, importance, init, stream }, train, seeds });
     };
     let relu = |n, m| Spec::new(Kind::ReluOutput, n, m);
     for &p in &config.pentagon_densities {
@@ -309,9 +396,10 @@ pub fn run(config: &Config) -> Report {
     }
     push(Spec::new(Kind::AbsValue, 3, 6), config.abs_small_density, vec![1.0; 3], seeds);
     for &p in &config.abs_densities {
+        // One copy first; more only where it misses its construction (below).
         push(Spec::new(Kind::AbsValue, 100, 40), p, importance(100, 0.8), 1);
     }
-    let total: u64 = settings.iter().map(|s| (s.seeds * config.train.steps) as u64).sum();
+    let total: u64 = settings.iter().map(|s| (s.seeds * s.train.steps) as u64).sum();
     let bar = crate::cli::progress(total, "ch4: training toy models");
     // Two features in one dimension: rank copies by their exact expected loss
     // (at density 0.01 a sampled loss sees "both present" a few times at best).
@@ -324,10 +412,12 @@ pub fn run(config: &Config) -> Report {
             t.eval_loss
         }
     };
-    let best = train_best_of(&settings, &config.train, config.seed, &|k| bar.inc(k), Some(&exact));
+    let mut best = train_best_of(&settings, config.seed, &|k| bar.inc(k), Some(&exact));
+    let abs_from = settings.len() - config.abs_densities.len();
+    more_copies_until_known(&settings[abs_from..], &mut best[abs_from..], config, &|k| bar.inc(k));
     bar.finish_and_clear();
 
-    let mut models = settings.iter().zip(best).map(|(s, b)| model(s.job.spec, s.job.density, b));
+    let mut models = settings.iter().zip(best).map(|(s, b)| model(&s.job, &s.train, config.seed, b));
     let mut take = |k: usize| models.by_ref().take(k).collect::<Vec<_>>();
     let pentagon = take(config.pentagon_densities.len());
     let gram = take(config.gram_densities.len());
@@ -352,6 +442,42 @@ pub fn run(config: &Config) -> Report {
     }
 }
 
+/// The loss of a setting's known solution on its evaluation set.
+fn construction_loss(job: &Job, train: &TrainConfig, seed: u64) -> f64 {
+    let params = known::construction_params(&job.spec, &job.importance, job.density);
+    evaluate(job, &params, train.eval_samples, seed)
+}
+
+// ANCHOR: more_copies
+/// The large |x| models are the chapter's most expensive, and most copies
+/// that reach the known solution do so first time. So copies are trained
+/// in rounds: copy r of a setting (r < `abs_seeds`) is trained only if every
+/// earlier copy ends above the construction; the best copy is kept.
+fn more_copies_until_known(
+    settings: &[Setting],
+    best: &mut [Best],
+    config: &Config,
+    on_steps: &(dyn Fn(u64) + Sync),
+) {
+    let known: Vec<f64> = settings.iter().map(|s| construction_loss(&s.job, &s.train, config.seed)).collect();
+    let stuck = |b: &Best, k: f64| b.model.eval_loss > (1.0 + CONVERGED_MARGIN) * k;
+    for copy in 1..config.abs_seeds as u64 {
+        let retry: Vec<usize> = (0..settings.len()).filter(|&k| stuck(&best[k], known[k])).collect();
+        // The copy's stream, as `train_best_of` numbers copies.
+        let jobs: Vec<Job> = retry
+            .iter()
+            .map(|&k| Job { stream: (settings[k].job.stream << 8) + copy, ..settings[k].job.clone() })
+            .collect();
+        for (k, t) in retry.into_iter().zip(train_all(&jobs, &config.abs_train, config.seed, on_steps)) {
+            best[k].seed_losses.push(t.eval_loss);
+            if t.eval_loss < best[k].model.eval_loss {
+                best[k].model = t;
+            }
+        }
+    }
+}
+// ANCHOR_END: more_copies
+
 /// Classify each n = 2, m = 1 model and compare with the predicted phase.
 fn phase_diagram(config: &Config, models: &[Model]) -> PhaseDiagram {
     let mut cells = Vec::new();
@@ -369,9 +495,12 @@ fn phase_diagram(config: &Config, models: &[Model]) -> PhaseDiagram {
                 b: [m.b[0], m.b[1]],
                 learned,
                 predicted: prediction.phase,
+                candidates: prediction.candidates,
                 agrees: phase::agrees(learned, &prediction, r as f64, PHASE_TOLERANCE),
                 loss: m.seed_losses.iter().copied().fold(f64::INFINITY, f64::min),
                 predicted_loss: prediction.loss,
+                predicted_w: prediction.w,
+                predicted_b: prediction.b,
             });
         }
     }
@@ -389,12 +518,15 @@ fn phase_diagram(config: &Config, models: &[Model]) -> PhaseDiagram {
     let (r_range, p_range) = (span(&config.phase_importances), span(&config.phase_densities));
     let steps = config.theory_grid;
     let at = |(lo, hi): (f64, f64), k: usize| lo + (hi - lo) * k as f64 / (steps - 1).max(1) as f64;
-    let grid = (0..steps)
-        .flat_map(|j| (0..steps).map(move |i| (at(r_range, i), at(p_range, j))))
-        .map(|(log_r, log_p)| phase::predict(10f64.powf(log_p), 10f64.powf(log_r)).phase)
-        .collect();
-    let theory = TheoryGrid { log_r: r_range, log_p: p_range, steps, phases: grid };
-    PhaseDiagram { cells, theory, agree, stuck, min_loss_ratio }
+    let points: Vec<(f64, f64)> =
+        (0..steps).flat_map(|j| (0..steps).map(move |i| (at(r_range, i), at(p_range, j)))).collect();
+    let predictions =
+        crate::parallel::map(&points, |&(log_r, log_p)| phase::predict(10f64.powf(log_p), 10f64.powf(log_r)));
+    let phases: Vec<Phase> = predictions.iter().map(|p| p.phase).collect();
+    let candidates: Vec<Phase> = predictions.iter().map(|p| p.candidates).collect();
+    let candidates_differ = phases.iter().zip(&candidates).filter(|(a, b)| a != b).count();
+    let theory = TheoryGrid { log_r: r_range, log_p: p_range, steps, phases, candidates };
+    PhaseDiagram { cells, theory, agree, stuck, min_loss_ratio, candidates_differ }
 }
 
 /// Run, draw, and write `ch4.json` plus the generated tables.
@@ -419,8 +551,10 @@ pub struct Summary<'a> {
     pub phase_agree: usize,
     pub phase_stuck: usize,
     pub phase_min_loss_ratio: f64,
-    /// (r, density, learned, predicted, exact learned loss, predicted loss)
-    pub phase: Vec<(f32, f32, Phase, Phase, f64, f64)>,
+    pub phase_candidates_differ: usize,
+    /// (r, density, learned, predicted, the three candidates' phase, exact
+    /// learned loss, the global minimum)
+    pub phase: Vec<(f32, f32, Phase, Phase, Phase, f64, f64)>,
     pub privileged: Vec<ModelSummary>,
     pub abs_small: ModelSummary,
     pub abs_large: Vec<ModelSummary>,
@@ -433,6 +567,10 @@ pub struct ModelSummary {
     pub density: f32,
     pub loss: f64,
     pub seed_losses: Vec<f64>,
+    /// The known solution's loss on the same samples, and whether the kept
+    /// model is at most as bad (see [`Model::converged`]).
+    pub construction: f64,
+    pub converged: bool,
     pub represented: usize,
     pub max_cos: f64,
     pub smallest_angle: f64,
@@ -449,6 +587,8 @@ fn model_summary(m: &Model) -> ModelSummary {
         density: m.density,
         loss: m.loss,
         seed_losses: m.seed_losses.clone(),
+        construction: m.construction,
+        converged: m.converged(),
         represented: m.represented,
         max_cos: m.max_cos,
         smallest_angle: m.smallest_angle,
@@ -471,11 +611,14 @@ pub fn summary(r: &Report) -> Summary<'_> {
         phase_agree: r.phase.agree,
         phase_stuck: r.phase.stuck,
         phase_min_loss_ratio: r.phase.min_loss_ratio,
+        phase_candidates_differ: r.phase.candidates_differ,
         phase: r
             .phase
             .cells
             .iter()
-            .map(|c| (c.importance, c.density, c.learned, c.predicted, c.loss, c.predicted_loss))
+            .map(|c| {
+                (c.importance, c.density, c.learned, c.predicted, c.candidates, c.loss, c.predicted_loss)
+            })
             .collect(),
         privileged: all(&r.privileged),
         abs_small: model_summary(&r.abs_small),
@@ -484,14 +627,16 @@ pub fn summary(r: &Report) -> Summary<'_> {
     }
 }
 
-/// The number of optimiser steps the configuration trains, over all models.
-pub fn trained_steps(config: &Config) -> usize {
-    let settings_with_seeds = config.pentagon_densities.len()
-        + config.gram_densities.len()
-        + config.linear_densities.len()
-        + config.phase_densities.len() * config.phase_importances.len()
-        + config.privileged_densities.len()
-        + 1;
-    let single = config.geometry_densities.len() + config.abs_densities.len();
-    (settings_with_seeds * config.seeds + single) * config.train.steps
+/// The number of optimiser steps the run trained, over all copies of all models.
+pub fn trained_steps(report: &Report) -> usize {
+    let r = report;
+    let copies = |v: &[Model]| v.iter().map(|m| m.seed_losses.len()).sum::<usize>();
+    let reference = copies(&r.pentagon)
+        + copies(&r.gram)
+        + copies(&r.linear)
+        + copies(&r.geometry)
+        + r.phase.cells.len() * r.config.seeds
+        + copies(&r.privileged);
+    let abs = r.abs_small.seed_losses.len() + copies(&r.abs_large);
+    reference * r.config.train.steps + abs * r.config.abs_train.steps
 }

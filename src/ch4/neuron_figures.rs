@@ -69,12 +69,20 @@ where
             if *x >= 0.0 && (*x as usize) < cols { format!("{}", *x as usize + 1) } else { String::new() }
         })
         .draw()?;
+    // The colour of a zero weight under the whole matrix; cells within 1% of
+    // zero are left to it (they would be drawn in that colour anyway), which
+    // keeps the file small.
+    chart.draw_series(std::iter::once(Rectangle::new(
+        [(0.0, 0.0), (cols as f64, rows as f64)],
+        diverging(0.0).filled(),
+    )))?;
     for (r, &j) in order.iter().enumerate() {
         let y = (rows - 1 - r) as f64;
-        chart.draw_series((0..cols).map(|i| {
-            let v = m.w[j * m.n + i] as f64 / scale;
-            Rectangle::new([(i as f64, y), (i as f64 + 1.0, y + 1.0)], diverging(v).filled())
-        }))?;
+        chart.draw_series(
+            (0..cols).map(|i| (i, m.w[j * m.n + i] as f64 / scale)).filter(|(_, v)| v.abs() >= 0.01).map(
+                |(i, v)| Rectangle::new([(i as f64, y), (i as f64 + 1.0, y + 1.0)], diverging(v).filled()),
+            ),
+        )?;
         let role = m.neurons[j].role;
         chart.draw_series(std::iter::once(Rectangle::new(
             [(-1.4, y + 0.1), (-0.2, y + 0.9)],
@@ -329,7 +337,7 @@ fn up_close(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 
 fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
-    let counts = |models: &[Model]| -> Vec<Vec<String>> {
+    let counts = |models: &[Model], unit: f64| -> Vec<Vec<String>> {
         models
             .iter()
             .map(|m| {
@@ -340,29 +348,81 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                     .filter(|n| n.role == Role::Monosemantic)
                     .map(|n| n.top_feature)
                     .collect();
+                let [known, ratio] = super::figures::known_cells(m, unit);
                 vec![
                     tick_f32(m.density),
                     format!("{mono}"),
                     format!("{poly}"),
                     format!("{dead}"),
                     format!("{}", served.len()),
-                    format!("{:.3}", m.loss * 1e3),
+                    format!("{:.3}", m.loss / unit),
+                    known,
+                    ratio,
                 ]
             })
             .collect()
     };
-    let header = [
-        "density",
-        "monosemantic",
-        "polysemantic",
-        "dead",
-        "features with a neuron of their own",
-        "loss (×10⁻³)",
-    ];
-    let right = [true, true, true, true, true, true];
-    write("ch4_neuron_counts.md", markdown_table(&header, &right, &counts(&report.privileged)))?;
-    write("ch4_abs_large.md", markdown_table(&header, &right, &counts(&report.abs_large)))?;
+    let header = |unit: &str| {
+        [
+            "density".to_string(),
+            "monosemantic".into(),
+            "polysemantic".into(),
+            "dead".into(),
+            "features with a neuron of their own".into(),
+            format!("loss ({unit})"),
+            format!("known solution ({unit})"),
+            "ratio".into(),
+        ]
+    };
+    let right = [true; 8];
+    let (milli, micro) = (header("×10⁻³"), header("×10⁻⁶"));
+    let (milli, micro): (Vec<&str>, Vec<&str>) =
+        (milli.iter().map(|s| s.as_str()).collect(), micro.iter().map(|s| s.as_str()).collect());
+    write("ch4_neuron_counts.md", markdown_table(&milli, &right, &counts(&report.privileged, 1e-3)))?;
+    write("ch4_abs_large.md", markdown_table(&micro, &right, &counts(&report.abs_large, 1e-6)))?;
     write("ch4_mono_share.md", format!("{:.0}%", MONOSEMANTIC_SHARE * 100.0))?;
+    // How the |x| models were trained, and which of them failed to reach the construction.
+    let c = &report.config;
+    let sd = c.abs_init.sd(&report.abs_small_spec());
+    let warmup = match c.abs_train.adam.schedule {
+        crate::optim::Schedule::Warmup { steps } => format!(" after a linear warm-up over {steps} steps"),
+        _ => String::new(),
+    };
+    write(
+        "ch4_abs_setup.md",
+        format!(
+            "initial weights drawn from $\\mathcal{{N}}(0, {sd}^2)$, each output's bias started at the mean of \
+             its target, $p/2$, and a learning rate of {}{warmup}, for {} steps; a second copy (up to {} in all) \
+             only where the first ends above the known solution",
+            c.abs_train.adam.lr, c.abs_train.steps, c.abs_seeds
+        ),
+    )?;
+    let list = |models: Vec<&Model>| -> String {
+        let v: Vec<String> = models.iter().map(|m| tick_f32(m.density)).collect();
+        match v.len() {
+            0 => "none".to_string(),
+            1 => v[0].clone(),
+            k => format!("{} and {}", v[..k - 1].join(", "), v[k - 1]),
+        }
+    };
+    let (good, bad): (Vec<&Model>, Vec<&Model>) = report.abs_large.iter().partition(|m| m.converged());
+    let paying: Vec<&Model> =
+        good.iter().copied().filter(|m| m.ratio() < 1.0 - super::CONVERGED_MARGIN).collect();
+    write("ch4_abs_converged.md", list(good))?;
+    write("ch4_abs_paying.md", list(paying))?;
+    let worst = bad.iter().map(|m| m.ratio()).fold(0.0f64, f64::max);
+    write(
+        "ch4_abs_unconverged.md",
+        if bad.is_empty() {
+            "Every kept model reaches its construction.".to_string()
+        } else {
+            format!(
+                "At density {} the kept model stays above its construction (up to {worst:.2}× its loss): \
+                 a failed optimisation, marked ✗, and not read as a result below.",
+                list(bad)
+            )
+        },
+    )?;
     // How small the weights of the features the absolute-value figure leaves out are.
     let tail = report
         .abs_large
@@ -376,6 +436,13 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let small = &report.abs_small;
     write("ch4_abs_small_pairs.md", format!("{} of {}", neurons_part::paired_features(small), small.n))?;
     write("ch4_abs_small_loss.md", crate::output::sci(small.loss, 2))?;
+    // The densest privileged-basis model that beats the one-neuron-per-feature construction.
+    let pays = report
+        .privileged
+        .iter()
+        .filter(|m| m.ratio() < 1.0 - super::CONVERGED_MARGIN)
+        .max_by(|a, b| a.density.total_cmp(&b.density));
+    write("ch4_privileged_pays.md", pays.map_or("—".into(), |m| tick_f32(m.density)))?;
     if let Some(dense) = report.privileged.first() {
         let (mono, poly, dead) = count(&dense.neurons);
         write(

@@ -32,10 +32,11 @@ pub fn served(model: &Model, j: usize) -> usize {
 }
 
 /// The polysemantic neuron that serves the most features in the sparsest
-/// absolute-value model (ties: the one driven by more features, then the
-/// lower index).
+/// absolute-value model that converged (at most as bad as its
+/// construction; ties: the one driven by more features, then the lower
+/// index).
 pub fn up_close(models: &[Model]) -> Option<UpClose> {
-    let model = models.iter().min_by(|a, b| a.density.total_cmp(&b.density))?;
+    let model = models.iter().filter(|m| m.converged()).min_by(|a, b| a.density.total_cmp(&b.density))?;
     let (j, neuron) = model.neurons.iter().enumerate().filter(|(_, n)| n.role == Role::Polysemantic).max_by(
         |(a, x), (b, y)| {
             served(model, *a).cmp(&served(model, *b)).then(x.features.cmp(&y.features)).then(b.cmp(a))

@@ -20,12 +20,17 @@ use crate::optim::AdamConfig;
 use crate::output::{OutDirs, rounded_json, write_json};
 use crate::rng::{DEFAULT_SEED, stream};
 use crate::sae::data::{Batch, GroundTruth, TruthConfig};
+use crate::sae::known;
 use crate::sae::metrics::{Metrics, cosine, evaluate};
 use crate::sae::model::{Activation, Sae, SaeSpec};
 use crate::sae::train::{Resample, SaeTrainConfig, train};
 pub use paired::Paired;
 use serde::Serialize;
 use std::path::Path;
+
+/// A trained SAE whose objective exceeds the truth SAE's by more than this
+/// share has not found a solution as good as the known one.
+pub const KNOWN_MARGIN: f64 = 0.01;
 pub use toy_loop::{Loop, LoopConfig};
 
 /// Everything the chapter computes is fixed by this configuration.
@@ -251,6 +256,9 @@ pub struct Report {
     /// sizes × λ, size-major.
     pub sweep: Vec<Run>,
     pub topk: Vec<Run>,
+    /// The SAE built from the truth, tuned to each objective: one per λ of
+    /// the sweep, then one per TopK k.
+    pub known: Vec<known::TruthSae>,
     /// L1 at the largest size, resampled; TopK at `dead_size` without and
     /// with resampling.
     pub resampled: Vec<Run>,
@@ -402,6 +410,17 @@ pub fn run(config: &Config) -> Report {
         .expect("validated: main size and good λ are swept")
         .metrics
         .recovered;
+    // The known solution for every objective of the frontier: an SAE built
+    // from the truth, its encoder scale and bias tuned to that objective.
+    let objectives: Vec<(Activation, f32)> = config
+        .l1s
+        .iter()
+        .map(|&l1| (Activation::Relu, l1))
+        .chain(config.topks.iter().map(|&k| (Activation::TopK(k), 0.0)))
+        .collect();
+    let known = crate::parallel::map(&objectives, |&(activation, l1)| {
+        known::best_truth_sae(&independent, &eval_independent, activation, l1)
+    });
     let paired = paired::analyse(paired_run, &paired_truth, &eval_paired, independent_recovered);
     let loops = toys.into_iter().zip(loop_runs).map(|(toy, run)| toy_loop::measure(toy, run)).collect();
     Report {
@@ -409,6 +428,7 @@ pub fn run(config: &Config) -> Report {
         truth: truth_summary(&independent, &eval_independent),
         sweep,
         topk,
+        known,
         resampled,
         paired,
         loops,

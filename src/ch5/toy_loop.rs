@@ -13,7 +13,7 @@ use crate::sae::metrics::{Metrics, RECOVERED, cosines};
 use crate::sae::model::Sae;
 use crate::toy::analysis::{REPRESENTED, features};
 use crate::toy::train::train_best_of;
-use crate::toy::{Job, Kind, Setting, Spec, TrainConfig};
+use crate::toy::{Init, Job, Kind, Setting, Spec, TrainConfig};
 use serde::Serialize;
 
 /// One toy model and the SAE trained on its hidden layer.
@@ -40,6 +40,7 @@ pub(super) struct Toy {
 
 /// Train each toy model (best of 3 copies, as in Chapter 4).
 pub(super) fn train_toys(config: &Config) -> Vec<Toy> {
+    let train = TrainConfig { steps: config.toy_steps, ..TrainConfig::default() };
     let settings: Vec<Setting> = config
         .loops
         .iter()
@@ -49,13 +50,14 @@ pub(super) fn train_toys(config: &Config) -> Vec<Toy> {
                 spec: Spec::new(Kind::ReluOutput, l.n, l.m),
                 density: l.density,
                 importance: (0..l.n).map(|k| l.importance_decay.powi(k as i32)).collect(),
+                init: Init::Xavier,
                 stream: i as u64,
             },
+            train,
             seeds: 3,
         })
         .collect();
-    let train = TrainConfig { steps: config.toy_steps, ..TrainConfig::default() };
-    let best = train_best_of(&settings, &train, config.seed, &|_| {}, None);
+    let best = train_best_of(&settings, config.seed, &|_| {}, None);
     config
         .loops
         .iter()

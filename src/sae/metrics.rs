@@ -23,6 +23,8 @@ pub const RECOVERED: f64 = 0.9;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metrics {
+    /// The training objective on the set: MSE + λ‖f‖₁ (the MSE for TopK).
+    pub objective: f64,
     pub l0: f64,
     pub fvu: f64,
     pub dead: usize,
@@ -96,6 +98,7 @@ pub fn evaluate(sae: &Sae, truth: &GroundTruth, eval: &Batch) -> Metrics {
         live.iter().map(|&j| (0..g).map(|i| c[i * m + j]).fold(f64::NEG_INFINITY, f64::max)).collect();
     let mean_of = |v: &[f64]| if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 };
     Metrics {
+        objective: loss.total,
         l0: loss.l0,
         fvu,
         dead: m - live.len(),

@@ -4,6 +4,7 @@
 //! with its loss and hand-written gradients; [`train`] runs Adam on it.
 
 pub mod data;
+pub mod known;
 pub mod metrics;
 pub mod model;
 pub mod train;

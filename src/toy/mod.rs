@@ -7,6 +7,7 @@
 pub mod analysis;
 mod batched;
 pub mod data;
+pub mod known;
 pub mod model;
 pub mod neurons;
 mod per_sample;
@@ -15,5 +16,5 @@ pub mod simd;
 pub mod train;
 
 pub use data::Batch;
-pub use model::{Kind, Spec};
+pub use model::{Init, Kind, Spec};
 pub use train::{Best, Job, Setting, TrainConfig, Trained};

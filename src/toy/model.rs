@@ -103,18 +103,43 @@ impl Spec {
         }
     }
 
-    /// Xavier-normal weights, N(0, 2/(fan_in + fan_out)) = N(0, 2/(n + m)),
-    /// and a zero bias. (The reference notebook applies PyTorch's
-    /// `xavier_normal_` to a 3-D instances × n × m tensor, whose fans come out
-    /// as n·m and instances·m; we use the fans of the m × n matrix itself.)
-    pub fn init(&self, rng: &mut ChaCha8Rng) -> Vec<f32> {
-        let sd = (2.0 / (self.n + self.m) as f32).sqrt();
-        let normal = Normal::new(0.0, sd).expect("a positive sd");
+    /// Random weights and a starting bias, as `init` says, for features of
+    /// the given density.
+    pub fn init(&self, init: Init, density: f32, rng: &mut ChaCha8Rng) -> Vec<f32> {
+        let normal = Normal::new(0.0, init.sd(self)).expect("a positive sd");
         let mut params = vec![0.0; self.param_count()];
         for w in &mut params[..self.weights_len()] {
             *w = normal.sample(rng);
         }
+        if let Init::Small { .. } = init {
+            // E t_i = p/2 for x (or |x|) uniform on [0, 1] when present.
+            params[self.weights_len()..].fill(density / 2.0);
+        }
         params
+    }
+}
+
+/// How a model's parameters start.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum Init {
+    /// Xavier-normal weights, N(0, 2/(fan_in + fan_out)) = N(0, 2/(n + m))
+    /// with the fans of the m × n matrix itself, and a zero bias. (The
+    /// reference notebook applies PyTorch's `xavier_normal_` to a 3-D
+    /// instances × n × m tensor, whose fans come out as n·m and instances·m.)
+    Xavier,
+    /// Small weights, N(0, sd²), and each output's bias at the mean of its
+    /// target, the best constant output: the start of the |x| models, whose
+    /// neurons must pick their features before outputs die (see Chapter 4).
+    Small { sd: f32 },
+}
+
+impl Init {
+    /// The standard deviation of each initial weight.
+    pub fn sd(self, spec: &Spec) -> f32 {
+        match self {
+            Init::Xavier => (2.0 / (spec.n + spec.m) as f32).sqrt(),
+            Init::Small { sd } => sd,
+        }
     }
 }
 

@@ -76,13 +76,14 @@ pub fn leak(a: f64, b: f64) -> f64 {
 /// points where the ReLU's on-interval ends cross 0 or 1, so a 3-point
 /// Gauss–Legendre rule on each piece is exact.
 pub fn both_present(a: f64, beta: f64, b: f64) -> f64 {
-    let mut cuts = vec![0.0, 1.0];
-    if beta != 0.0 {
-        // a x + b + β y = 0 at x = 0 and at x = 1.
-        cuts.extend([-b / beta, -(b + a) / beta].into_iter().filter(|y| *y > 0.0 && *y < 1.0));
+    // a x + b + β y = 0 at x = 0 and at x = 1: the cuts, clamped into [0, 1].
+    let (mut c1, mut c2) = if beta != 0.0 { (-b / beta, -(b + a) / beta) } else { (0.0, 0.0) };
+    (c1, c2) = (c1.clamp(0.0, 1.0), c2.clamp(0.0, 1.0));
+    if c1 > c2 {
+        (c1, c2) = (c2, c1);
     }
-    cuts.sort_by(f64::total_cmp);
-    cuts.windows(2).map(|w| gauss3(|y| one_present(a, b + beta * y), w[0], w[1])).sum()
+    let piece = |lo: f64, hi: f64| gauss3(|y| one_present(a, b + beta * y), lo, hi);
+    piece(0.0, c1) + piece(c1, c2) + piece(c2, 1.0)
 }
 
 /// The 3-point Gauss–Legendre rule on [lo, hi] (exact for degree ≤ 5).
@@ -135,29 +136,7 @@ pub fn best_pair(p: f64) -> (f64, f64, f64) {
 
 /// The minimiser of a unimodal f on [lo, hi], to about 1e−10.
 fn golden(f: impl Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
-    golden_to(f, lo, hi, 1e-10)
-}
-
-/// Golden-section search down to an interval of width `tol`.
-fn golden_to(mut f: impl FnMut(f64) -> f64, mut lo: f64, mut hi: f64, tol: f64) -> f64 {
-    let ratio = (5f64.sqrt() - 1.0) / 2.0;
-    let mut x1 = hi - ratio * (hi - lo);
-    let mut x2 = lo + ratio * (hi - lo);
-    let (mut f1, mut f2) = (f(x1), f(x2));
-    while hi - lo > tol {
-        if f1 <= f2 {
-            hi = x2;
-            (x2, f2) = (x1, f1);
-            x1 = hi - ratio * (hi - lo);
-            f1 = f(x1);
-        } else {
-            lo = x1;
-            (x1, f1) = (x2, f2);
-            x2 = lo + ratio * (hi - lo);
-            f2 = f(x2);
-        }
-    }
-    (lo + hi) / 2.0
+    crate::optim::golden_section(f, lo, hi, 1e-10)
 }
 
 /// Which solution a model (or the theory) picks.
@@ -207,54 +186,119 @@ pub fn boundary(p: f64) -> Boundary {
     Boundary { density: p, dropped: v, pair: f, pair_a: a, pair_b: b, r_low, r_high }
 }
 
-/// A local minimum of the exact [`expected_loss`] over W and b near `start`
-/// = (w₁, w₂, b₁, b₂): cyclic golden-section searches over one parameter at a
-/// time (w in [−2, 2], b in [−1, 1]), keeping only moves that lower the loss.
-/// Returns (loss, W, b).
-pub fn descend(start: [f64; 4], p: f64, r: f64) -> (f64, [f64; 2], [f64; 2]) {
-    let loss = |x: &[f64; 4]| expected_loss([x[0], x[1]], [x[2], x[3]], r, p);
-    let mut x = start;
-    let mut best = loss(&x);
-    for _sweep in 0..8 {
+/// Nelder–Mead's simplex search for a local minimum of `f` near `start`
+/// (initial steps of `step` along each axis), restarted once from its result
+/// so that a collapsed simplex does not stop it early. Returns (x, f(x)).
+fn nelder_mead(f: impl Fn(&[f64; 4]) -> f64, start: [f64; 4], step: f64) -> ([f64; 4], f64) {
+    let mut best = (start, f(&start));
+    for _restart in 0..2 {
+        let mut simplex: Vec<([f64; 4], f64)> = vec![best];
         for k in 0..4 {
-            // Search a window around the current value, inside the range.
-            let (lo, hi) = if k < 2 { (-2.0, 2.0) } else { (-1.0, 1.0) };
-            let (a, b) = ((x[k] - 0.5).max(lo), (x[k] + 0.5).min(hi));
-            let mut trial = x;
-            let v = golden_to(
-                |v| {
-                    trial[k] = v;
-                    loss(&trial)
-                },
-                a,
-                b,
-                1e-8,
-            );
-            let mut moved = x;
-            moved[k] = v;
-            let l = loss(&moved);
-            if l < best {
-                (x, best) = (moved, l);
+            let mut x = best.0;
+            x[k] += step;
+            simplex.push((x, f(&x)));
+        }
+        for _ in 0..600 {
+            simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
+            if simplex[4].1 - simplex[0].1 <= 1e-15 * simplex[0].1.abs().max(1e-300) {
+                break;
+            }
+            // Reflect the worst point through the centroid of the others;
+            // expand, contract or shrink as the reflected value says.
+            let centroid: [f64; 4] =
+                std::array::from_fn(|k| simplex[..4].iter().map(|v| v.0[k]).sum::<f64>() / 4.0);
+            let toward = |t: f64| -> [f64; 4] {
+                std::array::from_fn(|k| centroid[k] + t * (simplex[4].0[k] - centroid[k]))
+            };
+            let reflected = toward(-1.0);
+            let fr = f(&reflected);
+            if fr < simplex[0].1 {
+                let expanded = toward(-2.0);
+                let fe = f(&expanded);
+                simplex[4] = if fe < fr { (expanded, fe) } else { (reflected, fr) };
+            } else if fr < simplex[3].1 {
+                simplex[4] = (reflected, fr);
+            } else {
+                let contracted = if fr < simplex[4].1 { toward(-0.5) } else { toward(0.5) };
+                let fc = f(&contracted);
+                if fc < simplex[4].1.min(fr) {
+                    simplex[4] = (contracted, fc);
+                } else {
+                    let low = simplex[0].0;
+                    for v in &mut simplex[1..] {
+                        v.0 = std::array::from_fn(|k| low[k] + 0.5 * (v.0[k] - low[k]));
+                        v.1 = f(&v.0);
+                    }
+                }
+            }
+        }
+        simplex.sort_by(|a, b| a.1.total_cmp(&b.1));
+        if simplex[0].1 < best.1 {
+            best = simplex[0];
+        }
+    }
+    best
+}
+
+/// A local minimum of the exact loss at (p, r), searched from `start` =
+/// (w₁, w₂, b₁, b₂). Returns (loss, W, b).
+pub fn local_min(start: [f64; 4], p: f64, r: f64) -> (f64, [f64; 2], [f64; 2]) {
+    let loss = |x: &[f64; 4]| expected_loss([x[0], x[1]], [x[2], x[3]], r, p);
+    let (x, l) = nelder_mead(loss, start, 0.1);
+    (l, [x[0], x[1]], [x[2], x[3]])
+}
+
+/// Where the global search starts at density p: the paper's three candidates
+/// (each feature alone, with the other replaced by its mean; the best
+/// antipodal pair), and a grid of weights w₁ ∈ {0.5, 1}, w₂ ∈ {−1, −½, 0,
+/// ½, 1} with zero biases — both signs of w₂, since W and −W give the same
+/// model, so w₁ ≥ 0 loses nothing.
+pub fn starts(p: f64) -> Vec<[f64; 4]> {
+    let pair = boundary(p);
+    let (a, b) = (pair.pair_a.sqrt(), pair.pair_b);
+    let mut starts = vec![[1.0, 0.0, 0.0, p / 2.0], [0.0, 1.0, p / 2.0, 0.0], [a, -a, b, b]];
+    for w1 in [0.5, 1.0] {
+        for w2 in [-1.0, -0.5, 0.0, 0.5, 1.0] {
+            starts.push([w1, w2, 0.0, 0.0]);
+        }
+    }
+    starts
+}
+
+/// A much denser set of starts, for checking that [`starts`] misses no
+/// better minimum: w₁ ∈ {0, ¼, …, 1½}, w₂ ∈ {−1½, …, 1½}, b_i ∈ {−0.2, 0, 0.2}.
+pub fn dense_starts() -> Vec<[f64; 4]> {
+    let w = |k: i32| k as f64 * 0.25;
+    let mut starts = Vec::new();
+    for i in 0..=6 {
+        for j in -6..=6 {
+            for b1 in [-0.2, 0.0, 0.2] {
+                for b2 in [-0.2, 0.0, 0.2] {
+                    starts.push([w(i), w(j), b1, b2]);
+                }
             }
         }
     }
-    (best, [x[0], x[1]], [x[2], x[3]])
+    starts
 }
 
-/// What the theory predicts at (p, r): the exact expected loss minimised from
-/// each candidate solution; the best dedicated and the best superposed
-/// minimum; and the phase of the better one.
+/// What the theory predicts at (p, r).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Prediction {
-    /// Closed forms: only feature 1 represented (feature 2 replaced by its
-    /// mean), and only feature 2.
+    /// The paper's three candidates in closed form: only feature 1
+    /// represented (feature 2 replaced by its mean), only feature 2, and the
+    /// best symmetric antipodal pair, (1 + r) F(p) / 2.
     pub first: f64,
     pub second: f64,
-    /// The lowest loss among solutions with one feature represented, and
-    /// among solutions with both (∞ if descent found none).
+    pub pair: f64,
+    /// The phase of the cheapest of the three candidates: the simple picture.
+    pub candidates: Phase,
+    /// The lowest loss among local minima with one feature represented, and
+    /// among those with both (∞ if the search found none).
     pub dedicated: f64,
     pub superposed: f64,
-    /// The winner: its phase, loss and weights.
+    /// The global minimum of the exact loss (the best local minimum over
+    /// every start): its phase, loss and weights.
     pub phase: Phase,
     pub loss: f64,
     pub w: [f64; 2],
@@ -269,39 +313,50 @@ impl Prediction {
     }
 }
 
-// ANCHOR: predict
+/// The prediction at (p, r), searching from [`starts`].
 pub fn predict(p: f64, r: f64) -> Prediction {
+    predict_from(p, r, &starts(p))
+}
+
+// ANCHOR: predict
+/// The global minimum of the exact loss: a local search from every start,
+/// each end classified (a search may leave its family, from a dedicated
+/// start into superposition, say), the best kept.
+pub fn predict_from(p: f64, r: f64, starts: &[[f64; 4]]) -> Prediction {
     let v = dropped_cost(p);
-    let (first, second) = (r * v / 2.0, v / 2.0);
-    let pair = boundary(p);
-    let (a, b) = (pair.pair_a.sqrt(), pair.pair_b);
-    // Descend from each candidate; a descent may leave its family (from a
-    // dedicated start into superposition, say), so classify where it ends.
-    let starts = [[1.0, 0.0, 0.0, p / 2.0], [0.0, 1.0, p / 2.0, 0.0], [a, -a, b, b]];
-    let mut best_dedicated = (first.min(second), if r > 1.0 { [0.0, 1.0] } else { [1.0, 0.0] }, [0.0; 2]);
-    let mut best_superposed = (f64::INFINITY, [0.0; 2], [0.0; 2]);
-    for start in starts {
-        let (loss, w, bias) = descend(start, p, r);
-        let slot = if classify(w[0], w[1], 0.5) == Phase::Superposition {
-            &mut best_superposed
-        } else {
-            &mut best_dedicated
+    let (first, second, pair) = (r * v / 2.0, v / 2.0, (1.0 + r) * boundary(p).pair / 2.0);
+    let candidates = if pair < first.min(second) {
+        Phase::Superposition
+    } else if first <= second {
+        Phase::First
+    } else {
+        Phase::Second
+    };
+    let mut dedicated = (first.min(second), if r > 1.0 { [0.0, 1.0] } else { [1.0, 0.0] }, [0.0; 2]);
+    let mut superposed = (f64::INFINITY, [0.0; 2], [0.0; 2]);
+    for &start in starts {
+        let (loss, w, bias) = local_min(start, p, r);
+        let slot = match classify(w[0], w[1], 0.5) {
+            Phase::Superposition => &mut superposed,
+            _ => &mut dedicated,
         };
         if loss < slot.0 {
             *slot = (loss, w, bias);
         }
     }
-    let (loss, w, bias) = if best_superposed.0 < best_dedicated.0 { best_superposed } else { best_dedicated };
+    let (loss, w, b) = if superposed.0 < dedicated.0 { superposed } else { dedicated };
     let phase = classify(w[0], w[1], 0.5);
     Prediction {
         first,
         second,
-        dedicated: best_dedicated.0,
-        superposed: best_superposed.0,
+        pair,
+        candidates,
+        dedicated: dedicated.0,
+        superposed: superposed.0,
         phase,
         loss,
         w,
-        b: bias,
+        b,
     }
 }
 // ANCHOR_END: predict
@@ -401,10 +456,8 @@ mod tests {
         assert_eq!(predict(0.01, 1.0).phase, Phase::Superposition);
         assert_eq!(predict(1.0, 3.0).phase, Phase::Second);
         assert_eq!(predict(1.0, 0.3).phase, Phase::First);
-        // Dense, r = 1: a skewed pair beats the dedicated solutions, but only
-        // just; within a 1% tolerance any of the three agrees.
+        // Dense, r = 1: either dedicated phase agrees.
         let dense = predict(1.0, 1.0);
-        assert!(dense.margin() < 0.01);
         assert!(agrees(Phase::First, &dense, 1.0, 0.01) && agrees(Phase::Second, &dense, 1.0, 0.01));
         let sparse = predict(0.05, 1.0);
         assert!(sparse.margin() > 0.5 && !agrees(Phase::First, &sparse, 1.0, 0.01));
@@ -418,6 +471,37 @@ mod tests {
                 assert!(pr.superposed < 0.999 * sym, "p {p} r {r}: {} vs {sym}", pr.superposed);
             }
         }
+    }
+
+    /// The prediction's thirteen starts find the same global minimum as 819,
+    /// where the simple picture is right and where it is not (dense, r = 1:
+    /// a same-sign solution; density 0.72, r = 1: a skewed pair).
+    #[test]
+    fn the_prediction_is_the_global_minimum() {
+        for (p, r) in [
+            (1.0, 1.0),
+            (0.72, 1.0),
+            (0.5, 1.0),
+            (0.1, 1.0),
+            (1.0, 0.5),
+            (0.3, 3.0),
+            (0.01, 0.2),
+            (0.05, 8.0),
+        ] {
+            let fast = predict(p, r);
+            let dense = predict_from(p, r, &dense_starts());
+            assert!(fast.loss <= dense.loss * (1.0 + 1e-9), "p {p} r {r}: {} vs {}", fast.loss, dense.loss);
+            // (At r = 1 the two features are interchangeable: First and Second tie.)
+            let mirror = |a: Phase| if r == 1.0 && a == Phase::Second { Phase::First } else { a };
+            assert_eq!(mirror(fast.phase), mirror(dense.phase), "p {p} r {r}");
+            // Never above any candidate's closed form.
+            assert!(fast.loss <= fast.first.min(fast.second).min(fast.pair) * (1.0 + 1e-12));
+        }
+        // Dense and r = 1: both weights of one sign beat each dedicated
+        // solution, which the three candidates do not contain.
+        let dense = predict(1.0, 1.0);
+        assert!(dense.loss < 0.9995 * dense.first && dense.w[0] * dense.w[1] > 0.0, "{dense:?}");
+        assert_eq!(dense.candidates, Phase::First);
     }
 
     #[test]

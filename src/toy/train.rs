@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use super::data::Batch;
-use super::model::{Spec, Workspace, loss_and_grad};
+use super::model::{Init, Spec, Workspace, loss_and_grad};
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::stream;
 
@@ -39,6 +39,8 @@ pub struct Job {
     /// Probability that a feature is present, 1 − S.
     pub density: f32,
     pub importance: Vec<f32>,
+    /// How the weights start.
+    pub init: Init,
     /// The random stream (initial weights and batches) of this model.
     pub stream: u64,
 }
@@ -52,12 +54,12 @@ pub struct Trained {
     pub eval_loss: f64,
 }
 
-/// Train one model: Xavier-normal start, a fresh batch every step, AdamW.
+/// Train one model: the job's initial weights, a fresh batch every step, AdamW.
 // ANCHOR: train_one
 pub fn train_one(job: &Job, config: &TrainConfig, seed: u64, mut on_step: impl FnMut()) -> Trained {
     let spec = &job.spec;
     let mut rng = stream(seed, job.stream);
-    let mut params = spec.init(&mut rng);
+    let mut params = spec.init(job.init, job.density, &mut rng);
     let mut grad = vec![0.0; params.len()];
     let mut adam = Adam::new(config.adam, params.len());
     let mut batch = Batch::new(config.batch, spec.n);
@@ -93,7 +95,13 @@ pub fn train_all(
     seed: u64,
     on_steps: &(dyn Fn(u64) + Sync),
 ) -> Vec<Trained> {
-    crate::parallel::map(jobs, |job| {
+    let pairs: Vec<(Job, TrainConfig)> = jobs.iter().map(|j| (j.clone(), *config)).collect();
+    train_pairs(&pairs, seed, on_steps)
+}
+
+/// Train each job with its own configuration, in parallel over the cores.
+fn train_pairs(jobs: &[(Job, TrainConfig)], seed: u64, on_steps: &(dyn Fn(u64) + Sync)) -> Vec<Trained> {
+    crate::parallel::map(jobs, |(job, config)| {
         let mut pending = 0u64;
         let trained = train_one(job, config, seed, || {
             pending += 1;
@@ -111,6 +119,8 @@ pub fn train_all(
 #[derive(Debug, Clone, PartialEq)]
 pub struct Setting {
     pub job: Job,
+    /// How each copy is trained.
+    pub train: TrainConfig,
     pub seeds: usize,
 }
 
@@ -132,18 +142,18 @@ pub type Score = dyn Fn(&Job, &Trained) -> f64 + Sync;
 // ANCHOR: best_of
 pub fn train_best_of(
     settings: &[Setting],
-    config: &TrainConfig,
     seed: u64,
     on_steps: &(dyn Fn(u64) + Sync),
     score: Option<&Score>,
 ) -> Vec<Best> {
-    let jobs: Vec<Job> = settings
+    let jobs: Vec<(Job, TrainConfig)> = settings
         .iter()
         .flat_map(|s| {
-            (0..s.seeds as u64).map(move |r| Job { stream: (s.job.stream << 8) + r, ..s.job.clone() })
+            (0..s.seeds as u64)
+                .map(move |r| (Job { stream: (s.job.stream << 8) + r, ..s.job.clone() }, s.train))
         })
         .collect();
-    let mut trained = train_all(&jobs, config, seed, on_steps).into_iter();
+    let mut trained = train_pairs(&jobs, seed, on_steps).into_iter();
     settings
         .iter()
         .map(|s| {
@@ -170,10 +180,11 @@ mod tests {
             spec: Spec::new(Kind::ReluOutput, 5, 2),
             density: 0.3,
             importance: (0..5).map(|i| 0.9f32.powi(i)).collect(),
+            init: Init::Xavier,
             stream: 0,
         };
         let config = TrainConfig { steps: 300, batch: 256, eval_samples: 2048, ..TrainConfig::default() };
-        let untrained = evaluate(&job, &job.spec.init(&mut stream(1, 0)), 2048, 1);
+        let untrained = evaluate(&job, &job.spec.init(job.init, job.density, &mut stream(1, 0)), 2048, 1);
         let a = train_one(&job, &config, 1, || {});
         assert!(a.eval_loss < 0.5 * untrained, "{} vs {untrained}", a.eval_loss);
         let b = train_all(std::slice::from_ref(&job), &config, 1, &|_| {});
