@@ -407,9 +407,14 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     };
     let (good, bad): (Vec<&Model>, Vec<&Model>) = report.abs_large.iter().partition(|m| m.converged());
     let paying: Vec<&Model> =
-        good.iter().copied().filter(|m| m.ratio() < 1.0 - super::CONVERGED_MARGIN).collect();
-    write("ch4_abs_converged.md", list(good))?;
+        good.into_iter().filter(|m| m.ratio() < 1.0 - super::CONVERGED_MARGIN).collect();
     write("ch4_abs_paying.md", list(paying))?;
+    // PyTorch's xavier_normal_ on an instances × n × m tensor: fans n·m and instances·m.
+    if let Some(m) = report.abs_large.first() {
+        let instances = report.abs_large.len();
+        let sd = (2.0 / (m.n * m.m + instances * m.m) as f64).sqrt();
+        write("ch4_notebook_sd.md", format!("{sd:.3}"))?;
+    }
     let worst = bad.iter().map(|m| m.ratio()).fold(0.0f64, f64::max);
     write(
         "ch4_abs_unconverged.md",
