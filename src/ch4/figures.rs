@@ -613,7 +613,7 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             onset.w[1],
             onset.b[0],
             onset.b[1],
-            (1.0 - onset.loss / onset.first.min(onset.second)) * 100.0
+            (1.0 - onset.loss / onset.candidates.first.min(onset.candidates.second)) * 100.0
         )
         .replace('-', "−"),
     )?;

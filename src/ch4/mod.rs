@@ -459,16 +459,24 @@ fn more_copies_until_known(
     config: &Config,
     on_steps: &(dyn Fn(u64) + Sync),
 ) {
-    let known: Vec<f64> = settings.iter().map(|s| construction_loss(&s.job, &s.train, config.seed)).collect();
-    let stuck = |b: &Best, k: f64| b.model.eval_loss > (1.0 + CONVERGED_MARGIN) * k;
+    let seed = config.seed;
+    let known_of = |s: &Setting| construction_loss(&s.job, &s.train, seed);
+    let known: Vec<f64> = settings.iter().map(known_of).collect();
     for copy in 1..config.abs_seeds as u64 {
-        let retry: Vec<usize> = (0..settings.len()).filter(|&k| stuck(&best[k], known[k])).collect();
-        // The copy's stream, as `train_best_of` numbers copies.
+        // The settings whose best copy so far ends above the construction.
+        let retry: Vec<usize> = (0..settings.len())
+            .filter(|&k| best[k].model.eval_loss > (1.0 + CONVERGED_MARGIN) * known[k])
+            .collect();
+        // Copy r trains on stream (stream << 8) + r, as in `train_best_of`.
         let jobs: Vec<Job> = retry
             .iter()
-            .map(|&k| Job { stream: (settings[k].job.stream << 8) + copy, ..settings[k].job.clone() })
+            .map(|&k| {
+                let job = &settings[k].job;
+                Job { stream: (job.stream << 8) + copy, ..job.clone() }
+            })
             .collect();
-        for (k, t) in retry.into_iter().zip(train_all(&jobs, &config.abs_train, config.seed, on_steps)) {
+        let trained = train_all(&jobs, &config.abs_train, seed, on_steps);
+        for (k, t) in retry.into_iter().zip(trained) {
             best[k].seed_losses.push(t.eval_loss);
             if t.eval_loss < best[k].model.eval_loss {
                 best[k].model = t;
@@ -495,7 +503,7 @@ fn phase_diagram(config: &Config, models: &[Model]) -> PhaseDiagram {
                 b: [m.b[0], m.b[1]],
                 learned,
                 predicted: prediction.phase,
-                candidates: prediction.candidates,
+                candidates: prediction.candidates.phase,
                 agrees: phase::agrees(learned, &prediction, r as f64, PHASE_TOLERANCE),
                 loss: m.seed_losses.iter().copied().fold(f64::INFINITY, f64::min),
                 predicted_loss: prediction.loss,
@@ -523,7 +531,7 @@ fn phase_diagram(config: &Config, models: &[Model]) -> PhaseDiagram {
     let predictions =
         crate::parallel::map(&points, |&(log_r, log_p)| phase::predict(10f64.powf(log_p), 10f64.powf(log_r)));
     let phases: Vec<Phase> = predictions.iter().map(|p| p.phase).collect();
-    let candidates: Vec<Phase> = predictions.iter().map(|p| p.candidates).collect();
+    let candidates: Vec<Phase> = predictions.iter().map(|p| p.candidates.phase).collect();
     let candidates_differ = phases.iter().zip(&candidates).filter(|(a, b)| a != b).count();
     let theory = TheoryGrid { log_r: r_range, log_p: p_range, steps, phases, candidates };
     PhaseDiagram { cells, theory, agree, stuck, min_loss_ratio, candidates_differ }

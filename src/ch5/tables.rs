@@ -130,8 +130,12 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         .zip(&report.known)
         .map(|(r, known)| {
             let trained = r.metrics.objective;
+            let label = match r.activation {
+                Activation::Relu => format!("λ = {}", r.l1),
+                Activation::TopK(k) => format!("TopK {k}"),
+            };
             vec![
-                run_label(r),
+                label,
                 format!("{trained:.4}"),
                 format!("{:.4}", known.objective),
                 format!("{:.3}", trained / known.objective),
@@ -148,7 +152,15 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     write(
         "ch5_truth_sae.md",
         markdown_table(
-            &["objective", "trained SAE", "truth SAE", "ratio", "truth SAE: FVU", "true codes", "ratio"],
+            &[
+                "objective",
+                "trained SAE",
+                "truth SAE",
+                "trained ÷ truth SAE",
+                "truth SAE: FVU",
+                "true codes",
+                "trained ÷ true codes",
+            ],
             &[false, true, true, true, true, true, true],
             &rows,
         ),

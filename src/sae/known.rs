@@ -42,7 +42,7 @@ pub struct TruthSae {
     /// Its objective on the evaluation set (MSE + λ‖f‖₁; MSE for TopK).
     pub objective: f64,
     pub metrics: Metrics,
-    /// The objective of the true codes (see [`true_codes_objective`]).
+    /// The objective of the true codes (see [`true_codes`]).
     pub true_codes: f64,
 }
 
@@ -80,7 +80,7 @@ pub fn best_truth_sae(truth: &GroundTruth, eval: &Batch, activation: Activation,
     }
     let (scale, bias, objective) = best;
     let metrics = evaluate(&truth_sae(truth, activation, l1, scale, bias), truth, eval);
-    let true_codes = true_codes_objective(truth, eval, activation, l1);
+    let true_codes = true_codes(truth, eval, activation, l1);
     TruthSae { scale, bias, objective, metrics, true_codes }
 }
 
@@ -89,7 +89,7 @@ pub fn best_truth_sae(truth: &GroundTruth, eval: &Batch, activation: Activation,
 /// of them), decoded by the true features: no SAE's encoder can do better
 /// than read these off exactly. The MSE is what the dropped codes leave out,
 /// ‖Σ_{i dropped} c_i F_i‖², and the penalty λ Σ_{i kept} c_i.
-pub fn true_codes_objective(truth: &GroundTruth, eval: &Batch, activation: Activation, l1: f32) -> f64 {
+pub fn true_codes(truth: &GroundTruth, eval: &Batch, act: Activation, l1: f32) -> f64 {
     let d = truth.config.d;
     let mut total = 0.0f64;
     for s in 0..eval.size {
@@ -100,13 +100,15 @@ pub fn true_codes_objective(truth: &GroundTruth, eval: &Batch, activation: Activ
             .map(|(&c, &i)| (c, i as usize))
             .collect();
         codes.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
-        let keep = match activation {
+        let keep = match act {
             Activation::Relu => codes.len(),
             Activation::TopK(k) => k.min(codes.len()),
         };
         let mut residual = vec![0.0f64; d];
         for &(c, i) in &codes[keep..] {
-            residual.iter_mut().zip(truth.feature(i)).for_each(|(r, &f)| *r += c as f64 * f as f64);
+            for (r, &f) in residual.iter_mut().zip(truth.feature(i)) {
+                *r += c as f64 * f as f64;
+            }
         }
         let kept: f64 = codes[..keep].iter().map(|&(c, _)| c as f64).sum();
         total += residual.iter().map(|r| r * r).sum::<f64>() + l1 as f64 * kept;
@@ -151,7 +153,7 @@ mod tests {
         assert!((l1_part / mean_active - 0.5).abs() < 0.02);
         // TopK with k = 1 leaves out all but the largest code: a positive MSE,
         // equal to ‖x − c_max F_max‖² when computed directly.
-        let top1 = true_codes_objective(&truth, &eval, Activation::TopK(1), 0.0);
+        let top1 = true_codes(&truth, &eval, Activation::TopK(1), 0.0);
         let mut direct = 0.0f64;
         for s in 0..eval.size {
             let r = eval.start[s]..eval.start[s + 1];

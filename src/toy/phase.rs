@@ -282,17 +282,43 @@ pub fn dense_starts() -> Vec<[f64; 4]> {
     starts
 }
 
-/// What the theory predicts at (p, r).
+/// The paper's three candidates at (p, r), in closed form: only feature 1
+/// represented (feature 2 replaced by its mean), only feature 2, and the
+/// best symmetric antipodal pair, (1 + r) F(p) / 2; and the phase of the
+/// cheapest, the simple picture.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct Prediction {
-    /// The paper's three candidates in closed form: only feature 1
-    /// represented (feature 2 replaced by its mean), only feature 2, and the
-    /// best symmetric antipodal pair, (1 + r) F(p) / 2.
+pub struct Candidates {
     pub first: f64,
     pub second: f64,
     pub pair: f64,
-    /// The phase of the cheapest of the three candidates: the simple picture.
-    pub candidates: Phase,
+    pub phase: Phase,
+}
+
+impl Candidates {
+    pub fn new(p: f64, r: f64) -> Self {
+        let v = dropped_cost(p);
+        let (first, second, pair) = (r * v / 2.0, v / 2.0, (1.0 + r) * boundary(p).pair / 2.0);
+        let phase = if pair < first.min(second) {
+            Phase::Superposition
+        } else if first <= second {
+            Phase::First
+        } else {
+            Phase::Second
+        };
+        Candidates { first, second, pair, phase }
+    }
+
+    /// The cheaper dedicated solution's loss and W.
+    fn dedicated(&self) -> (f64, [f64; 2]) {
+        if self.first <= self.second { (self.first, [1.0, 0.0]) } else { (self.second, [0.0, 1.0]) }
+    }
+}
+
+/// What the theory predicts at (p, r).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Prediction {
+    /// The simple picture of the paper's three candidates.
+    pub candidates: Candidates,
     /// The lowest loss among local minima with one feature represented, and
     /// among those with both (∞ if the search found none).
     pub dedicated: f64,
@@ -321,43 +347,25 @@ pub fn predict(p: f64, r: f64) -> Prediction {
 // ANCHOR: predict
 /// The global minimum of the exact loss: a local search from every start,
 /// each end classified (a search may leave its family, from a dedicated
-/// start into superposition, say), the best kept.
+/// start into superposition, say), the best of each kind kept.
 pub fn predict_from(p: f64, r: f64, starts: &[[f64; 4]]) -> Prediction {
-    let v = dropped_cost(p);
-    let (first, second, pair) = (r * v / 2.0, v / 2.0, (1.0 + r) * boundary(p).pair / 2.0);
-    let candidates = if pair < first.min(second) {
-        Phase::Superposition
-    } else if first <= second {
-        Phase::First
-    } else {
-        Phase::Second
-    };
-    let mut dedicated = (first.min(second), if r > 1.0 { [0.0, 1.0] } else { [1.0, 0.0] }, [0.0; 2]);
+    let candidates = Candidates::new(p, r);
+    let (loss, w) = candidates.dedicated();
+    let mut dedicated = (loss, w, [0.0; 2]);
     let mut superposed = (f64::INFINITY, [0.0; 2], [0.0; 2]);
     for &start in starts {
-        let (loss, w, bias) = local_min(start, p, r);
+        let (loss, w, b) = local_min(start, p, r);
         let slot = match classify(w[0], w[1], 0.5) {
             Phase::Superposition => &mut superposed,
             _ => &mut dedicated,
         };
         if loss < slot.0 {
-            *slot = (loss, w, bias);
+            *slot = (loss, w, b);
         }
     }
     let (loss, w, b) = if superposed.0 < dedicated.0 { superposed } else { dedicated };
-    let phase = classify(w[0], w[1], 0.5);
-    Prediction {
-        first,
-        second,
-        pair,
-        candidates,
-        dedicated: dedicated.0,
-        superposed: superposed.0,
-        phase,
-        loss,
-        w,
-        b,
-    }
+    let (phase, dedicated, superposed) = (classify(w[0], w[1], 0.5), dedicated.0, superposed.0);
+    Prediction { candidates, dedicated, superposed, phase, loss, w, b }
 }
 // ANCHOR_END: predict
 
@@ -466,7 +474,8 @@ mod tests {
         for (p, r) in [(0.3, 1.0), (0.3, 0.4), (0.1, 5.0), (1.0, 2.0)] {
             let pr = predict(p, r);
             let sym = (1.0 + r) * boundary(p).pair / 2.0;
-            assert!(pr.loss <= pr.first.min(pr.second).min(sym) * (1.0 + 1e-12), "p {p} r {r}");
+            let c = pr.candidates;
+            assert!(pr.loss <= c.first.min(c.second).min(sym) * (1.0 + 1e-12), "p {p} r {r}");
             if r != 1.0 && p < 1.0 {
                 assert!(pr.superposed < 0.999 * sym, "p {p} r {r}: {} vs {sym}", pr.superposed);
             }
@@ -495,13 +504,14 @@ mod tests {
             let mirror = |a: Phase| if r == 1.0 && a == Phase::Second { Phase::First } else { a };
             assert_eq!(mirror(fast.phase), mirror(dense.phase), "p {p} r {r}");
             // Never above any candidate's closed form.
-            assert!(fast.loss <= fast.first.min(fast.second).min(fast.pair) * (1.0 + 1e-12));
+            let c = fast.candidates;
+            assert!(fast.loss <= c.first.min(c.second).min(c.pair) * (1.0 + 1e-12));
         }
         // Dense and r = 1: both weights of one sign beat each dedicated
         // solution, which the three candidates do not contain.
         let dense = predict(1.0, 1.0);
-        assert!(dense.loss < 0.9995 * dense.first && dense.w[0] * dense.w[1] > 0.0, "{dense:?}");
-        assert_eq!(dense.candidates, Phase::First);
+        assert!(dense.loss < 0.9995 * dense.candidates.first && dense.w[0] * dense.w[1] > 0.0, "{dense:?}");
+        assert_eq!(dense.candidates.phase, Phase::First);
     }
 
     #[test]
