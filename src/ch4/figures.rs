@@ -589,7 +589,12 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         .collect();
     write("ch4_phase_stuck.md", format!("{}", stuck.len()))?;
     let near = ph.cells.iter().filter(|c| !c.agrees).count() - stuck.len();
-    write("ch4_phase_near.md", format!("{near}"))?;
+    let near = match near {
+        0 => "Every other cell learned the predicted solution.".to_string(),
+        1 => "One other cell sits next to the boundary, with a loss within 1% of the minimum.".to_string(),
+        k => format!("The other {k} sit next to the boundary, with losses within 1% of the minimum."),
+    };
+    write("ch4_phase_near.md", near)?;
     let (lo, hi) = stuck.iter().fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
     write(
         "ch4_phase_stuck_range.md",
