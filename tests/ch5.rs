@@ -123,6 +123,20 @@ fn every_frontier_sae_meets_the_truth_sae() {
     frontier.extend(report["topk"].as_array().expect("topk"));
     let known = report["known"].as_array().expect("the truth SAEs");
     assert_eq!(known.len(), frontier.len());
+    // Every swept SAE with at least G latents (the truth SAE has G) is at or
+    // below the truth SAE for its λ.
+    let g = num(&c["truth"]["g"]);
+    let l1s = c["l1s"].as_array().expect("λs");
+    for run in report["sweep"].as_array().expect("sweep").iter().filter(|r| num(&r["m"]) >= g) {
+        let k = l1s.iter().position(|l| *l == run["l1"]).expect("a swept λ");
+        let (trained, truth) = (num(&run["metrics"]["objective"]), num(&known[k]["objective"]));
+        assert!(
+            trained <= (1.0 + KNOWN_MARGIN) * truth,
+            "M = {}, λ = {}: {trained} vs {truth}",
+            run["m"],
+            run["l1"]
+        );
+    }
     for (run, k) in frontier.iter().zip(known) {
         let (trained, truth) = (num(&run["metrics"]["objective"]), num(&k["objective"]));
         assert!(trained <= (1.0 + KNOWN_MARGIN) * truth, "{}: {trained} vs truth SAE {truth}", run["l1"]);

@@ -5,6 +5,16 @@ use crate::output::{OutDirs, markdown_table, sci, write_atomic};
 use crate::sae::metrics::RECOVERED;
 use crate::sae::model::Activation;
 
+/// The truth SAE tuned to the objective of `r` (its λ, or its TopK k).
+fn known_for<'a>(report: &'a Report, r: &Run) -> Option<&'a crate::sae::known::TruthSae> {
+    let c = &report.config;
+    let k = match r.activation {
+        Activation::Relu => c.l1s.iter().position(|&l| l == r.l1)?,
+        Activation::TopK(k) => c.l1s.len() + c.topks.iter().position(|&t| t == k)?,
+    };
+    report.known.get(k)
+}
+
 /// A share as a whole percentage.
 fn pct(x: f64) -> String {
     format!("{:.0}%", 100.0 * x)
@@ -73,7 +83,37 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             row
         })
         .collect();
+    // The known solution's row: the truth SAE recovers every feature.
+    let mut rows = rows;
+    if let Some(k) = report.known.first() {
+        let cell = format!("{} ({:.3})", pct(k.metrics.recovered), k.metrics.mmcs_truth_to_learned);
+        let mut row = vec![format!("truth SAE, {} latents", c.truth.g)];
+        row.extend(c.sizes.iter().map(|_| cell.clone()));
+        rows.push(row);
+    }
     write("ch5_sweep.md", markdown_table(&header, &right, &rows))?;
+    // Which swept SAEs have a higher objective than the truth SAE for their λ.
+    let above = |r: &&Run| {
+        known_for(report, r).is_some_and(|k| r.metrics.objective > (1.0 + KNOWN_MARGIN) * k.objective)
+    };
+    let (big, small): (Vec<&Run>, Vec<&Run>) =
+        report.sweep.iter().filter(above).partition(|r| r.m >= c.truth.g);
+    let lambdas =
+        |v: &[&Run]| v.iter().map(|r| format!("M = {}, λ = {}", r.m, r.l1)).collect::<Vec<_>>().join("; ");
+    let sentence = match (big.is_empty(), small.is_empty()) {
+        (true, true) => "Every swept SAE has a lower objective than the truth SAE for its λ.".to_string(),
+        (true, false) => format!(
+            "Every swept SAE with at least as many latents as features has a lower objective than the truth SAE \
+             for its λ; with fewer ({}), the truth SAE's is lower — it has latents these SAEs lack.",
+            lambdas(&small)
+        ),
+        (false, _) => format!(
+            "The truth SAE has the lower objective for {}: there training did not reach a solution we can write \
+             down.",
+            lambdas(&big)
+        ),
+    };
+    write("ch5_sweep_known.md", sentence)?;
     let best = report
         .sweep
         .iter()
@@ -220,8 +260,9 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         "dead (evaluation set)",
         "recovered",
         "FVU",
+        "objective ÷ truth SAE",
     ];
-    let right = [false, true, false, true, true, true, true, true];
+    let right = [false, true, false, true, true, true, true, true, true];
     let pairs = [
         (report.sweep_run(largest.m, c.good_l1), &report.resampled[0]),
         (&report.resampled[1], &report.resampled[2]),
@@ -240,6 +281,8 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 r.metrics.dead.to_string(),
                 pct(r.metrics.recovered),
                 sci(r.metrics.fvu, 2),
+                known_for(report, r)
+                    .map_or("—".into(), |k| format!("{:.3}", r.metrics.objective / k.objective)),
             ]
         })
         .collect();
