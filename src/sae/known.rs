@@ -52,11 +52,35 @@ pub fn objective(sae: &Sae, eval: &Batch) -> f64 {
     forward(sae, &eval.x, &mut ws).total
 }
 
-/// Tune s and β: a grid over s ∈ [0.5, 1.5] and β ∈ [−0.5, 0.1] in steps
-/// of 0.2 and 0.1, then two rounds of golden-section refinement of each in
-/// turn around the best point.
+/// Samples of the evaluation set the scale and bias are tuned on (the
+/// objective and metrics are then measured on the whole set).
+pub const TUNING_SAMPLES: usize = 2048;
+
+/// The first `n` samples of `batch`.
+fn head(batch: &Batch, n: usize) -> Batch {
+    let n = n.min(batch.size);
+    let (d, end) = (batch.d, batch.start[n]);
+    Batch {
+        size: n,
+        d,
+        x: batch.x[..n * d].to_vec(),
+        start: batch.start[..=n].to_vec(),
+        active: batch.active[..end].to_vec(),
+        coef: batch.coef[..end].to_vec(),
+    }
+}
+
+/// Tune s and β on the first [`TUNING_SAMPLES`] samples: a grid over
+/// s ∈ [0.5, 1.5] and β ∈ [−0.5, 0.1] in steps of 0.2 and 0.1, then two
+/// rounds of golden-section refinement of each in turn around the best point.
 pub fn best_truth_sae(truth: &GroundTruth, eval: &Batch, activation: Activation, l1: f32) -> TruthSae {
-    let loss = |s: f32, b: f32| objective(&truth_sae(truth, activation, l1, s, b), eval);
+    let tune = head(eval, TUNING_SAMPLES);
+    let ws =
+        std::cell::RefCell::new(Workspace::new(&truth_sae(truth, activation, l1, 1.0, 0.0).spec, tune.size));
+    let loss = |s: f32, b: f32| {
+        let sae = truth_sae(truth, activation, l1, s, b);
+        forward(&sae, &tune.x, &mut ws.borrow_mut()).total
+    };
     let mut best = (1.0f32, 0.0f32, loss(1.0, 0.0));
     for i in 0..=5 {
         for j in 0..=6 {
@@ -78,8 +102,9 @@ pub fn best_truth_sae(truth: &GroundTruth, eval: &Batch, activation: Activation,
             best = (s, b, l);
         }
     }
-    let (scale, bias, objective) = best;
+    let (scale, bias) = (best.0, best.1);
     let metrics = evaluate(&truth_sae(truth, activation, l1, scale, bias), truth, eval);
+    let objective = metrics.objective;
     let true_codes = true_codes(truth, eval, activation, l1);
     TruthSae { scale, bias, objective, metrics, true_codes }
 }
