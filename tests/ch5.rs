@@ -123,6 +123,11 @@ fn every_frontier_sae_meets_the_truth_sae() {
     frontier.extend(report["topk"].as_array().expect("topk"));
     let known = report["known"].as_array().expect("the truth SAEs");
     assert_eq!(known.len(), frontier.len());
+    // The Chapter 4 toy models the SAEs read meet their own known solution.
+    for l in report["loops"].as_array().expect("loops") {
+        let (toy, construction) = (num(&l["toy_loss"]), num(&l["toy_construction"]));
+        assert!(toy <= (1.0 + KNOWN_MARGIN) * construction, "toy model {toy} vs {construction}");
+    }
     // Every swept SAE with at least G latents (the truth SAE has G) is at or
     // below the truth SAE for its λ.
     let g = num(&c["truth"]["g"]);

@@ -304,6 +304,7 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         let lc = &l.config;
         write(&format!("{tag}_setting.md"), format!("n = {}, m = {}, density {}", lc.n, lc.m, lc.density))?;
         write(&format!("{tag}_latents.md"), lc.latents.to_string())?;
+        write(&format!("{tag}_known.md"), format!("{:.3}", l.toy_loss / l.toy_construction))?;
         let importance = if lc.importance_decay == 1.0 {
             "equal for all features".to_string()
         } else {

@@ -12,7 +12,8 @@ use crate::sae::data::GroundTruth;
 use crate::sae::metrics::{Metrics, RECOVERED, cosines};
 use crate::sae::model::Sae;
 use crate::toy::analysis::{REPRESENTED, features};
-use crate::toy::train::train_best_of;
+use crate::toy::known;
+use crate::toy::train::{evaluate, train_best_of};
 use crate::toy::{Init, Job, Kind, Setting, Spec, TrainConfig};
 use serde::Serialize;
 
@@ -35,6 +36,8 @@ pub(super) struct Toy {
     /// W, m × n, row-major.
     pub w: Vec<f32>,
     pub loss: f64,
+    /// The loss of Chapter 4's known solution without superposition.
+    pub construction: f64,
     pub truth: GroundTruth,
 }
 
@@ -62,13 +65,17 @@ pub(super) fn train_toys(config: &Config) -> Vec<Toy> {
         .loops
         .iter()
         .zip(best)
-        .map(|(&l, b)| {
+        .zip(&settings)
+        .map(|((&l, b), s)| {
+            // The known solution without superposition, on the same samples.
+            let known = known::construction_params(&s.job.spec, &s.job.importance, s.job.density);
+            let construction = evaluate(&s.job, &known, train.eval_samples, config.seed);
             let w = b.model.params[..l.m * l.n].to_vec();
             // Row i of the features is column i of W.
             let columns: Vec<f32> =
                 (0..l.n).flat_map(|i| (0..l.m).map(|k| w[k * l.n + i]).collect::<Vec<_>>()).collect();
             let truth = GroundTruth::from_directions(columns, l.m, l.density as f64);
-            Toy { config: l, w, loss: b.model.eval_loss, truth }
+            Toy { config: l, w, loss: b.model.eval_loss, construction, truth }
         })
         .collect()
 }
@@ -78,6 +85,8 @@ pub(super) fn train_toys(config: &Config) -> Vec<Toy> {
 pub struct Loop {
     pub config: LoopConfig,
     pub toy_loss: f64,
+    /// The toy model's known solution without superposition (Chapter 4).
+    pub toy_construction: f64,
     /// ‖W_i‖ per feature.
     pub norms: Vec<f64>,
     /// Features with ‖W_i‖ ≥ 1/2.
@@ -114,6 +123,7 @@ pub(super) fn measure(toy: Toy, run: Run) -> Loop {
     Loop {
         config: toy.config,
         toy_loss: toy.loss,
+        toy_construction: toy.construction,
         norms,
         represented: represented.len(),
         best_cos,
