@@ -36,13 +36,9 @@
 
 use serde::Serialize;
 
-/// ∫₀¹ (x − ReLU(a x + b))² dx, for any a and b: the squared error of a
-/// feature read back as ReLU(a x + b) when it is the only one present.
-// ANCHOR: one_present
-pub fn one_present(a: f64, b: f64) -> f64 {
-    // The ReLU is on where a x + b > 0: an interval [lo, hi] of [0, 1]. There
-    // the error is (1 − a) x − b; elsewhere the output is 0 and the error is x.
-    let (lo, hi) = if a > 0.0 {
+/// The interval [lo, hi] of [0, 1] where a x + b > 0 (empty: lo = hi).
+fn on_interval(a: f64, b: f64) -> (f64, f64) {
+    if a > 0.0 {
         ((-b / a).clamp(0.0, 1.0), 1.0)
     } else if a < 0.0 {
         (0.0, (-b / a).clamp(0.0, 1.0))
@@ -50,7 +46,16 @@ pub fn one_present(a: f64, b: f64) -> f64 {
         (0.0, 1.0)
     } else {
         (0.0, 0.0)
-    };
+    }
+}
+
+/// ∫₀¹ (x − ReLU(a x + b))² dx, for any a and b: the squared error of a
+/// feature read back as ReLU(a x + b) when it is the only one present.
+// ANCHOR: one_present
+pub fn one_present(a: f64, b: f64) -> f64 {
+    // The ReLU is on where a x + b > 0: an interval [lo, hi] of [0, 1]. There
+    // the error is (1 − a) x − b; elsewhere the output is 0 and the error is x.
+    let (lo, hi) = on_interval(a, b);
     let c = 1.0 - a;
     // Antiderivatives of x² and of (c x − b)².
     let off = |x: f64| x.powi(3) / 3.0;
@@ -65,15 +70,7 @@ pub fn leak(a: f64, b: f64) -> f64 {
     // (a y + b)² on the interval where a y + b > 0, expanded,
     // a² y³/3 + a b y² + b² y: no cancellation when a is tiny (the
     // antiderivative (a y + b)³ / (3a) loses every digit there).
-    let (lo, hi) = if a > 0.0 {
-        ((-b / a).clamp(0.0, 1.0), 1.0)
-    } else if a < 0.0 {
-        (0.0, (-b / a).clamp(0.0, 1.0))
-    } else if b > 0.0 {
-        (0.0, 1.0)
-    } else {
-        (0.0, 0.0)
-    };
+    let (lo, hi) = on_interval(a, b);
     let f = |y: f64| a * a * y.powi(3) / 3.0 + a * b * y * y + b * b * y;
     f(hi) - f(lo)
 }
