@@ -50,7 +50,7 @@ impl Batched {
 
 // ANCHOR: batched
 #[inline(always)]
-pub fn loss_and_grad<D: Dot>(
+pub fn loss_and_grad<D: Dot, const LOSS: bool>(
     spec: &Spec,
     params: &[f32],
     importance: &[f32],
@@ -97,7 +97,9 @@ pub fn loss_and_grad<D: Dot>(
             // From here on `o` holds G_i = ∂L/∂O_i (zero where the ReLU is off).
             *o = on * *e;
         }
-        loss += importance[i] as f64 * D::dot(e, e) as f64;
+        if LOSS {
+            loss += importance[i] as f64 * D::dot(e, e) as f64;
+        }
     }
     let Some(grad) = grad else { return loss / (bs * n) as f64 };
     grad.fill(0.0);

@@ -8,7 +8,7 @@
 //! the draws when p is small. The gaps between present features in the
 //! flattened batch are independent geometric variables, so we draw the gaps
 //! instead (inversion: G = ⌊ln U / ln(1 − p)⌋ has P(G = g) = (1 − p)^g p):
-//! a batch costs about 2·p·(size·n) random numbers instead of 2·size·n.
+//! a batch costs about 2·p·(size·n) random numbers instead of size·n.
 //! (Above p = 1/4 one draw per feature is cheaper: see [`Batch::fill`].)
 
 use rand::{Rng, RngCore};
@@ -30,6 +30,9 @@ pub struct Batch {
     vals: Vec<f32>,
     /// Random bits for the dense draw.
     bits: Vec<u32>,
+    /// Whether [`Batch::fill`] builds the lists of present features (the
+    /// per-sample kernel reads them; the batched kernel reads only `x`).
+    lists: bool,
 }
 
 impl Batch {
@@ -44,46 +47,42 @@ impl Batch {
             cols: vec![0; size * n],
             vals: vec![0.0; size * n],
             bits: vec![0; size * n],
+            lists: true,
         }
     }
 
+    /// The same batch without the lists of present features, for a kernel
+    /// that reads only the dense rows: a dense draw then skips building them.
+    /// ([`Batch::sample`] and [`Batch::present`] see empty lists after such
+    /// a draw.)
+    pub fn without_lists(mut self) -> Self {
+        self.lists = false;
+        self
+    }
+
     /// Draw a fresh batch: each feature present with probability `density`,
-    /// its value uniform on [0, 1), or on [−1, 1) when `signed`.
-    // ANCHOR: fill
+    /// its value uniform on [0, 1), or on [−1, 1) when `signed`. Above
+    /// p = 1/4 one draw per feature is cheaper than drawing the gaps.
     pub fn fill(&mut self, density: f32, signed: bool, rng: &mut ChaCha8Rng) {
-        let (total, n) = (self.size * self.n, self.n);
-        let mut nnz = 0;
-        self.row_start[0] = 0;
-        if density >= 0.25 {
-            // One draw per feature: present when u < p, and then u/p is
-            // uniform on [0, 1) (given u < p, u is uniform on [0, p)).
-            // Written without branches: a coin flip is what a branch
-            // predictor cannot learn.
-            rng.fill(&mut self.bits[..]);
-            let inv = 1.0 / density;
-            let below_one = 1.0 - f32::EPSILON / 2.0;
-            for (s, (row, bits)) in self.x.chunks_exact_mut(n).zip(self.bits.chunks_exact(n)).enumerate() {
-                for (i, (x, &b)) in row.iter_mut().zip(bits).enumerate() {
-                    let u = unit(b);
-                    let present = u < density;
-                    let v = (u * inv).min(below_one);
-                    let v = if signed { 2.0 * v - 1.0 } else { v };
-                    *x = if present { v } else { 0.0 };
-                    self.cols[nnz] = i as u32;
-                    self.vals[nnz] = v;
-                    nnz += present as usize;
-                }
-                self.row_start[s + 1] = nnz;
-            }
-            return;
+        match (density >= 0.25, self.lists) {
+            (true, _) => self.draw_each(density, signed, rng),
+            (false, true) => self.draw_gaps::<true>(density, signed, rng),
+            (false, false) => self.draw_gaps::<false>(density, signed, rng),
         }
-        // Sparse: jump over the absent features, G = ⌊ln U / ln(1 − p)⌋, in
-        // single precision (U has 24 random bits, so gaps are cut off at
-        // about 16.6/p, which happens with probability 2⁻²⁴).
+    }
+
+    /// The sparse draw: jump over the absent features, with gaps
+    /// G = ⌊ln U / ln(1 − p)⌋ in single precision (U has 24 random bits, so
+    /// gaps are cut off at about 16.6/p, which happens with probability 2⁻²⁴).
+    /// `LISTS`: also record each sample's present features.
+    // ANCHOR: fill
+    fn draw_gaps<const LISTS: bool>(&mut self, density: f32, signed: bool, rng: &mut ChaCha8Rng) {
+        let (total, n) = (self.size * self.n, self.n);
         self.x.fill(0.0);
         let ln_absent = (1.0 - density).ln();
-        let mut pos = 0;
-        let mut row = 0;
+        let (mut pos, mut nnz) = (0, 0);
+        // The sample that holds `pos`, and where the next one starts.
+        let (mut row, mut next_row) = (0, n);
         loop {
             let u = 1.0 - unit(rng.next_u32()); // in (0, 1]
             // The ratio is ≥ 0, so the cast is the floor.
@@ -94,21 +93,52 @@ impl Batch {
             let u = unit(rng.next_u32());
             let value = if signed { 2.0 * u - 1.0 } else { u };
             self.x[pos] = value;
-            while row < pos / n {
-                row += 1;
-                self.row_start[row] = nnz;
+            if LISTS {
+                while pos >= next_row {
+                    row += 1;
+                    next_row += n;
+                    self.row_start[row] = nnz;
+                }
+                (self.cols[nnz], self.vals[nnz]) = ((pos + n - next_row) as u32, value);
+                nnz += 1;
             }
-            self.cols[nnz] = (pos % n) as u32;
-            self.vals[nnz] = value;
-            nnz += 1;
             pos += 1;
         }
-        while row < self.size {
-            row += 1;
-            self.row_start[row] = nnz;
-        }
+        self.row_start[row + 1..].fill(nnz);
     }
     // ANCHOR_END: fill
+
+    /// The dense draw, one random number per feature: present when u < p,
+    /// and then u/p is uniform on [0, 1) (given u < p, u is uniform on
+    /// [0, p)). Written without branches: a coin flip is what a branch
+    /// predictor cannot learn.
+    fn draw_each(&mut self, density: f32, signed: bool, rng: &mut ChaCha8Rng) {
+        rng.fill(&mut self.bits[..]);
+        let (inv, below_one) = (1.0 / density, 1.0 - f32::EPSILON / 2.0);
+        let value = |b: u32| {
+            let u = unit(b);
+            let v = (u * inv).min(below_one);
+            (u < density, if signed { 2.0 * v - 1.0 } else { v })
+        };
+        if !self.lists {
+            for (x, &b) in self.x.iter_mut().zip(&self.bits) {
+                let (present, v) = value(b);
+                *x = if present { v } else { 0.0 };
+            }
+            self.row_start.fill(0);
+            return;
+        }
+        let (mut nnz, n) = (0, self.n);
+        for (s, (row, bits)) in self.x.chunks_exact_mut(n).zip(self.bits.chunks_exact(n)).enumerate() {
+            for (i, (x, &b)) in row.iter_mut().zip(bits).enumerate() {
+                let (present, v) = value(b);
+                *x = if present { v } else { 0.0 };
+                (self.cols[nnz], self.vals[nnz]) = (i as u32, v);
+                nnz += present as usize;
+            }
+            self.row_start[s + 1] = nnz;
+        }
+    }
 
     /// Sample `s`: its dense row and its present features (index, value).
     pub fn sample(&self, s: usize) -> (&[f32], &[u32], &[f32]) {
@@ -154,6 +184,17 @@ mod tests {
                 }
             }
             assert_eq!(rebuilt, batch.x);
+        }
+    }
+
+    #[test]
+    fn a_batch_without_lists_draws_the_same_values() {
+        let mut with = Batch::new(64, 5);
+        let mut without = Batch::new(64, 5).without_lists();
+        for density in [1.0, 0.3, 0.2, 0.01] {
+            with.fill(density, true, &mut stream(4, 0));
+            without.fill(density, true, &mut stream(4, 0));
+            assert_eq!(with.x, without.x, "density {density}");
         }
     }
 

@@ -148,6 +148,10 @@ impl Init {
 /// Measured with `cargo run --release --example bench`.
 pub const BATCHED_MAX_WEIGHTS: usize = 128;
 
+fn batched(spec: &Spec) -> bool {
+    spec.n * spec.m <= BATCHED_MAX_WEIGHTS
+}
+
 /// Scratch space for one model's loss and gradient, allocated once.
 #[derive(Debug, Clone)]
 pub enum Workspace {
@@ -158,11 +162,19 @@ pub enum Workspace {
 impl Workspace {
     /// The workspace of the kernel that suits the model's size.
     pub fn new(spec: &Spec, batch: usize) -> Self {
-        if spec.n * spec.m <= BATCHED_MAX_WEIGHTS {
+        if batched(spec) {
             Workspace::Batched(Batched::new(spec, batch))
         } else {
             Workspace::PerSample(PerSample::new(spec))
         }
+    }
+
+    /// An empty batch of `size` samples for the kernel that suits the
+    /// model: the batched kernel reads only the dense rows, so its batches
+    /// skip the lists of present features.
+    pub fn batch_for(spec: &Spec, size: usize) -> Batch {
+        let batch = Batch::new(size, spec.n);
+        if batched(spec) { batch.without_lists() } else { batch }
     }
 }
 
@@ -181,20 +193,26 @@ pub fn loss_and_grad(
     ws: &mut Workspace,
     grad: Option<&mut [f32]>,
 ) -> f64 {
-    assert_eq!(params.len(), spec.param_count(), "parameter vector of another model");
-    assert_eq!(importance.len(), spec.n, "one importance per feature");
-    assert_eq!(batch.n, spec.n, "a batch of another model");
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2, checked just above.
-        return unsafe { loss_and_grad_avx2(spec, params, importance, batch, ws, grad) };
-    }
-    loss_and_grad_with::<Portable>(spec, params, importance, batch, ws, grad)
+    dispatch::<true>(spec, params, importance, batch, ws, grad)
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn loss_and_grad_avx2(
+/// The gradient of the loss alone, overwriting `grad`: the same bits as
+/// [`loss_and_grad`]'s gradient, without the pass that sums the loss (the
+/// training loop never reads it).
+pub fn gradient(
+    spec: &Spec,
+    params: &[f32],
+    importance: &[f32],
+    batch: &Batch,
+    ws: &mut Workspace,
+    grad: &mut [f32],
+) {
+    dispatch::<false>(spec, params, importance, batch, ws, Some(grad));
+}
+
+/// Check the sizes, then run the kernel built for the CPU. `LOSS` says
+/// whether to sum the loss (without it the result is 0).
+fn dispatch<const LOSS: bool>(
     spec: &Spec,
     params: &[f32],
     importance: &[f32],
@@ -202,11 +220,32 @@ fn loss_and_grad_avx2(
     ws: &mut Workspace,
     grad: Option<&mut [f32]>,
 ) -> f64 {
-    loss_and_grad_with::<Avx2>(spec, params, importance, batch, ws, grad)
+    assert_eq!(params.len(), spec.param_count(), "parameter vector of another model");
+    assert_eq!(importance.len(), spec.n, "one importance per feature");
+    assert_eq!(batch.n, spec.n, "a batch of another model");
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2, checked just above.
+        return unsafe { dispatch_avx2::<LOSS>(spec, params, importance, batch, ws, grad) };
+    }
+    kernel::<Portable, LOSS>(spec, params, importance, batch, ws, grad)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn dispatch_avx2<const LOSS: bool>(
+    spec: &Spec,
+    params: &[f32],
+    importance: &[f32],
+    batch: &Batch,
+    ws: &mut Workspace,
+    grad: Option<&mut [f32]>,
+) -> f64 {
+    kernel::<Avx2, LOSS>(spec, params, importance, batch, ws, grad)
 }
 
 #[inline(always)]
-fn loss_and_grad_with<D: Dot>(
+fn kernel<D: Dot, const LOSS: bool>(
     spec: &Spec,
     params: &[f32],
     importance: &[f32],
@@ -216,10 +255,10 @@ fn loss_and_grad_with<D: Dot>(
 ) -> f64 {
     match ws {
         Workspace::Batched(ws) => {
-            super::batched::loss_and_grad::<D>(spec, params, importance, batch, ws, grad)
+            super::batched::loss_and_grad::<D, LOSS>(spec, params, importance, batch, ws, grad)
         }
         Workspace::PerSample(ws) => {
-            super::per_sample::loss_and_grad::<D>(spec, params, importance, batch, ws, grad)
+            super::per_sample::loss_and_grad::<D, LOSS>(spec, params, importance, batch, ws, grad)
         }
     }
 }
@@ -294,6 +333,26 @@ mod tests {
             assert!((la - lb).abs() <= 1e-6 * la.abs(), "{kind:?}: {la} vs {lb}");
             for (x, y) in ga.iter().zip(&gb) {
                 assert!((x - y).abs() <= 1e-5 * (1.0 + x.abs()), "{kind:?}: {x} vs {y}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_gradient_alone_is_the_same_bits() {
+        for (k, kind) in KINDS.into_iter().enumerate() {
+            for (n, m) in [(6, 4), (30, 7)] {
+                let spec = Spec::new(kind, n, m);
+                let mut rng = stream(13, k as u64);
+                let params = random_params(&spec, &mut rng);
+                let importance: Vec<f32> = (0..n).map(|i| 0.9f32.powi(i as i32)).collect();
+                let mut batch = Workspace::batch_for(&spec, 64);
+                batch.fill(0.3, kind.signed(), &mut rng);
+                let mut ws = Workspace::new(&spec, 64);
+                let (mut ga, mut gb) = (vec![0.0; spec.param_count()], vec![0.0; spec.param_count()]);
+                loss_and_grad(&spec, &params, &importance, &batch, &mut ws, Some(&mut ga));
+                gradient(&spec, &params, &importance, &batch, &mut ws, &mut gb);
+                let bits = |g: &[f32]| g.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&ga), bits(&gb), "{kind:?}, n = {n}");
             }
         }
     }

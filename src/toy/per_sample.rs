@@ -80,7 +80,7 @@ fn use_sparse(nonzero: usize, n: usize) -> bool {
 /// (overwritten, same layout as the parameters).
 // ANCHOR: per_sample
 #[inline(always)]
-pub fn loss_and_grad<D: Dot>(
+pub fn loss_and_grad<D: Dot, const LOSS: bool>(
     spec: &Spec,
     params: &[f32],
     importance: &[f32],
@@ -138,10 +138,11 @@ pub fn loss_and_grad<D: Dot>(
             *g = on * scale * imp * *e;
         }
         let nonzero = ws.g.iter().filter(|&&g| g != 0.0).count();
-        // Σ_i I_i e_i², as the dot product of I ⊙ e with e.
-        ws.weighted.iter_mut().zip(&ws.err).zip(importance).for_each(|((w, &e), &imp)| *w = imp * e);
-        let sample_loss = D::dot(&ws.weighted, &ws.err);
-        loss += sample_loss as f64;
+        if LOSS {
+            // Σ_i I_i e_i², as the dot product of I ⊙ e with e.
+            ws.weighted.iter_mut().zip(&ws.err).zip(importance).for_each(|((w, &e), &imp)| *w = imp * e);
+            loss += D::dot(&ws.weighted, &ws.err) as f64;
+        }
         let Some(grad) = grad.as_deref_mut() else { continue };
         // Backward through o = W_outᵀ h + b:
         //   ∂L/∂b_i = g_i,  ∂L/∂W_out[j, i] = h_j g_i,  ∂L/∂h_j = Σ_i W_out[j, i] g_i.

@@ -9,8 +9,7 @@
 
 use serde::Serialize;
 
-use super::data::Batch;
-use super::model::{Init, Spec, Workspace, loss_and_grad};
+use super::model::{Init, Spec, Workspace, gradient, loss_and_grad};
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::stream;
 
@@ -62,11 +61,11 @@ pub fn train_one(job: &Job, config: &TrainConfig, seed: u64, mut on_step: impl F
     let mut params = spec.init(job.init, job.density, &mut rng);
     let mut grad = vec![0.0; params.len()];
     let mut adam = Adam::new(config.adam, params.len());
-    let mut batch = Batch::new(config.batch, spec.n);
+    let mut batch = Workspace::batch_for(spec, config.batch);
     let mut ws = Workspace::new(spec, config.batch);
     for _ in 0..config.steps {
         batch.fill(job.density, spec.kind.signed(), &mut rng);
-        loss_and_grad(spec, &params, &job.importance, &batch, &mut ws, Some(&mut grad));
+        gradient(spec, &params, &job.importance, &batch, &mut ws, &mut grad);
         adam.step(&mut params, &grad);
         on_step();
     }
@@ -82,9 +81,10 @@ pub fn evaluate(job: &Job, params: &[f32], samples: usize, seed: u64) -> f64 {
     let spec = &job.spec;
     let key = (job.density.to_bits() as u64) << 20 ^ (spec.n as u64) << 8 ^ spec.m as u64;
     let mut rng = stream(seed ^ 0x5eed_e7a1, key);
-    let mut batch = Batch::new(samples.max(1), spec.n);
+    let mut batch = Workspace::batch_for(spec, samples.max(1));
+    let mut ws = Workspace::new(spec, samples.max(1));
     batch.fill(job.density, spec.kind.signed(), &mut rng);
-    loss_and_grad(spec, params, &job.importance, &batch, &mut Workspace::new(spec, batch.size), None)
+    loss_and_grad(spec, params, &job.importance, &batch, &mut ws, None)
 }
 
 /// Train every job, in parallel over the machine's cores. `on_steps` is told
@@ -101,7 +101,11 @@ pub fn train_all(
 
 /// Train each job with its own configuration, in parallel over the cores.
 fn train_pairs(jobs: &[(Job, TrainConfig)], seed: u64, on_steps: &(dyn Fn(u64) + Sync)) -> Vec<Trained> {
-    crate::parallel::map(jobs, |(job, config)| {
+    // About one multiply-add per weight, sample and step.
+    let cost = |(job, config): &(Job, TrainConfig)| {
+        (config.steps * config.batch) as f64 * (job.spec.param_count() + job.spec.n) as f64
+    };
+    crate::parallel::map_costliest_first(jobs, cost, |(job, config)| {
         let mut pending = 0u64;
         let trained = train_one(job, config, seed, || {
             pending += 1;
