@@ -6,7 +6,7 @@
 //! and decides. If a chapter's result moves across a rule's threshold, the
 //! verdict in the appendix changes with it, and the book check notices.
 
-use crate::output::{markdown_table, write_atomic, write_json};
+use crate::output::{Staged, markdown_table, write_atomic, write_json};
 use anyhow::{Context, anyhow};
 use serde::Serialize;
 use serde_json::Value;
@@ -474,7 +474,9 @@ pub fn generate(out: &Path) -> anyhow::Result<Vec<Claim>> {
         .collect();
     let table =
         markdown_table(&["claim (and where it comes from)", "verdict", "the deciding numbers"], &[], &rows);
-    write_atomic(&out.join("generated").join("appendix_claims.md"), table.as_bytes())?;
-    write_json(&out.join("generated").join("claims.json"), &claims)?;
+    let staged = Staged::new(out)?;
+    write_atomic(&staged.dirs.generated.join("appendix_claims.md"), table.as_bytes())?;
+    write_json(&staged.dirs.generated.join("claims.json"), &claims)?;
+    staged.finish()?;
     Ok(claims)
 }

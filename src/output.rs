@@ -27,6 +27,70 @@ impl OutDirs {
     }
 }
 
+/// A chapter's outputs, written first into a hidden folder inside `out`
+/// (`out/.partial-<process>-…/figures` and `…/generated`) and moved into
+/// `out/figures` and `out/generated` together by [`Staged::finish`]. A run
+/// that fails, panics or is killed before then leaves `out` exactly as it
+/// was; the hidden folder of a killed run is removed by the next run.
+#[derive(Debug)]
+pub struct Staged {
+    /// Where the chapter writes while it runs.
+    pub dirs: OutDirs,
+    out: PathBuf,
+    // Removed (with whatever is left in it) when dropped.
+    _staging: tempfile::TempDir,
+}
+
+/// The prefix of staging folders, followed by the process id.
+const STAGING_PREFIX: &str = ".partial-";
+
+impl Staged {
+    /// A fresh staging folder inside `out` (created if missing).
+    pub fn new(out: &Path) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+        remove_abandoned_staging(out);
+        let prefix = format!("{STAGING_PREFIX}{}-", std::process::id());
+        let staging = tempfile::Builder::new()
+            .prefix(&prefix)
+            .tempdir_in(out)
+            .with_context(|| format!("cannot write in {}", out.display()))?;
+        let dirs = OutDirs::create(staging.path())?;
+        Ok(Staged { dirs, out: out.to_path_buf(), _staging: staging })
+    }
+
+    /// Move every staged file into `out/figures` and `out/generated`
+    /// (renames within one folder tree: no file is ever half-written).
+    pub fn finish(self) -> anyhow::Result<()> {
+        let target = OutDirs::create(&self.out)?;
+        for (from, to) in [(&self.dirs.figures, &target.figures), (&self.dirs.generated, &target.generated)] {
+            let mut names: Vec<_> =
+                std::fs::read_dir(from)?.map(|e| e.map(|e| e.file_name())).collect::<Result<_, _>>()?;
+            names.sort();
+            for name in names {
+                let dest = to.join(&name);
+                std::fs::rename(from.join(&name), &dest)
+                    .with_context(|| format!("cannot write {}", dest.display()))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Remove staging folders left in `out` by runs that were killed: on Linux,
+/// those whose process no longer exists (elsewhere none are removed).
+fn remove_abandoned_staging(out: &Path) {
+    let Ok(entries) = std::fs::read_dir(out) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(STAGING_PREFIX)) else { continue };
+        let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        let proc = Path::new("/proc");
+        if proc.join("self").exists() && !proc.join(pid.to_string()).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// The book's own source folder, `<crate>/book`: where examples write by default.
 pub fn book_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("book")
@@ -40,7 +104,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
         tempfile::NamedTempFile::new_in(dir).with_context(|| format!("cannot write in {}", dir.display()))?;
     tmp.write_all(bytes)?;
     tmp.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
+    abort_if_asked();
     Ok(())
+}
+
+/// A test hook: with `SUPERPOSITION_ABORT_AFTER_WRITES=N` in the
+/// environment the process aborts (no clean-up, as if killed) right after
+/// writing its N-th file, so a test can stop a run in the middle of writing
+/// its outputs.
+fn abort_if_asked() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static WRITES: AtomicUsize = AtomicUsize::new(0);
+    let Some(limit) = std::env::var("SUPERPOSITION_ABORT_AFTER_WRITES").ok().and_then(|v| v.parse().ok())
+    else {
+        return;
+    };
+    if WRITES.fetch_add(1, Ordering::Relaxed) + 1 >= limit {
+        std::process::abort();
+    }
 }
 
 /// A report as pretty JSON with a final newline, written atomically.
@@ -162,6 +243,41 @@ mod tests {
     fn markdown_table_has_alignment_row() {
         let t = markdown_table(&["d", "p"], &[true, true], &[vec!["3".into(), "0.5".into()]]);
         assert_eq!(t, "| d | p |\n|---:|---:|\n| 3 | 0.5 |\n");
+    }
+
+    #[test]
+    fn staged_outputs_appear_only_when_finished() {
+        let out = tempfile::tempdir().unwrap();
+        write_atomic(&out.path().join("old.txt"), b"kept").unwrap();
+        let listing = |dir: &Path| {
+            let mut names: Vec<String> = walk(dir);
+            names.sort();
+            names
+        };
+        fn walk(dir: &Path) -> Vec<String> {
+            std::fs::read_dir(dir)
+                .unwrap()
+                .flat_map(|e| {
+                    let path = e.unwrap().path();
+                    if path.is_dir() { walk(&path) } else { vec![path.display().to_string()] }
+                })
+                .collect()
+        }
+        let before = listing(out.path());
+        // A run that fails: nothing of it stays.
+        {
+            let staged = Staged::new(out.path()).unwrap();
+            write_atomic(&staged.dirs.figures.join("a.svg"), b"<svg/>").unwrap();
+        }
+        assert_eq!(listing(out.path()), before);
+        // A run that finishes: its files are in place, the staging folder gone.
+        let staged = Staged::new(out.path()).unwrap();
+        write_atomic(&staged.dirs.figures.join("a.svg"), b"<svg/>").unwrap();
+        write_atomic(&staged.dirs.generated.join("t.md"), b"| a |").unwrap();
+        staged.finish().unwrap();
+        assert_eq!(std::fs::read(out.path().join("figures/a.svg")).unwrap(), b"<svg/>");
+        assert_eq!(std::fs::read(out.path().join("generated/t.md")).unwrap(), b"| a |");
+        assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 3, "old.txt, figures, generated");
     }
 
     #[test]

@@ -204,3 +204,90 @@ fn ch5_quick_run_with_flags() {
         assert!(dir.path().join(format!("figures/{figure}.svg")).exists(), "{figure}");
     }
 }
+
+/// Every file under `dir/figures` and `dir/generated`, with its bytes.
+fn outputs(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    for sub in ["figures", "generated"] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else { continue };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            files.insert(
+                format!("{sub}/{}", path.file_name().unwrap().to_string_lossy()),
+                std::fs::read(&path).unwrap(),
+            );
+        }
+    }
+    files
+}
+
+fn staging_folders(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().file_name().to_string_lossy().starts_with(".partial-"))
+        .count()
+}
+
+#[test]
+fn a_killed_run_leaves_the_folders_as_they_were() {
+    let args = ["--quick", "--steps", "600"];
+    fn with_out<'a>(args: &[&'a str], dir: &'a std::path::Path) -> Vec<&'a str> {
+        [args, &["--out", dir.to_str().unwrap()]].concat()
+    }
+    // What a complete run writes.
+    let complete = tempfile::tempdir().unwrap();
+    let start = std::time::Instant::now();
+    let out = run("ch4_polysemantic", &with_out(&args, complete.path()));
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let duration = start.elapsed();
+    let written = outputs(complete.path()).len();
+    // A folder from an earlier run: one file the chapter rewrites, one it does not touch.
+    let seed_old = |dir: &std::path::Path| {
+        for (file, text) in [("generated/ch4.json", "old"), ("figures/other.svg", "<svg/>")] {
+            std::fs::create_dir_all(dir.join(file).parent().unwrap()).unwrap();
+            std::fs::write(dir.join(file), text).unwrap();
+        }
+    };
+    let old_dir = tempfile::tempdir().unwrap();
+    seed_old(old_dir.path());
+    let old = outputs(old_dir.path());
+    let mut new = old.clone();
+    new.extend(outputs(complete.path()));
+    // Stopped in the middle of writing its outputs (after the first, a middle
+    // and the last file): the folder is as it was.
+    for n in [1, written / 2, written] {
+        let dir = tempfile::tempdir().unwrap();
+        seed_old(dir.path());
+        let out = Command::new(example("ch4_polysemantic"))
+            .args(with_out(&args, dir.path()))
+            .env("SUPERPOSITION_ABORT_AFTER_WRITES", n.to_string())
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "the run was to stop after {n} files");
+        assert!(
+            outputs(dir.path()) == old,
+            "a run stopped after writing {n} of {written} files changed the folder"
+        );
+        // The next run finishes and removes what the stopped one left behind.
+        let out = run("ch4_polysemantic", &with_out(&args, dir.path()));
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(outputs(dir.path()) == new, "the run after a stopped one did not write everything");
+        assert_eq!(staging_folders(dir.path()), 0, "an abandoned staging folder was left");
+    }
+    // Killed at four moments of the run: the old folder or the complete new one.
+    for k in 1..=4 {
+        let dir = tempfile::tempdir().unwrap();
+        seed_old(dir.path());
+        let mut child = Command::new(example("ch4_polysemantic"))
+            .args(with_out(&args, dir.path()))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(duration * k / 4);
+        let _ = child.kill();
+        child.wait().unwrap();
+        let now = outputs(dir.path());
+        assert!(now == old || now == new, "a kill at {k}/4 of the run left a mixture of old and new files");
+    }
+}

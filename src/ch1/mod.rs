@@ -9,7 +9,7 @@ mod figures;
 
 use crate::angles::{angle_density, angle_sd, prob_within};
 use crate::geometry::{gram_schmidt_residuals, max_abs_cos, pair_cosines, random_unit_vectors};
-use crate::output::{OutDirs, rounded_json, write_json};
+use crate::output::{Staged, rounded_json, write_json};
 use crate::plot::Bins;
 use crate::rng::{DEFAULT_SEED, stream};
 use ndarray::Array2;
@@ -187,9 +187,11 @@ pub fn run(config: &Config) -> Report {
 /// Run, draw, and write the report: everything the chapter needs, under `out`.
 pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
     let report = run(config);
-    let dirs = OutDirs::create(out)?;
-    figures(&report, &dirs)?;
+    let staged = Staged::new(out)?;
+    let dirs = &staged.dirs;
+    figures(&report, dirs)?;
     write_json(&dirs.generated.join("ch1.json"), &rounded_json(&report, 8))?;
+    staged.finish()?;
     Ok(report)
 }
 

@@ -14,7 +14,7 @@ use crate::bounds::{
     welch,
 };
 use crate::geometry::{max_abs_cos, random_unit_vector, random_unit_vectors};
-use crate::output::{OutDirs, rounded_json, write_json};
+use crate::output::{Staged, rounded_json, write_json};
 use crate::packing::{
     AngleStats, Demo, DemoConfig, SmoothMaxConfig, angle_stats, best_lines, known_lines_r3,
     minimise_worst_cos_with, near_parallel_share,
@@ -250,9 +250,11 @@ pub fn run(config: &Config) -> Report {
 /// Run, draw, and write the report: everything the chapter needs, under `out`.
 pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
     let report = run(config);
-    let dirs = OutDirs::create(out)?;
-    figures(&report, &dirs)?;
+    let staged = Staged::new(out)?;
+    let dirs = &staged.dirs;
+    figures(&report, dirs)?;
     write_json(&dirs.generated.join("ch2.json"), &rounded_json(&report, 8))?;
+    staged.finish()?;
     Ok(report)
 }
 

@@ -14,7 +14,7 @@ use crate::geometry::pair_cosines;
 use crate::jl::{
     Method, chi2_ratio_density, dasgupta_gupta_eps, dasgupta_gupta_k, distortion_pass, projection_matrix,
 };
-use crate::output::{OutDirs, rounded_json, write_json};
+use crate::output::{Staged, rounded_json, write_json};
 use crate::plot::Bins;
 use crate::rng::{DEFAULT_SEED, stream};
 use serde::Serialize;
@@ -227,9 +227,11 @@ pub fn run(config: &Config) -> Report {
 /// Run, draw, and write the report: everything the chapter needs, under `out`.
 pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
     let report = run(config);
-    let dirs = OutDirs::create(out)?;
-    figures(&report, &dirs)?;
+    let staged = Staged::new(out)?;
+    let dirs = &staged.dirs;
+    figures(&report, dirs)?;
     write_json(&dirs.generated.join("ch3.json"), &rounded_json(&report, 8))?;
+    staged.finish()?;
     Ok(report)
 }
 

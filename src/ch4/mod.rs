@@ -14,7 +14,7 @@ mod neuron_figures;
 pub mod neurons_part;
 
 use crate::optim::{AdamConfig, Schedule};
-use crate::output::{OutDirs, rounded_json, write_json};
+use crate::output::{Staged, rounded_json, write_json};
 use crate::rng::DEFAULT_SEED;
 use crate::toy::analysis::{self, REPRESENTED};
 use crate::toy::neurons::{Neuron, neurons};
@@ -539,11 +539,13 @@ fn phase_diagram(config: &Config, models: &[Model]) -> PhaseDiagram {
 
 /// Run, draw, and write `ch4.json` plus the generated tables.
 pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
-    let dirs = OutDirs::create(out)?;
+    let staged = Staged::new(out)?;
+    let dirs = &staged.dirs;
     let report = run(config);
-    figures(&report, &dirs)?;
-    neuron_figures::figures(&report, &dirs)?;
+    figures(&report, dirs)?;
+    neuron_figures::figures(&report, dirs)?;
     write_json(&dirs.generated.join("ch4.json"), &rounded_json(&summary(&report), 6))?;
+    staged.finish()?;
     Ok(report)
 }
 

@@ -17,7 +17,7 @@ mod tables;
 mod toy_loop;
 
 use crate::optim::AdamConfig;
-use crate::output::{OutDirs, rounded_json, write_json};
+use crate::output::{Staged, rounded_json, write_json};
 use crate::rng::{DEFAULT_SEED, stream};
 use crate::sae::data::{Batch, GroundTruth, TruthConfig};
 use crate::sae::known;
@@ -454,11 +454,13 @@ fn truth_summary(truth: &GroundTruth, eval: &Batch) -> TruthSummary {
 
 /// Run, draw, and write `ch5.json` plus the generated tables.
 pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
-    let dirs = OutDirs::create(out)?;
+    let staged = Staged::new(out)?;
+    let dirs = &staged.dirs;
     let report = run(config);
-    figures::figures(&report, &dirs)?;
-    tables::tables(&report, &dirs)?;
+    figures::figures(&report, dirs)?;
+    tables::tables(&report, dirs)?;
     write_json(&dirs.generated.join("ch5.json"), &rounded_json(&report, 6))?;
+    staged.finish()?;
     Ok(report)
 }
 
