@@ -35,6 +35,7 @@ fn main() {
         }
         config.tolerance_deg = t;
     }
+    cli::exit_if_too_big(config.memory_bytes());
     cli::run_or_exit(|| {
         let start = std::time::Instant::now();
         let report = ch1::generate(&config, &args.common.out)?;

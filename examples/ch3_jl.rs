@@ -60,6 +60,7 @@ fn main() {
     if let Err(message) = config.validate() {
         cli::exit_bad_input(message);
     }
+    cli::exit_if_too_big(config.memory_bytes());
     cli::run_or_exit(|| {
         let start = std::time::Instant::now();
         let report = ch3::generate(&config, &args.common.out)?;

@@ -61,10 +61,96 @@ pub fn run_or_exit(body: impl FnOnce() -> anyhow::Result<()>) {
     }
 }
 
-/// A progress bar for long work, drawn on stderr only when it is a terminal
-/// (indicatif hides it otherwise, e.g. in CI).
+/// A progress bar for long work, with the time spent and an estimate of the
+/// time left, drawn on stderr only when it is a terminal (indicatif hides it
+/// otherwise, e.g. in CI).
 pub fn progress(len: u64, message: &'static str) -> indicatif::ProgressBar {
-    let style = indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} ({elapsed})")
-        .expect("a valid template");
+    let style =
+        indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} ({elapsed}, about {eta} left)")
+            .expect("a valid template");
     indicatif::ProgressBar::new(len).with_style(style).with_message(message)
+}
+
+/// The memory this machine has available, in bytes (Linux: `MemAvailable`
+/// in /proc/meminfo; None where it cannot be read).
+pub fn available_memory() -> Option<f64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024.0)
+}
+
+/// Refuse, before anything is allocated, a run whose estimated peak memory
+/// is more than the machine has available: one line, exit code 2.
+pub fn exit_if_too_big(bytes: f64) {
+    if let Some(available) = available_memory()
+        && bytes > available
+    {
+        exit_bad_input(format!(
+            "these sizes need about {} of memory, more than the {} available here; choose smaller ones",
+            human_bytes(bytes),
+            human_bytes(available)
+        ));
+    }
+}
+
+/// A byte count as "3.2 GB" (powers of 1000), or "1.5 × 10^21 bytes" when huge.
+pub fn human_bytes(bytes: f64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "kB", "MB", "GB", "TB"];
+    let mut value = bytes;
+    for unit in UNITS {
+        if value < 1000.0 {
+            return format!("{value:.1} {unit}");
+        }
+        value /= 1000.0;
+    }
+    let exponent = bytes.log10().floor();
+    format!("{:.1} × 10^{exponent} bytes", bytes / 10f64.powf(exponent))
+}
+
+/// A duration in seconds as "45 s", "12 min", "3.4 h" or "2.1 days".
+pub fn human_duration(seconds: f64) -> String {
+    match seconds {
+        s if s < 90.0 => format!("{s:.0} s"),
+        s if s < 5400.0 => format!("{:.0} min", s / 60.0),
+        s if s < 172_800.0 => format!("{:.1} h", s / 3600.0),
+        s if s < 6.3e7 => format!("{:.1} days", s / 86_400.0),
+        s => format!("{:.1} years", s / 3.156e7),
+    }
+}
+
+/// Before a long run starts, say how long it should take: `work` in the
+/// chapter's own unit, and how much of it the book's configuration does in
+/// `book_seconds` on the 2-core machine the book is measured on. Quiet when
+/// the run should take less than two minutes.
+pub fn announce_duration(name: &str, work: f64, book_work: f64, book_seconds: f64) {
+    // The dev profile (`cargo run --example`) keeps debug assertions in this
+    // crate and runs the trainers about 1.4× slower than `--release`.
+    let profile = if cfg!(debug_assertions) { 1.4 } else { 1.0 };
+    let seconds = work / book_work * book_seconds * profile;
+    if seconds >= 120.0 {
+        eprintln!(
+            "{name}: this run should take about {} on a 2-core machine (the book's configuration: {}); \
+             Ctrl-C stops it and leaves the output folders as they were",
+            human_duration(seconds),
+            human_duration(book_seconds * profile)
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_durations_read_well() {
+        assert_eq!(human_bytes(512.0), "512.0 bytes");
+        assert_eq!(human_bytes(2.5e9), "2.5 GB");
+        assert_eq!(human_bytes(8e22), "8.0 × 10^22 bytes");
+        assert_eq!(human_duration(45.0), "45 s");
+        assert_eq!(human_duration(720.0), "12 min");
+        assert_eq!(human_duration(12_240.0), "3.4 h");
+        assert_eq!(human_duration(1e6), "11.6 days");
+        assert_eq!(human_duration(1e9), "31.7 years");
+    }
 }

@@ -291,3 +291,47 @@ fn a_killed_run_leaves_the_folders_as_they_were() {
         assert!(now == old || now == new, "a kill at {k}/4 of the run left a mixture of old and new files");
     }
 }
+
+#[test]
+fn sizes_beyond_the_memory_are_refused_before_anything_is_allocated() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let cases: &[(&str, &[&str])] = &[
+        ("ch1_dimension", &["--vectors", "100000000000"]),
+        ("ch3_jl", &["--points", "100000000"]),
+        ("ch3_jl", &["--dim", "100000000"]),
+        ("ch4_polysemantic", &["--seeds", "100000000"]),
+    ];
+    for (example, args) in cases {
+        let start = std::time::Instant::now();
+        let result = run(example, &[args, &["--out", out][..]].concat());
+        let what = format!("{example} {}", args.join(" "));
+        assert_bad_input(&result, &what);
+        assert!(String::from_utf8_lossy(&result.stderr).contains("of memory"), "{what}: not about memory");
+        assert!(start.elapsed().as_secs_f64() < 10.0, "{what}: refused only after {:?}", start.elapsed());
+    }
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "a refused run wrote files");
+}
+
+#[test]
+fn a_run_of_hours_says_so_before_it_starts() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    for (name, args) in [("ch4_polysemantic", ["--seeds", "1000"]), ("ch5_sae", ["--steps", "99999999999"])] {
+        let mut child = Command::new(example(name))
+            .args(args)
+            .args(["--out", dir.path().to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stderr.take().unwrap()).read_line(&mut line).unwrap();
+        let _ = child.kill();
+        child.wait().unwrap();
+        assert!(
+            line.contains("this run should take about") && (line.contains(" h ") || line.contains("years")),
+            "{name}: {line}"
+        );
+    }
+}

@@ -73,6 +73,23 @@ impl Default for Config {
 }
 
 impl Config {
+    /// About how many bytes the run holds at its peak: the largest set of
+    /// random vectors, its Gram matrix and its pairwise cosines and angles
+    /// (8 bytes each).
+    pub fn memory_bytes(&self) -> f64 {
+        let set = |count: usize, dims: &[usize]| {
+            let (n, d) = (count as f64, dims.iter().copied().max().unwrap_or(0) as f64);
+            8.0 * (n * d + n * n + n * (n - 1.0))
+        };
+        [
+            set(self.hist_vectors, &self.hist_dims),
+            set(self.spread_vectors, &self.spread_dims),
+            set(self.within_vectors, &self.within_dims),
+        ]
+        .into_iter()
+        .fold(0.0, f64::max)
+    }
+
     /// A small configuration that runs in about a second (for `--quick` and tests).
     pub fn quick() -> Self {
         Config {

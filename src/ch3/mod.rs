@@ -62,6 +62,15 @@ impl Default for Config {
 }
 
 impl Config {
+    /// About how many bytes the run holds at its peak: a data set (N × D),
+    /// its Gram matrix, a projection matrix and the projected points (up to
+    /// `k_search` coordinates), and the pairwise ratios for every k shown
+    /// (8 bytes each).
+    pub fn memory_bytes(&self) -> f64 {
+        let (n, d, k) = (self.points as f64, self.dim as f64, self.k_search() as f64);
+        8.0 * (n * d + n * n + d * k + n * k + self.ks.len() as f64 * n * (n - 1.0) / 2.0)
+    }
+
     /// A small configuration that runs in about a second (for `--quick` and tests).
     pub fn quick() -> Self {
         Config {

@@ -359,9 +359,9 @@ fn model(job: &Job, train: &TrainConfig, seed: u64, best: Best) -> Model {
     }
 }
 
-/// Train every model of the chapter (all experiments share the cores) and
-/// measure them.
-pub fn run(config: &Config) -> Report {
+/// Every setting the chapter trains, experiment by experiment (the large
+/// |x| models with one copy: [`more_copies_until_known`] adds more).
+fn settings(config: &Config) -> Vec<Setting> {
     let seeds = config.seeds;
     let mut settings: Vec<Setting> = Vec::new();
     let mut push = |spec: Spec, density: f32, importance: Vec<f32>, seeds: usize| {
@@ -399,6 +399,39 @@ pub fn run(config: &Config) -> Report {
         // One copy first; more only where it misses its construction (below).
         push(Spec::new(Kind::AbsValue, 100, 40), p, importance(100, 0.8), 1);
     }
+    settings
+}
+
+/// About how many bytes the run holds at its peak: every model's job and
+/// parameters (all copies are kept until the best is chosen), and each
+/// core's batches and workspace.
+pub fn memory_bytes(config: &Config) -> f64 {
+    let models: f64 = settings(config)
+        .iter()
+        .map(|s| s.seeds as f64 * (256.0 + 12.0 * (s.job.spec.param_count() + s.job.spec.n) as f64))
+        .sum();
+    let per_core = |t: &TrainConfig, n: usize| 4.0 * (t.batch.max(t.eval_samples) * n) as f64 * 8.0;
+    let cores = std::thread::available_parallelism().map_or(1, |c| c.get()) as f64;
+    models + cores * per_core(&config.train, config.geometry_n.max(100))
+}
+
+/// The work of the run, in weight-sample-steps (each costs about one
+/// multiply-add): the same measure the trainer uses to start the costliest
+/// models first.
+pub fn work(config: &Config) -> f64 {
+    settings(config)
+        .iter()
+        .map(|s| {
+            let samples = s.seeds as f64 * s.train.steps as f64 * s.train.batch as f64;
+            samples * (s.job.spec.param_count() + s.job.spec.n) as f64
+        })
+        .sum()
+}
+
+/// Train every model of the chapter (all experiments share the cores) and
+/// measure them.
+pub fn run(config: &Config) -> Report {
+    let settings = settings(config);
     let total: u64 = settings.iter().map(|s| (s.seeds * s.train.steps) as u64).sum();
     let bar = crate::cli::progress(total, "ch4: training toy models");
     // Two features in one dimension: rank copies by their exact expected loss

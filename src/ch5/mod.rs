@@ -468,3 +468,9 @@ pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
 pub fn trained_samples(config: &Config) -> usize {
     config.sae_runs() * config.train.steps * config.train.batch
 }
+
+/// [`trained_samples`] as a float, for estimates (no overflow for any
+/// number of steps).
+pub fn work(config: &Config) -> f64 {
+    config.sae_runs() as f64 * config.train.steps as f64 * config.train.batch as f64
+}
