@@ -124,16 +124,13 @@ pub fn human_duration(seconds: f64) -> String {
 /// `book_seconds` on the 2-core machine the book is measured on. Quiet when
 /// the run should take less than two minutes.
 pub fn announce_duration(name: &str, work: f64, book_work: f64, book_seconds: f64) {
-    // The dev profile (`cargo run --example`) keeps debug assertions in this
-    // crate and runs the trainers about 1.4× slower than `--release`.
-    let profile = if cfg!(debug_assertions) { 1.4 } else { 1.0 };
-    let seconds = work / book_work * book_seconds * profile;
+    let seconds = work / book_work * book_seconds;
     if seconds >= 120.0 {
         eprintln!(
             "{name}: this run should take about {} on a 2-core machine (the book's configuration: {}); \
              Ctrl-C stops it and leaves the output folders as they were",
             human_duration(seconds),
-            human_duration(book_seconds * profile)
+            human_duration(book_seconds)
         );
     }
 }

@@ -135,7 +135,7 @@ pub fn write_json<T: Serialize>(path: &Path, report: &T) -> anyhow::Result<()> {
 /// when `right` is set for that column), and the rows.
 pub fn markdown_table(header: &[&str], right: &[bool], rows: &[Vec<String>]) -> String {
     // A bare `|` in a header splits the column and breaks the table: write `\\|`.
-    debug_assert!(
+    assert!(
         header.iter().all(|h| h.match_indices('|').all(|(i, _)| h[..i].ends_with('\\'))),
         "an unescaped '|' in a table header: {header:?}"
     );

@@ -317,7 +317,7 @@ fn sizes_beyond_the_memory_are_refused_before_anything_is_allocated() {
 fn a_run_of_hours_says_so_before_it_starts() {
     use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
-    for (name, args) in [("ch4_polysemantic", ["--seeds", "1000"]), ("ch5_sae", ["--steps", "99999999999"])] {
+    for (name, args) in [("ch4_polysemantic", ["--seeds", "3000"]), ("ch5_sae", ["--steps", "99999999999"])] {
         let mut child = Command::new(example(name))
             .args(args)
             .args(["--out", dir.path().to_str().unwrap()])

@@ -73,7 +73,7 @@ pub fn construction_params(spec: &Spec, importance: &[f32], density: f32) -> Vec
             params[k * n + i] = 1.0; // row k of W is e_i (and W_out = W: tied)
         }
     }
-    debug_assert!(kept(spec) <= m);
+    assert!(kept(spec) <= m);
     params
 }
 
