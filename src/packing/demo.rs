@@ -49,7 +49,25 @@ impl Default for DemoConfig {
     }
 }
 
-/// The demonstration's loss and its gradient, by blocks.
+// ANCHOR: demo_reference
+/// L(V) = Σ_{i,j} relu(|D_ij| − c) + N Σ_i D_ii², with D = V Vᵀ − I, and
+/// its gradient ∂L/∂V = 2 S V, where S = ∂L/∂D (symmetric).
+pub fn demo_loss_grad_reference(v: &Array2<f32>, c: f32) -> (f32, Array2<f32>) {
+    let n = v.nrows();
+    let d = v.dot(&v.t()) - Array2::<f32>::eye(n); // D = V Vᵀ − I
+    let hinge = d.mapv(|x| (x.abs() - c).max(0.0)).sum();
+    let diagonal = d.diag();
+    let loss = hinge + n as f32 * diagonal.mapv(|x| x * x).sum();
+    // S: the hinge's slope, sign(D_ij) where |D_ij| > c, plus 2N D_ii.
+    let mut s = d.mapv(|x| if x.abs() > c { x.signum() } else { 0.0 });
+    s.diag_mut().scaled_add(2.0 * n as f32, &diagonal);
+    // dG = dV Vᵀ + V dVᵀ, so dL = Σ_ij S_ij dG_ij = 2 Σ (S V)_ik dV_ik.
+    (loss, 2.0 * s.dot(v))
+}
+// ANCHOR_END: demo_reference
+
+/// The demonstration's loss and its gradient, by blocks: the same as
+/// [`demo_loss_grad_reference`], made fast.
 ///
 /// With G = V Vᵀ and D = G − I,
 ///
@@ -80,27 +98,30 @@ pub fn demo_loss_grad<F: NdFloat>(
     work: &mut Array2<F>,
 ) -> f64 {
     let (n, block) = (v.nrows(), work.nrows());
-    assert!(work.ncols() == block && block > 0, "the work buffer is one square block");
+    assert!(work.ncols() == block && block > 0, "one square block of work");
     assert_eq!(grad.dim(), v.dim());
     let two = F::one() + F::one();
     grad.fill(F::zero());
     let mut loss = 0.0;
     for i0 in (0..n).step_by(block) {
         let rows_i = i0..(i0 + block).min(n);
+        let v_i = v.slice(s![rows_i.clone(), ..]);
         for j0 in (i0..n).step_by(block) {
             let rows_j = j0..(j0 + block).min(n);
-            let (v_i, v_j) = (v.slice(s![rows_i.clone(), ..]), v.slice(s![rows_j.clone(), ..]));
+            let v_j = v.slice(s![rows_j.clone(), ..]);
             let mut s_ij = work.slice_mut(s![..rows_i.len(), ..rows_j.len()]);
-            general_mat_mul(F::one(), &v_i, &v_j.t(), F::zero(), &mut s_ij); // G_IJ = V_I V_Jᵀ
+            // G_IJ = V_I V_Jᵀ, then turned into S_IJ in place.
+            general_mat_mul(F::one(), &v_i, &v_j.t(), F::zero(), &mut s_ij);
             let on_diagonal = i0 == j0;
-            let block_loss = hinge_block(&mut s_ij, on_diagonal, cutoff, n); // G_IJ → S_IJ
+            let block_loss = hinge_block(&mut s_ij, on_diagonal, cutoff, n);
             // Off the diagonal, block IJ stands for JI as well.
             loss += if on_diagonal { block_loss } else { 2.0 * block_loss };
+            // ∇_I += 2 S_IJ V_J and, off the diagonal, ∇_J += 2 S_IJᵀ V_I.
             let mut grad_i = grad.slice_mut(s![rows_i.clone(), ..]);
-            general_mat_mul(two, &s_ij, &v_j, F::one(), &mut grad_i); // ∇_I += 2 S_IJ V_J
+            general_mat_mul(two, &s_ij, &v_j, F::one(), &mut grad_i);
             if !on_diagonal {
                 let mut grad_j = grad.slice_mut(s![rows_j, ..]);
-                general_mat_mul(two, &s_ij.t(), &v_i, F::one(), &mut grad_j); // ∇_J += 2 S_IJᵀ V_I
+                general_mat_mul(two, &s_ij.t(), &v_i, F::one(), &mut grad_j);
             }
         }
     }

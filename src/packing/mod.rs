@@ -286,6 +286,37 @@ mod tests {
         assert_relative_eq!(value, want, max_relative = 1e-12);
     }
 
+    /// The reference code the chapter shows against the blocked kernel
+    /// (blocks that do not divide N, so partial blocks are included), and
+    /// against finite differences of its own loss.
+    #[test]
+    fn the_blocked_demo_gradient_is_the_reference_gradient() {
+        let v = gaussian(37, 6, 0.4, 14).mapv(|x| x as f32);
+        let (loss, grad) = demo_loss_grad_reference(&v, 0.05);
+        let (mut g, mut w) = (Array2::zeros(v.dim()), Array2::zeros((8, 8)));
+        let fast = demo_loss_grad(v.view(), 0.05f32, &mut g, &mut w);
+        assert_relative_eq!(fast, loss as f64, max_relative = 1e-5);
+        let largest = grad.iter().fold(0.0f32, |a, x| a.max(x.abs()));
+        assert!(g.iter().zip(&grad).all(|(a, b)| (a - b).abs() <= 1e-5 * largest));
+        // The setting of `demo_gradient_matches_finite_differences`: no entry
+        // of D within 1e-3 of the kink, so steps of 2e-4 cross none.
+        let v = gaussian(9, 4, 0.35, 11).mapv(|x| x as f32);
+        let (_, grad) = demo_loss_grad_reference(&v, 0.3);
+        let eps = 2e-4;
+        for idx in ndarray::indices(v.dim()) {
+            let (mut plus, mut minus) = (v.clone(), v.clone());
+            plus[idx] += eps;
+            minus[idx] -= eps;
+            let difference = demo_loss_grad_reference(&plus, 0.3).0 - demo_loss_grad_reference(&minus, 0.3).0;
+            let numeric = difference / (2.0 * eps);
+            assert!(
+                (numeric - grad[idx]).abs() < 2e-2 * (1.0 + grad[idx].abs()),
+                "{idx:?}: {numeric} vs {}",
+                grad[idx]
+            );
+        }
+    }
+
     #[test]
     fn demo_gradient_is_the_same_for_any_block_height() {
         let v = gaussian(13, 5, 0.4, 12).mapv(|x| x as f32);

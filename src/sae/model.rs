@@ -173,7 +173,6 @@ pub struct Loss {
 
 /// Forward pass for a batch `x` (B × d); the active latents are left in `ws`,
 /// and x̂ in `ws.xhat`.
-// ANCHOR: forward
 pub fn forward(sae: &Sae, x: &[f32], ws: &mut Workspace) -> Loss {
     let SaeSpec { d, m, activation, l1 } = sae.spec;
     let lay = sae.spec.layout();
@@ -267,20 +266,18 @@ pub fn forward(sae: &Sae, x: &[f32], ws: &mut Workspace) -> Loss {
     let (mse, l1_mean) = (mse_sum / b as f64, l1_sum / b as f64);
     Loss { mse, l1: l1_mean, total: mse + l1 as f64 * l1_mean, l0: ws.active.len() as f64 / b as f64 }
 }
-// ANCHOR_END: forward
 
 /// Above this share of active latents (L0 / M) the decoder and the backward
 /// pass use dense matrix products; below it, they visit the active latents only.
 pub const DENSE_BACKWARD: f64 = 0.05;
 
 /// The gradient of the loss of the last [`forward`] (overwrites `grad`).
-// ANCHOR: backward
 pub fn backward(sae: &Sae, x: &[f32], ws: &mut Workspace, grad: &mut [f32]) {
     let dense = ws.dense;
     backward_with(sae, x, ws, grad, dense);
 }
 
-fn backward_with(sae: &Sae, x: &[f32], ws: &mut Workspace, grad: &mut [f32], dense: bool) {
+pub(crate) fn backward_with(sae: &Sae, x: &[f32], ws: &mut Workspace, grad: &mut [f32], dense: bool) {
     let SaeSpec { d, m, .. } = sae.spec;
     let lay = sae.spec.layout();
     let b = x.len() / d;
@@ -308,6 +305,7 @@ fn backward_with(sae: &Sae, x: &[f32], ws: &mut Workspace, grad: &mut [f32], den
 /// Visit the active latents of each sample: for active j,
 ///   ∂L/∂W_dec[j] += f_j g,   ∂L/∂a_j = W_dec[j]·g + λ/B,
 ///   ∂L/∂W_enc[j] += ∂L/∂a_j x̄,   ∂L/∂b_enc[j] += ∂L/∂a_j.
+// ANCHOR: backward_sparse
 fn backward_sparse(sae: &Sae, ws: &Workspace, b: usize, grad: &mut [f32]) {
     let SaeSpec { d, l1, .. } = sae.spec;
     let lay = sae.spec.layout();
@@ -324,6 +322,7 @@ fn backward_sparse(sae: &Sae, ws: &Workspace, b: usize, grad: &mut [f32]) {
         }
     }
 }
+// ANCHOR_END: backward_sparse
 
 /// The same with dense B × M matrices and three matrix products, for when
 /// many latents are active (early in training).
@@ -366,7 +365,6 @@ fn backward_dense(sae: &Sae, ws: &mut Workspace, b: usize, grad: &mut [f32]) {
     let mut ge = ArrayViewMut2::from_shape((m, d), &mut w_enc_grad[..m * d]).expect("M × d");
     general_mat_mul(1.0, &da.t(), &xbar, 0.0, &mut ge);
 }
-// ANCHOR_END: backward
 
 /// Remove from each decoder row's gradient its component along the row, so
 /// that a step keeps the row's length to first order (the rows are unit).

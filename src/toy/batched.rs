@@ -70,6 +70,7 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
             *xt = x[i];
         }
     }
+    // ANCHOR: batched_forward
     // H_j = Σ_i W_in[j, i] X_i (+ ReLU)
     for j in 0..m {
         let h = &mut ws.h[j * bs..(j + 1) * bs];
@@ -81,6 +82,7 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
             h.iter_mut().for_each(|h| *h = h.max(0.0));
         }
     }
+    // ANCHOR_END: batched_forward
     // O_i = b_i + Σ_j W_out[j, i] H_j; E = x' − t; loss = Σ_i I_i (E_i · E_i) / (B·n).
     let mut loss = 0.0f64;
     for i in 0..n {

@@ -75,8 +75,13 @@ impl Batch {
     /// G = ⌊ln U / ln(1 − p)⌋ in single precision (U has 24 random bits, so
     /// gaps are cut off at about 16.6/p, which happens with probability 2⁻²⁴).
     /// `LISTS`: also record each sample's present features.
-    // ANCHOR: fill
-    fn draw_gaps<const LISTS: bool>(&mut self, density: f32, signed: bool, rng: &mut ChaCha8Rng) {
+    // ANCHOR: draw_gaps
+    fn draw_gaps<const LISTS: bool>(
+        &mut self,
+        density: f32,
+        signed: bool, // values on [−1, 1) instead of [0, 1)
+        rng: &mut ChaCha8Rng,
+    ) {
         let (total, n) = (self.size * self.n, self.n);
         self.x.fill(0.0);
         let ln_absent = (1.0 - density).ln();
@@ -99,14 +104,15 @@ impl Batch {
                     next_row += n;
                     self.row_start[row] = nnz;
                 }
-                (self.cols[nnz], self.vals[nnz]) = ((pos + n - next_row) as u32, value);
+                self.cols[nnz] = (pos + n - next_row) as u32; // its feature
+                self.vals[nnz] = value;
                 nnz += 1;
             }
             pos += 1;
         }
         self.row_start[row + 1..].fill(nnz);
     }
-    // ANCHOR_END: fill
+    // ANCHOR_END: draw_gaps
 
     /// The dense draw, one random number per feature: present when u < p,
     /// and then u/p is uniform on [0, 1) (given u < p, u is uniform on
@@ -135,6 +141,24 @@ impl Batch {
                 *x = if present { v } else { 0.0 };
                 (self.cols[nnz], self.vals[nnz]) = (i as u32, v);
                 nnz += present as usize;
+            }
+            self.row_start[s + 1] = nnz;
+        }
+    }
+
+    /// Set the batch to the given samples (`size × n`, row-major), and the
+    /// lists of present features to match: how the tests feed the fast
+    /// kernels the reference sampler's batches.
+    pub fn set_rows(&mut self, x: &[f32]) {
+        assert_eq!(x.len(), self.size * self.n, "size × n values");
+        self.x.copy_from_slice(x);
+        let mut nnz = 0;
+        for (s, row) in x.chunks_exact(self.n).enumerate() {
+            for (i, &v) in row.iter().enumerate().filter(|(_, v)| **v != 0.0) {
+                if self.lists {
+                    (self.cols[nnz], self.vals[nnz]) = (i as u32, v);
+                    nnz += 1;
+                }
             }
             self.row_start[s + 1] = nnz;
         }

@@ -2,7 +2,8 @@
 //!
 //! [`data`] draws sparse features, [`model`] holds the four models with their
 //! loss and hand-written gradients, [`train`] trains many of them side by side
-//! with AdamW, and [`analysis`] measures what they learned.
+//! with AdamW, and [`analysis`] measures what they learned. [`reference`]
+//! is the same model and sampler written to be read, as the chapter shows it.
 
 pub mod analysis;
 mod batched;
@@ -12,6 +13,7 @@ pub mod model;
 pub mod neurons;
 mod per_sample;
 pub mod phase;
+pub mod reference;
 pub mod simd;
 pub mod train;
 

@@ -104,6 +104,7 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
     for s in 0..batch.size {
         let (x, cols, vals) = batch.sample(s);
         let sparse_x = use_sparse(cols.len(), n);
+        // ANCHOR: sparse_forward
         // Forward: h = W_in x = Σ_i x_i W_i (+ ReLU).
         let h = &mut ws.h;
         if sparse_x {
@@ -120,6 +121,7 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
         if hidden_relu {
             h.iter_mut().for_each(|h| *h = h.max(0.0));
         }
+        // ANCHOR_END: sparse_forward
         // o = W_outᵀ h + b; x' = ReLU(o) (or o); g = ∂L/∂o, zero where the ReLU is off.
         let o = &mut ws.o;
         o.copy_from_slice(p.b);

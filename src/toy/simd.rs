@@ -7,6 +7,7 @@
 //! performs exactly the same additions. No FMA anywhere: a fused multiply-add
 //! rounds once instead of twice and would change the bits on CPUs that have it.
 
+// ANCHOR: dot
 /// a · b with eight running sums (lane k adds the products at positions
 /// k, k + 8, k + 16, …), combined in a fixed order at the end. The order of the
 /// additions is part of the result, so it is fixed here once, and [`dot_avx2`]
@@ -38,8 +39,10 @@ fn padded(tail: &[f32]) -> [f32; 8] {
 
 #[inline(always)]
 fn combine(acc: [f32; 8]) -> f32 {
-    ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]))
+    let pairs = [acc[0] + acc[4], acc[1] + acc[5], acc[2] + acc[6], acc[3] + acc[7]];
+    (pairs[0] + pairs[1]) + (pairs[2] + pairs[3])
 }
+// ANCHOR_END: dot
 
 /// [`dot`] with AVX registers (the compiler does not find this form itself).
 /// The tail is read with a masked load, whose masked-off lanes are zero: the

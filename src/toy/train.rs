@@ -55,7 +55,12 @@ pub struct Trained {
 
 /// Train one model: the job's initial weights, a fresh batch every step, AdamW.
 // ANCHOR: train_one
-pub fn train_one(job: &Job, config: &TrainConfig, seed: u64, mut on_step: impl FnMut()) -> Trained {
+pub fn train_one(
+    job: &Job,
+    config: &TrainConfig,
+    seed: u64,                 // the run's seed; the job names its own stream
+    mut on_step: impl FnMut(), // called after every step, for progress
+) -> Trained {
     let spec = &job.spec;
     let mut rng = stream(seed, job.stream);
     let mut params = spec.init(job.init, job.density, &mut rng);

@@ -2,6 +2,7 @@
 //!
 //!     cargo run --release --example bench            # everything
 //!     cargo run --release --example bench -- --quick # fewer repetitions
+//!     cargo run --release --example bench -- --kernels --write-kernels book/measured/fast_kernels.md
 //!
 //! - seconds per optimiser step of Chapter 2's demonstration at its original
 //!   size (N = 10,000 vectors, d = 100), and steps per second;
@@ -12,6 +13,11 @@
 //!   d = 256, a dictionary of 1024, batch 256, data generation included,
 //!   with one thread per matrix product as the chapters run it (set
 //!   `MATMUL_NUM_THREADS=2` to see one SAE using both cores);
+//! - the toy models' kernels, the reference code the chapter shows against
+//!   the fast code that trains (microseconds per batch of 1024, sampling
+//!   and gradient apart), at four of Chapter 4's sizes; `--write-kernels
+//!   FILE` also writes them as the Markdown table of the appendix "How the
+//!   code is made fast";
 //! - seconds per chapter for every chapter at its book configuration.
 
 use clap::Parser;
@@ -20,6 +26,8 @@ use superposition::packing::{Demo, DemoConfig};
 use superposition::toy::{Init, Job, Kind, Spec, TrainConfig, train};
 use superposition::{chapters, cli, rng};
 
+mod kernels;
+
 /// Print steps per second and seconds per chapter.
 #[derive(Parser)]
 #[command(name = "bench")]
@@ -27,12 +35,22 @@ struct Args {
     /// Fewer repetitions (a rough figure in a few seconds).
     #[arg(long)]
     quick: bool,
+    /// Only the comparison of the toy models' kernels.
+    #[arg(long)]
+    kernels: bool,
+    /// Also write the kernel comparison as a Markdown table to this file
+    /// (the book's is `book/measured/fast_kernels.md`).
+    #[arg(long, value_name = "FILE")]
+    write_kernels: Option<std::path::PathBuf>,
 }
 
 fn main() {
     // SAFETY: first thing in main, no other thread yet.
     unsafe { superposition::parallel::one_thread_per_matrix_product() };
     let args: Args = cli::parse();
+    if args.kernels {
+        return compare_kernels(&args);
+    }
     let steps = if args.quick { 2 } else { 10 };
     let config = DemoConfig::default();
     let mut demo = Demo::new(config, &mut rng::seeded(rng::DEFAULT_SEED));
@@ -53,6 +71,7 @@ fn main() {
     toy_bench("toy models, n = 5, m = 2, 10 instances", 5, 2, 10, if args.quick { 500 } else { 5000 });
     toy_bench("toy models, n = 100, m = 20, 20 instances", 100, 20, 20, if args.quick { 20 } else { 200 });
     sae_bench(if args.quick { 100 } else { 2000 });
+    compare_kernels(&args);
     if args.quick {
         return;
     }
@@ -61,6 +80,16 @@ fn main() {
         let start = Instant::now();
         cli::run_or_exit(|| (chapter.generate)(out.path()));
         println!("{:<28}{:>7.2} s", chapter.name, start.elapsed().as_secs_f64());
+    }
+}
+
+/// The toy models' reference code against the fast kernels; the table goes
+/// to `--write-kernels FILE` if given.
+fn compare_kernels(args: &Args) {
+    let table = kernels::compare(if args.quick { 0.05 } else { 0.5 });
+    if let Some(path) = &args.write_kernels {
+        cli::run_or_exit(|| superposition::output::write_atomic(path, table.as_bytes()));
+        println!("wrote {}", path.display());
     }
 }
 

@@ -1,0 +1,133 @@
+//! The toy models' reference code (what Chapter 4 shows) against the fast
+//! code that trains, on the same model and the same kind of batch: the
+//! microseconds for one batch of 1024 samples, drawing it and computing
+//! the gradient apart.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use superposition::output::markdown_table;
+use superposition::rng;
+use superposition::toy::model::{Workspace, gradient, random_params};
+use superposition::toy::reference::{self, Model, Vector};
+use superposition::toy::{Kind, Spec};
+
+const BATCH: usize = 1024;
+
+/// One of Chapter 4's model sizes.
+struct Case {
+    what: &'static str,
+    spec: Spec,
+    density: f32,
+}
+
+fn cases() -> [Case; 4] {
+    [
+        Case {
+            what: "five features in two dimensions",
+            spec: Spec::new(Kind::ReluOutput, 5, 2),
+            density: 0.1,
+        },
+        Case {
+            what: "twenty features in five dimensions",
+            spec: Spec::new(Kind::ReluOutput, 20, 5),
+            density: 0.1,
+        },
+        Case { what: "the geometry sweep", spec: Spec::new(Kind::ReluOutput, 100, 10), density: 0.01 },
+        Case {
+            what: "computing the absolute value",
+            spec: Spec::new(Kind::AbsValue, 100, 40),
+            density: 0.03,
+        },
+    ]
+}
+
+/// Microseconds per call of `f`, the best of five rounds of about
+/// `seconds / 5` each (the best round is the least disturbed by the rest of
+/// the machine).
+fn micros(seconds: f64, mut f: impl FnMut()) -> f64 {
+    f(); // warm-up: first touch of the buffers
+    let start = Instant::now();
+    let mut calls = 0u64;
+    while start.elapsed().as_secs_f64() < seconds / 20.0 {
+        f();
+        calls += 1;
+    }
+    let calls = (calls * 4).max(1);
+    (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..calls {
+                f();
+            }
+            start.elapsed().as_secs_f64() * 1e6 / calls as f64
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// Print the comparison and return it as a Markdown table.
+pub fn compare(seconds: f64) -> String {
+    let mut rows = Vec::new();
+    for case in cases() {
+        let Case { what, spec, density } = case;
+        let mut rng = rng::stream(rng::DEFAULT_SEED, 77);
+        let params = random_params(&spec, &mut rng);
+        let importance: Vec<f32> = (0..spec.n).map(|i| 0.9f32.powi(i as i32)).collect();
+        // Drawing a batch.
+        let ref_sample = micros(seconds, || {
+            black_box(reference::sample(&spec, BATCH, density, &mut rng));
+        });
+        let mut batch = Workspace::batch_for(&spec, BATCH);
+        let fast_sample = micros(seconds, || batch.fill(density, spec.kind.signed(), &mut rng));
+        // The gradient on it.
+        let x = reference::sample(&spec, BATCH, density, &mut rng);
+        let model = Model::from_flat(&spec, &params);
+        let imp = Vector::from(importance.clone());
+        let ref_grad = micros(seconds, || {
+            black_box(reference::loss_and_grad(&model, &imp, &x));
+        });
+        batch.set_rows(x.as_slice().expect("standard layout"));
+        let mut ws = Workspace::new(&spec, BATCH);
+        let mut grad = vec![0.0; spec.param_count()];
+        let fast_grad = micros(seconds, || gradient(&spec, &params, &importance, &batch, &mut ws, &mut grad));
+        let (reference, fast) = (ref_sample + ref_grad, fast_sample + fast_grad);
+        println!(
+            "toy kernels, {what} ({:?}, n = {}, m = {}, p = {density}), batch {BATCH}: reference \
+             {reference:.0} µs, fast {fast:.1} µs per step ({:.0}×); sampling {:.0}×, gradient {:.0}×",
+            spec.kind,
+            spec.n,
+            spec.m,
+            reference / fast,
+            ref_sample / fast_sample,
+            ref_grad / fast_grad
+        );
+        let kernel = if spec.n * spec.m <= superposition::toy::model::BATCHED_MAX_WEIGHTS {
+            "batched"
+        } else {
+            "per sample"
+        };
+        let cell = |reference: f64, fast: f64| {
+            format!("{reference:.0} → {fast:.1} ({:.1}× faster)", reference / fast)
+        };
+        rows.push(vec![
+            format!("{what} (n = {}, m = {}, p = {density})", spec.n, spec.m),
+            cell(ref_sample, fast_sample),
+            cell(ref_grad, fast_grad),
+            kernel.to_string(),
+        ]);
+    }
+    let header = ["model", "drawing a batch (µs)", "its gradient (µs)", "fast kernel"];
+    let table = markdown_table(&header, &[false, true, true, false], &rows);
+    format!(
+        "{table}\nReference → fast, measured with `cargo run --release --example bench -- --kernels` on {}.\n",
+        cpu()
+    )
+}
+
+/// The processor's model name, as Linux reports it.
+fn cpu() -> String {
+    let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let name = info.lines().find_map(|l| l.strip_prefix("model name")).and_then(|l| l.split(':').nth(1));
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    format!("{} ({cores} cores)", name.map_or("an unnamed processor", str::trim))
+}
