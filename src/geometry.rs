@@ -18,7 +18,8 @@ pub fn random_unit_vector<R: Rng>(d: usize, rng: &mut R) -> Array1<f64> {
 /// `n` random unit vectors in R^d, one per row.
 // ANCHOR: random_unit_vectors
 pub fn random_unit_vectors<R: Rng>(n: usize, d: usize, rng: &mut R) -> Array2<f64> {
-    let mut v = Array2::from_shape_simple_fn((n, d), || rng.sample::<f64, _>(StandardNormal));
+    let normal = || rng.sample::<f64, _>(StandardNormal);
+    let mut v = Array2::from_shape_simple_fn((n, d), normal);
     for mut row in v.rows_mut() {
         let norm = row.dot(&row).sqrt();
         row /= norm;

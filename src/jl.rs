@@ -72,7 +72,12 @@ impl Method {
 /// A D × k projection matrix R with entries of mean 0 and variance 1, so
 /// that f(x) = x R / √k preserves squared lengths in expectation.
 // ANCHOR: matrix
-pub fn projection_matrix<R: Rng>(method: Method, dim: usize, k: usize, rng: &mut R) -> Array2<f64> {
+pub fn projection_matrix<R: Rng>(
+    method: Method,
+    dim: usize, // D, the dimension of the points
+    k: usize,   // the dimension they are projected to
+    rng: &mut R,
+) -> Array2<f64> {
     let s = (dim as f64).sqrt(); // the very sparse method's 1/s density
     Array2::from_shape_simple_fn((dim, k), || match method {
         Method::Gaussian => rng.sample(StandardNormal),

@@ -338,7 +338,12 @@ pub fn sequential_count<R: rand::Rng>(d: usize, eps: f64, rng: &mut R) -> usize 
 
 /// Greedy: draw candidates, keep each one compatible with all kept so far;
 /// stop after `patience` rejections in a row (the set is then nearly maximal).
-pub fn greedy_count<R: rand::Rng>(d: usize, eps: f64, patience: usize, rng: &mut R) -> usize {
+pub fn greedy_count<R: rand::Rng>(
+    d: usize,
+    eps: f64,
+    patience: usize, // stop after this many rejections in a row
+    rng: &mut R,
+) -> usize {
     let mut kept: Vec<Array1<f64>> = Vec::new();
     let mut misses = 0;
     while misses < patience {

@@ -306,7 +306,8 @@ fn basis_projection(config: &Config, k: usize) -> BasisProjection {
     let n = config.basis;
     let mut rng = stream(config.seed, BASIS_STREAM + k as u64);
     // ANCHOR: basis
-    let mut images = projection_matrix(Method::Gaussian, n, k, &mut rng); // f(e_i) = row i (unscaled)
+    // f(e_i) is row i (unscaled).
+    let mut images = projection_matrix(Method::Gaussian, n, k, &mut rng);
     for mut row in images.rows_mut() {
         let norm = row.dot(&row).sqrt();
         row /= norm; // cosines do not depend on the scaling

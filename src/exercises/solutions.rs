@@ -29,7 +29,12 @@ pub fn welch_bound(n: usize, d: usize) -> f64 {
     if n <= d { 0.0 } else { ((n - d) as f64 / (d as f64 * (n - 1) as f64)).sqrt() }
 }
 
-pub fn tail_probability(d: usize, eps: f64, pairs: usize, rng: &mut ChaCha8Rng) -> f64 {
+pub fn tail_probability(
+    d: usize,
+    eps: f64,
+    pairs: usize, // how many random pairs to draw
+    rng: &mut ChaCha8Rng,
+) -> f64 {
     let hits = (0..pairs)
         .filter(|_| {
             let (u, v) = (random_unit_vector(d, rng), random_unit_vector(d, rng));
@@ -45,13 +50,21 @@ pub fn jl_dimension(n: usize, eps: f64) -> usize {
     (4.0 * (n as f64).ln() / (eps * eps / 2.0 - eps.powi(3) / 3.0)).ceil() as usize
 }
 
-pub fn gaussian_projection(points: &[Vec<f64>], k: usize, rng: &mut ChaCha8Rng) -> Vec<Vec<f64>> {
+pub fn gaussian_projection(
+    points: &[Vec<f64>],
+    k: usize, // the target dimension
+    rng: &mut ChaCha8Rng,
+) -> Vec<Vec<f64>> {
     let dim = points.first().map_or(0, Vec::len);
-    let r: Vec<f64> = (0..dim * k).map(|_| StandardNormal.sample(rng)).collect(); // D × k, row-major
+    // R: D × k, row-major, with independent N(0, 1) entries.
+    let r: Vec<f64> = (0..dim * k).map(|_| StandardNormal.sample(rng)).collect();
     let scale = 1.0 / (k as f64).sqrt();
     points
         .iter()
-        .map(|x| (0..k).map(|c| scale * (0..dim).map(|i| x[i] * r[i * k + c]).sum::<f64>()).collect())
+        .map(|x| {
+            let entry = |c: usize| (0..dim).map(|i| x[i] * r[i * k + c]).sum::<f64>();
+            (0..k).map(|c| scale * entry(c)).collect()
+        })
         .collect()
 }
 // ANCHOR_END: ch3

@@ -194,20 +194,28 @@ pub fn minimise_worst_cos_with(
 /// length, and unit rows keep Adam's step an angle). Keeps the iterate with
 /// the smallest worst |cos| seen.
 // ANCHOR: smooth_max_run
-fn smooth_max_run<R: Rng>(n: usize, d: usize, config: &SmoothMaxConfig, rng: &mut R) -> (Array2<f32>, f64) {
+fn smooth_max_run<R: Rng>(
+    n: usize, // vectors
+    d: usize, // dimensions
+    config: &SmoothMaxConfig,
+    rng: &mut R,
+) -> (Array2<f32>, f64) {
     let mut v = random_unit_rows(n, d, rng);
     let schedule = Schedule::Cosine { steps: config.steps, floor: config.lr_floor };
-    let mut adam = Adam::new(AdamConfig::adam(config.lr).with_schedule(schedule), n * d);
+    let adam_config = AdamConfig::adam(config.lr).with_schedule(schedule);
+    let mut adam = Adam::new(adam_config, n * d);
     let mut work = SmoothMaxWork::new(n, d);
     let mut grad = Array2::zeros((n, d));
     let (mut best, mut best_sq) = (v.clone(), f64::INFINITY);
     for t in 0..config.steps {
-        let value = smooth_max_loss_grad(v.view(), config.beta(t) as f32, &mut work, &mut grad);
+        let beta = config.beta(t) as f32;
+        let value = smooth_max_loss_grad(v.view(), beta, &mut work, &mut grad);
         if value.max_sq < best_sq {
             best_sq = value.max_sq;
             best.assign(&work.u);
         }
-        adam.step(v.as_slice_mut().expect("contiguous"), grad.as_slice().expect("contiguous"));
+        let params = v.as_slice_mut().expect("contiguous");
+        adam.step(params, grad.as_slice().expect("contiguous"));
         normalise_rows(&mut v);
     }
     let worst = worst_abs_cos(best.view());

@@ -110,20 +110,19 @@ pub fn best_truth_sae(truth: &GroundTruth, eval: &Batch, activation: Activation,
 }
 
 // ANCHOR: true_codes
-/// The objective of the true codes themselves, f = c (TopK: the k largest
-/// of them), decoded by the true features: no SAE's encoder can do better
-/// than read these off exactly. The MSE is what the dropped codes leave out,
-/// ‖Σ_{i dropped} c_i F_i‖², and the penalty λ Σ_{i kept} c_i.
-pub fn true_codes(truth: &GroundTruth, eval: &Batch, act: Activation, l1: f32) -> f64 {
+/// The objective of the true codes c of the samples `x` themselves, f = c
+/// (TopK: the k largest of them), decoded by the true features: no SAE's
+/// encoder can do better than read these off exactly. The MSE is what the
+/// dropped codes leave out, ‖Σ_{i dropped} c_i F_i‖², and the penalty is
+/// λ Σ_{i kept} c_i.
+pub fn true_codes(truth: &GroundTruth, x: &Batch, act: Activation, l1: f32) -> f64 {
     let d = truth.config.d;
     let mut total = 0.0f64;
-    for s in 0..eval.size {
-        let range = eval.start[s]..eval.start[s + 1];
-        let mut codes: Vec<(f32, usize)> = eval.coef[range.clone()]
-            .iter()
-            .zip(&eval.active[range])
-            .map(|(&c, &i)| (c, i as usize))
-            .collect();
+    for s in 0..x.size {
+        let range = x.start[s]..x.start[s + 1];
+        let coefs = x.coef[range.clone()].iter();
+        let mut codes: Vec<(f32, usize)> =
+            coefs.zip(&x.active[range]).map(|(&c, &i)| (c, i as usize)).collect();
         codes.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let keep = match act {
             Activation::Relu => codes.len(),
@@ -138,7 +137,7 @@ pub fn true_codes(truth: &GroundTruth, eval: &Batch, act: Activation, l1: f32) -
         let kept: f64 = codes[..keep].iter().map(|&(c, _)| c as f64).sum();
         total += residual.iter().map(|r| r * r).sum::<f64>() + l1 as f64 * kept;
     }
-    total / eval.size as f64
+    total / x.size as f64
 }
 // ANCHOR_END: true_codes
 

@@ -106,12 +106,15 @@ fn gauss3(f: impl Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
 // ANCHOR: expected_loss
 pub fn expected_loss(w: [f64; 2], b: [f64; 2], r: f64, p: f64) -> f64 {
     let feature = |i: usize| {
-        let (own, cross) = (w[i] * w[i], w[i] * w[1 - i]); // x'_i = ReLU(own x_i + cross x_j + b_i)
+        // x'_i = ReLU(own x_i + cross x_j + b_i)
+        let (own, cross) = (w[i] * w[i], w[i] * w[1 - i]);
         let neither = b[i].max(0.0).powi(2);
         let alone = one_present(own, b[i]);
         let other_only = leak(cross, b[i]);
         let both = both_present(own, cross, b[i]);
-        (1.0 - p).powi(2) * neither + p * (1.0 - p) * (alone + other_only) + p * p * both
+        let none_present = (1.0 - p).powi(2) * neither;
+        let one_present = p * (1.0 - p) * (alone + other_only);
+        none_present + one_present + p * p * both
     };
     (feature(0) + r * feature(1)) / 2.0
 }
@@ -367,8 +370,10 @@ pub fn predict_from(p: f64, r: f64, starts: &[[f64; 4]]) -> Prediction {
             *slot = (loss, w, b);
         }
     }
-    let (loss, w, b) = if superposed.0 < dedicated.0 { superposed } else { dedicated };
-    let (phase, dedicated, superposed) = (classify(w[0], w[1], 0.5), dedicated.0, superposed.0);
+    let best = if superposed.0 < dedicated.0 { superposed } else { dedicated };
+    let (loss, w, b) = best;
+    let phase = classify(w[0], w[1], 0.5);
+    let (dedicated, superposed) = (dedicated.0, superposed.0);
     Prediction { candidates, dedicated, superposed, phase, loss, w, b }
 }
 // ANCHOR_END: predict
