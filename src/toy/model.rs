@@ -42,6 +42,9 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Every kind of toy model.
+    pub const ALL: [Kind; 4] = [Kind::Linear, Kind::ReluOutput, Kind::HiddenRelu, Kind::AbsValue];
+
     pub fn tied(self) -> bool {
         self != Kind::AbsValue
     }
@@ -273,7 +276,7 @@ mod tests {
     use super::*;
     use crate::rng::stream;
 
-    const KINDS: [Kind; 4] = [Kind::Linear, Kind::ReluOutput, Kind::HiddenRelu, Kind::AbsValue];
+    const KINDS: [Kind; 4] = Kind::ALL;
 
     fn both_workspaces(spec: &Spec, batch: usize) -> [Workspace; 2] {
         [Workspace::Batched(Batched::new(spec, batch)), Workspace::PerSample(PerSample::new(spec))]

@@ -123,7 +123,7 @@ mod tests {
     use crate::toy::Batch;
     use crate::toy::model::{Workspace, loss_and_grad as fast, random_params};
 
-    const KINDS: [Kind; 4] = [Kind::Linear, Kind::ReluOutput, Kind::HiddenRelu, Kind::AbsValue];
+    const KINDS: [Kind; 4] = Kind::ALL;
 
     /// The trainer's batch holding the same values as the matrix `x`.
     fn batch_of(spec: &Spec, x: &Matrix) -> Batch {
