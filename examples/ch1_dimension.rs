@@ -30,27 +30,15 @@ fn main() {
         config.hist_vectors = n;
     }
     if let Some(t) = args.tolerance {
-        if !(t > 0.0 && t <= 90.0) {
-            cli::exit_bad_input(format!("--tolerance must be an angle in (0°, 90°], got {t}"));
-        }
         config.tolerance_deg = t;
     }
-    cli::exit_if_too_big(config.memory_bytes());
-    cli::run_or_exit(|| {
-        let start = std::time::Instant::now();
-        let report = ch1::generate(&config, &args.common.out)?;
+    cli::run_chapter::<ch1::Ch1>(&args.common, &config, |report, _| {
         for w in &report.within {
             println!(
                 "d = {:>6}: P(|θ − 90°| ≤ {}°) = {:.4} exact, {:.4} sampled over {} pairs",
                 w.d, w.tolerance_deg, w.exact, w.sampled, w.pairs
             );
         }
-        println!(
-            "ch1_dimension: figures in {}, tables in {} ({:.1} s)",
-            args.common.out.join("figures").display(),
-            args.common.out.join("generated").display(),
-            start.elapsed().as_secs_f64()
-        );
-        Ok(())
+        String::new()
     });
 }

@@ -57,18 +57,12 @@ fn main() {
     if let Some(k) = args.k {
         config.ks = k;
     }
-    if let Err(message) = config.validate() {
-        cli::exit_bad_input(message);
-    }
-    cli::exit_if_too_big(config.memory_bytes());
-    cli::run_or_exit(|| {
-        let start = std::time::Instant::now();
-        let report = ch3::generate(&config, &args.common.out)?;
+    cli::run_chapter::<ch3::Ch3>(&args.common, &config, |report, _| {
         println!(
             "time to draw the {} × {} matrix and project {} points:",
             config.dim, report.k_search, config.points
         );
-        for (dataset, method, time) in ch3::timings(&report) {
+        for (dataset, method, time) in ch3::timings(report) {
             println!("  {dataset:<10} {method:<20} {:>8.1} ms", time.as_secs_f64() * 1e3);
         }
         for e in report.experiments.iter().filter(|e| e.dataset == "documents") {
@@ -81,12 +75,6 @@ fn main() {
                 superposition::jl::dasgupta_gupta_k(config.points, config.eps)
             );
         }
-        println!(
-            "ch3_jl: figures in {}, tables in {} ({:.1} s)",
-            args.common.out.join("figures").display(),
-            args.common.out.join("generated").display(),
-            start.elapsed().as_secs_f64()
-        );
-        Ok(())
+        String::new()
     });
 }

@@ -35,16 +35,7 @@ fn main() {
     if let Some(seeds) = args.seeds {
         config.seeds = seeds;
     }
-    if let Err(message) = config.validate() {
-        cli::exit_bad_input(message);
-    }
-    cli::exit_if_too_big(ch4::memory_bytes(&config));
-    // Measured: the book's configuration in 98 s (release, 2 cores).
-    cli::announce_duration("ch4_polysemantic", ch4::work(&config), ch4::work(&ch4::Config::default()), 98.0);
-    cli::run_or_exit(|| {
-        let start = std::time::Instant::now();
-        let report = ch4::generate(&config, &args.common.out)?;
-        let seconds = start.elapsed().as_secs_f64();
+    cli::run_chapter::<ch4::Ch4>(&args.common, &config, |report, seconds| {
         for m in report.gram.iter().chain(&report.linear) {
             println!(
                 "n = 20, m = 5, {:?}, density {:<6}: {:>2} features represented, max |cos| {:.3}, loss {:.5}",
@@ -59,14 +50,6 @@ fn main() {
             report.phase.stuck,
             report.phase.min_loss_ratio
         );
-        let steps: usize = ch4::trained_steps(&report);
-        println!(
-            "ch4_polysemantic: figures in {}, tables in {} ({:.1} s, {:.0} model-steps/s)",
-            args.common.out.join("figures").display(),
-            args.common.out.join("generated").display(),
-            seconds,
-            steps as f64 / seconds
-        );
-        Ok(())
+        format!(", {:.0} model-steps/s", ch4::trained_steps(report) as f64 / seconds)
     });
 }

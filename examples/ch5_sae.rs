@@ -41,15 +41,7 @@ fn main() {
     if let Some(steps) = args.steps {
         config.set_steps(steps);
     }
-    if let Err(message) = config.validate() {
-        cli::exit_bad_input(message);
-    }
-    // Measured: the book's configuration in 79 s (release, 2 cores).
-    cli::announce_duration("ch5_sae", ch5::work(&config), ch5::work(&ch5::Config::default()), 79.0);
-    cli::run_or_exit(|| {
-        let start = std::time::Instant::now();
-        let report = ch5::generate(&config, &args.common.out)?;
-        let seconds = start.elapsed().as_secs_f64();
+    cli::run_chapter::<ch5::Ch5>(&args.common, &config, |report, seconds| {
         for r in report.sweep.iter().filter(|r| r.m == config.main_size).chain(&report.topk) {
             let m = &r.metrics;
             println!(
@@ -70,14 +62,7 @@ fn main() {
                 l.config.n, l.config.m, l.recovered, l.represented, l.worst_represented
             );
         }
-        println!(
-            "ch5_sae: figures in {}, tables in {} ({:.1} s, {:.0} samples/s over {} SAEs)",
-            args.common.out.join("figures").display(),
-            args.common.out.join("generated").display(),
-            seconds,
-            ch5::trained_samples(&config) as f64 / seconds,
-            config.sae_runs()
-        );
-        Ok(())
+        let samples_per_second = ch5::trained_samples(&config) as f64 / seconds;
+        format!(", {samples_per_second:.0} samples/s over {} SAEs", config.sae_runs())
     });
 }

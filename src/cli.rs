@@ -3,6 +3,7 @@
 //! `--seed`, `--out` and `--quick` on every example, `--help` to explain
 //! them; bad input gets one line on stderr and exit code 2, never a panic.
 
+use crate::chapters::Chapter;
 use clap::Parser;
 use std::path::PathBuf;
 
@@ -52,6 +53,41 @@ pub fn size_at_least(min: usize) -> impl Fn(&str) -> Result<usize, String> + Clo
     }
 }
 
+/// Everything an example does around its chapter `C`, the same for every
+/// chapter: refuse a bad configuration or one that needs more memory than the
+/// machine has (one line, exit code 2), say how long a long run will take,
+/// run with a progress bar, let `summary` print the chapter's own lines
+/// (it gets the report and the seconds taken, and returns text for the last
+/// line, e.g. ", 5000 steps/s"), and say where the files are.
+pub fn run_chapter<C: Chapter>(
+    common: &Common,
+    config: &C::Config,
+    summary: impl FnOnce(&C::Report, f64) -> String,
+) {
+    if let Err(message) = C::validate(config) {
+        exit_bad_input(message);
+    }
+    if let Some(bytes) = C::memory_bytes(config) {
+        exit_if_too_big(bytes);
+    }
+    if let (Some(work), Some(book_work)) = (C::work(config), C::work(&C::Config::default())) {
+        announce_duration(C::NAME, work, book_work, C::BOOK_SECONDS);
+    }
+    run_or_exit(|| {
+        let start = std::time::Instant::now();
+        let report = crate::chapters::generate::<C>(config, &common.out, &Bar::default())?;
+        let seconds = start.elapsed().as_secs_f64();
+        let extra = summary(&report, seconds);
+        println!(
+            "{}: figures in {}, tables in {} ({seconds:.1} s{extra})",
+            C::NAME,
+            common.out.join("figures").display(),
+            common.out.join("generated").display(),
+        );
+        Ok(())
+    });
+}
+
 /// Run a chapter's main body; an error (e.g. an unwritable folder) becomes
 /// one line on stderr and exit code 2.
 pub fn run_or_exit(body: impl FnOnce() -> anyhow::Result<()>) {
@@ -61,14 +97,33 @@ pub fn run_or_exit(body: impl FnOnce() -> anyhow::Result<()>) {
     }
 }
 
-/// A progress bar for long work, with the time spent and an estimate of the
-/// time left, drawn on stderr only when it is a terminal (indicatif hides it
-/// otherwise, e.g. in CI).
-pub fn progress(len: u64, message: &'static str) -> indicatif::ProgressBar {
-    let style =
-        indicatif::ProgressStyle::with_template("{msg} {bar:30} {pos}/{len} ({elapsed}, about {eta} left)")
-            .expect("a valid template");
-    indicatif::ProgressBar::new(len).with_style(style).with_message(message)
+/// A progress bar for a chapter's long stages, with the time spent and an
+/// estimate of the time left, drawn on stderr only when it is a terminal
+/// (indicatif hides it otherwise, e.g. in CI). Pass it to a chapter's `run`.
+#[derive(Default)]
+pub struct Bar(std::sync::Mutex<Option<indicatif::ProgressBar>>);
+
+impl crate::progress::Progress for Bar {
+    fn start(&self, total: u64, what: &'static str) {
+        let style = indicatif::ProgressStyle::with_template(
+            "{msg} {bar:30} {pos}/{len} ({elapsed}, about {eta} left)",
+        )
+        .expect("a valid template");
+        let bar = indicatif::ProgressBar::new(total).with_style(style).with_message(what);
+        *self.0.lock().expect("the bar's lock") = Some(bar);
+    }
+
+    fn advance(&self, units: u64) {
+        if let Some(bar) = self.0.lock().expect("the bar's lock").as_ref() {
+            bar.inc(units);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.0.lock().expect("the bar's lock").take() {
+            bar.finish_and_clear();
+        }
+    }
 }
 
 /// The memory this machine has available, in bytes (Linux: `MemAvailable`

@@ -4,9 +4,11 @@
 //! directions into few dimensions, one concept per module, and one module per
 //! chapter that runs that chapter's experiment and draws its figures.
 //!
-//! Every chapter follows the same shape: `run(&Config) -> Report` computes
-//! everything (plain data, serialisable), `figures(&Report, dir)` draws it,
-//! and `generate(&Config, dir)` does both and writes the report as JSON.
+//! Every chapter follows the same shape, [`chapters::Chapter`]: a validated
+//! `Config`, `run(config, progress) -> Report` that computes everything
+//! (plain data, serialisable), and `write(report, dirs)` that draws and
+//! formats it; [`chapters::generate`] does these in order and writes the
+//! report as JSON. Concept modules import neither `plot` nor `cli`.
 
 pub mod angles;
 pub mod bounds;
@@ -22,9 +24,12 @@ pub mod output;
 pub mod packing;
 pub mod parallel;
 pub mod plot;
+pub mod progress;
 pub mod rng;
 pub mod sae;
+pub mod simd;
 pub mod special;
+pub mod stats;
 pub mod toy;
 
 pub mod ch1;

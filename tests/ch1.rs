@@ -5,8 +5,10 @@ mod common;
 
 use superposition::angles::{ln_tail, prob_within};
 use superposition::ch1;
+use superposition::chapters::generate;
 use superposition::geometry::random_unit_vectors;
 use superposition::output::rounded_json;
+use superposition::progress::Quiet;
 use superposition::rng::seeded;
 
 #[test]
@@ -25,7 +27,7 @@ fn quick_report_snapshot() {
 #[test]
 fn quick_figures_snapshot_and_determinism() {
     let (first, svgs) = common::generate_twice(|out| {
-        ch1::generate(&ch1::Config::quick(), out).unwrap();
+        generate::<ch1::Ch1>(&ch1::Config::quick(), out, &Quiet).unwrap();
     });
     for (name, svg) in svgs {
         insta::assert_snapshot!(name, svg);
@@ -38,7 +40,7 @@ fn quick_figures_snapshot_and_determinism() {
     }
     // A different seed changes the figures.
     let c = tempfile::tempdir().unwrap();
-    ch1::generate(&ch1::Config { seed: 7, ..ch1::Config::quick() }, c.path()).unwrap();
+    generate::<ch1::Ch1>(&ch1::Config { seed: 7, ..ch1::Config::quick() }, c.path(), &Quiet).unwrap();
     assert_ne!(
         first["figures/ch1_angle_histograms.svg"],
         common::read_tree(c.path())["figures/ch1_angle_histograms.svg"]

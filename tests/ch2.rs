@@ -6,25 +6,27 @@ mod common;
 use std::sync::OnceLock;
 use superposition::bounds::{best_lower_bound, welch};
 use superposition::ch2;
+use superposition::chapters::generate;
 use superposition::output::rounded_json;
+use superposition::progress::Quiet;
 
 /// The chapter's own report at its default configuration, computed once for
 /// all the tests in this file.
 fn book_report() -> &'static ch2::Report {
     static REPORT: OnceLock<ch2::Report> = OnceLock::new();
-    REPORT.get_or_init(|| ch2::run(&ch2::Config::default()))
+    REPORT.get_or_init(|| ch2::run(&ch2::Config::default(), &Quiet))
 }
 
 #[test]
 fn quick_report_snapshot() {
-    let report = ch2::run(&ch2::Config::quick());
+    let report = ch2::run(&ch2::Config::quick(), &Quiet);
     insta::assert_json_snapshot!("ch2_quick_report", rounded_json(&report, 4));
 }
 
 #[test]
 fn quick_figures_snapshot_and_determinism() {
     let (_, svgs) = common::generate_twice(|out| {
-        ch2::generate(&ch2::Config::quick(), out).unwrap();
+        generate::<ch2::Ch2>(&ch2::Config::quick(), out, &Quiet).unwrap();
     });
     for (name, svg) in svgs {
         insta::assert_snapshot!(name, svg);

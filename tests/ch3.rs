@@ -4,8 +4,10 @@
 mod common;
 
 use superposition::ch3;
+use superposition::chapters::generate;
 use superposition::jl::{Method, dasgupta_gupta_k, projection_matrix};
 use superposition::output::rounded_json;
+use superposition::progress::Quiet;
 use superposition::rng::seeded;
 
 #[test]
@@ -25,7 +27,7 @@ fn quick_report_snapshot() {
 #[test]
 fn quick_figures_snapshot_and_determinism() {
     let (_, svgs) = common::generate_twice(|out| {
-        ch3::generate(&ch3::Config::quick(), out).unwrap();
+        generate::<ch3::Ch3>(&ch3::Config::quick(), out, &Quiet).unwrap();
     });
     for (name, svg) in svgs {
         insta::assert_snapshot!(name, svg);

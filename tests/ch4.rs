@@ -5,7 +5,9 @@
 mod common;
 
 use superposition::ch4;
+use superposition::chapters::generate;
 use superposition::output::rounded_json;
+use superposition::progress::Quiet;
 use superposition::toy::analysis::{self, REPRESENTED};
 use superposition::toy::phase::{self, Phase};
 use superposition::toy::train::{Setting, train_best_of};
@@ -13,7 +15,7 @@ use superposition::toy::{Init, Job, Kind, Spec, TrainConfig};
 
 #[test]
 fn quick_report_snapshot() {
-    let report = ch4::run(&ch4::Config::quick());
+    let report = ch4::run(&ch4::Config::quick(), &Quiet);
     let value = rounded_json(&ch4::summary(&report), 3);
     insta::assert_json_snapshot!("ch4_quick_report", value);
 }
@@ -21,7 +23,7 @@ fn quick_report_snapshot() {
 #[test]
 fn quick_figures_snapshot_and_determinism() {
     let (_, svgs) = common::generate_twice(|out| {
-        ch4::generate(&ch4::Config::quick(), out).unwrap();
+        generate::<ch4::Ch4>(&ch4::Config::quick(), out, &Quiet).unwrap();
     });
     for (name, svg) in svgs {
         insta::assert_snapshot!(name, svg);
@@ -185,7 +187,7 @@ fn every_kept_model_meets_its_known_solution() {
 /// and an exact construction asks for a loss near zero.
 #[test]
 fn the_convergence_rule() {
-    let mut m = ch4::run(&ch4::Config::quick()).abs_small;
+    let mut m = ch4::run(&ch4::Config::quick(), &Quiet).abs_small;
     m.construction = 1.0;
     m.loss = 1.02;
     assert!(!m.converged());

@@ -5,8 +5,10 @@
 mod common;
 
 use superposition::ch5;
+use superposition::chapters::generate;
 use superposition::optim::AdamConfig;
 use superposition::output::rounded_json;
+use superposition::progress::Quiet;
 use superposition::rng::stream;
 use superposition::sae::data::{Batch, GroundTruth, TruthConfig};
 use superposition::sae::metrics::{Metrics, evaluate};
@@ -15,14 +17,14 @@ use superposition::sae::train::{SaeTrainConfig, train};
 
 #[test]
 fn quick_report_snapshot() {
-    let report = ch5::run(&ch5::Config::quick());
+    let report = ch5::run(&ch5::Config::quick(), &Quiet);
     insta::assert_json_snapshot!("ch5_quick_report", rounded_json(&report, 3));
 }
 
 #[test]
 fn quick_figures_snapshot_and_determinism() {
     let (_, svgs) = common::generate_twice(|out| {
-        ch5::generate(&ch5::Config::quick(), out).unwrap();
+        generate::<ch5::Ch5>(&ch5::Config::quick(), out, &Quiet).unwrap();
     });
     for (name, svg) in svgs {
         insta::assert_snapshot!(name, svg);
@@ -73,7 +75,7 @@ fn recovery_needs_sparsity_and_enough_latents_and_reconstruction_does_not_show_i
 
 #[test]
 fn an_sae_finds_the_columns_of_the_pentagon_toy_model() {
-    let report = ch5::run(&ch5::Config::quick());
+    let report = ch5::run(&ch5::Config::quick(), &Quiet);
     let pentagon = report.loops.iter().find(|l| (l.config.n, l.config.m) == (5, 2)).unwrap();
     assert_eq!(pentagon.represented, 5, "norms {:?}", pentagon.norms);
     assert_eq!(pentagon.recovered, 5, "best cosines {:?}", pentagon.best_cos);
@@ -86,7 +88,7 @@ fn an_sae_finds_the_columns_of_the_pentagon_toy_model() {
 
 #[test]
 fn paired_features_co_fire_at_the_configured_rate() {
-    let report = ch5::run(&ch5::Config::quick());
+    let report = ch5::run(&ch5::Config::quick(), &Quiet);
     let p = &report.paired;
     let rho = report.config.pair_correlation;
     // P(partner | first) = ρ + (1 − ρ) p_partner, with p_partner ≤ p_1.

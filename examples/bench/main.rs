@@ -78,7 +78,7 @@ fn main() {
     let out = tempfile::tempdir().expect("a temporary folder");
     for chapter in chapters::ALL {
         let start = Instant::now();
-        cli::run_or_exit(|| (chapter.generate)(out.path()));
+        cli::run_or_exit(|| (chapter.generate)(out.path(), &superposition::progress::Quiet));
         println!("{:<28}{:>7.2} s", chapter.name, start.elapsed().as_secs_f64());
     }
 }

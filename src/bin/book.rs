@@ -181,20 +181,18 @@ fn check(root: &Path) -> Result<bool> {
 /// appendix), writing into `out/figures` and `out/generated`, and prints how
 /// long each took.
 fn run_chapters(out: &Path, only: &[String]) -> Result<()> {
-    let selected: Vec<&chapters::Chapter> = chapters::ALL
+    let selected: Vec<&chapters::Entry> = chapters::ALL
         .iter()
         .filter(|c| only.is_empty() || c.name == "appendix_claims" || only.iter().any(|n| n == c.name))
         .collect();
-    // A progress bar on a terminal; indicatif draws nothing when stderr is not one (CI).
-    let bar = superposition::cli::progress(selected.len() as u64, "chapters");
+    // Each chapter's long stages show a bar on a terminal; indicatif draws
+    // nothing when stderr is not one (CI).
+    let bar = superposition::cli::Bar::default();
     for chapter in selected {
-        bar.set_message(chapter.name);
         let start = Instant::now();
-        (chapter.generate)(out).with_context(|| format!("chapter {} failed", chapter.name))?;
-        bar.suspend(|| println!("{:<28}{:>6.1} s", chapter.name, start.elapsed().as_secs_f64()));
-        bar.inc(1);
+        (chapter.generate)(out, &bar).with_context(|| format!("chapter {} failed", chapter.name))?;
+        println!("{:<28}{:>6.1} s", chapter.name, start.elapsed().as_secs_f64());
     }
-    bar.finish_and_clear();
     Ok(())
 }
 

@@ -8,14 +8,15 @@
 mod figures;
 
 use crate::angles::{angle_density, angle_sd, prob_within};
+use crate::chapters::Chapter;
 use crate::geometry::{gram_schmidt_residuals, max_abs_cos, pair_cosines, random_unit_vectors};
-use crate::output::{Staged, rounded_json, write_json};
-use crate::plot::Bins;
+use crate::output::OutDirs;
+use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, stream};
+use crate::stats::Bins;
 use ndarray::Array2;
 use rand::Rng;
 use serde::Serialize;
-use std::path::Path;
 
 pub use figures::figures;
 
@@ -88,6 +89,30 @@ impl Config {
         ]
         .into_iter()
         .fold(0.0, f64::max)
+    }
+
+    /// Check the configuration; the message says what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(self.tolerance_deg > 0.0 && self.tolerance_deg <= 90.0) {
+            return Err(format!("the tolerance must be an angle in (0°, 90°], got {}", self.tolerance_deg));
+        }
+        if self.hist_vectors < 2 || self.spread_vectors < 2 || self.within_vectors < 2 {
+            return Err("every angle experiment needs at least 2 vectors".into());
+        }
+        if self.hist_bins == 0
+            || [&self.hist_dims, &self.spread_dims, &self.within_dims]
+                .iter()
+                .any(|d| d.contains(&0) || d.contains(&1))
+        {
+            return Err("the histograms need at least 1 bin, and every dimension must be at least 2".into());
+        }
+        if self.neurons == 0 || self.superposed == 0 || self.samples == 0 {
+            return Err("the read-out needs at least 1 neuron, 1 feature and 1 sample".into());
+        }
+        if !(self.density > 0.0 && self.density <= 1.0) {
+            return Err(format!("the density must be in (0, 1], got {}", self.density));
+        }
+        Ok(())
     }
 
     /// A small configuration that runs in about a second (for `--quick` and tests).
@@ -201,15 +226,29 @@ pub fn run(config: &Config) -> Report {
     }
 }
 
-/// Run, draw, and write the report: everything the chapter needs, under `out`.
-pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
-    let report = run(config);
-    let staged = Staged::new(out)?;
-    let dirs = &staged.dirs;
-    figures(&report, dirs)?;
-    write_json(&dirs.generated.join("ch1.json"), &rounded_json(&report, 8))?;
-    staged.finish()?;
-    Ok(report)
+/// Chapter 1, in the shape every chapter has (see [`crate::chapters`]).
+pub struct Ch1;
+
+impl Chapter for Ch1 {
+    const NAME: &'static str = "ch1_dimension";
+    const JSON: &'static str = "ch1.json";
+    const DIGITS: i32 = 8;
+    const BOOK_SECONDS: f64 = 3.0;
+    type Config = Config;
+    type Report = Report;
+
+    fn validate(config: &Config) -> Result<(), String> {
+        config.validate()
+    }
+    fn memory_bytes(config: &Config) -> Option<f64> {
+        Some(config.memory_bytes())
+    }
+    fn run(config: &Config, _: &dyn Progress) -> Report {
+        run(config)
+    }
+    fn write(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+        figures(report, dirs)
+    }
 }
 
 // Random streams: one per experiment and size, so each is independent of the others.

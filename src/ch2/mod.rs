@@ -13,16 +13,17 @@ use crate::bounds::{
     best_lower_bound, best_upper_cap, greedy_guarantee, kl_estimate, levenstein, orthoplex, random_median,
     welch,
 };
+use crate::chapters::Chapter;
 use crate::geometry::{max_abs_cos, random_unit_vector, random_unit_vectors};
-use crate::output::{Staged, rounded_json, write_json};
+use crate::output::OutDirs;
 use crate::packing::{
     AngleStats, Demo, DemoConfig, SmoothMaxConfig, angle_stats, best_lines, known_lines_r3,
     minimise_worst_cos_with, near_parallel_share,
 };
+use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, stream};
 use ndarray::{Array1, Array2, s};
 use serde::Serialize;
-use std::path::Path;
 
 pub use figures::figures;
 
@@ -99,6 +100,17 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Check the configuration; the message says what is wrong.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(a) = self.capacity_angles.iter().find(|a| !(**a > 0.0 && **a <= 90.0)) {
+            return Err(format!("every angle must be in (0°, 90°], got {a}"));
+        }
+        if let Some(d) = self.capacity_dims.iter().find(|&&d| d < 2) {
+            return Err(format!("every dimension must be at least 2, got {d}"));
+        }
+        Ok(())
+    }
+
     /// A small configuration that runs in about a second (for `--quick` and tests).
     pub fn quick() -> Self {
         Config {
@@ -224,7 +236,7 @@ pub struct CapacityRow {
 }
 
 /// Run every experiment of the chapter.
-pub fn run(config: &Config) -> Report {
+pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let mut random = Vec::new();
     for &d in &config.sim_dims {
         for &angle in &config.sim_angles {
@@ -241,21 +253,32 @@ pub fn run(config: &Config) -> Report {
         bounds: config.bound_sizes.iter().map(|&n| bound_row(config, n)).collect(),
         hadamard: config.hadamard_dims.iter().map(|&d| hadamard_row(config, d)).collect(),
         capacity: capacity_table(config),
-        demo: demo(config),
+        demo: demo(config, progress),
         optimised: config.optimised.iter().map(|&(d, n)| optimised_row(config, d, n)).collect(),
         lines: (3..=config.lines_max).map(|n| lines_row(config, n)).collect(),
     }
 }
 
-/// Run, draw, and write the report: everything the chapter needs, under `out`.
-pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
-    let report = run(config);
-    let staged = Staged::new(out)?;
-    let dirs = &staged.dirs;
-    figures(&report, dirs)?;
-    write_json(&dirs.generated.join("ch2.json"), &rounded_json(&report, 8))?;
-    staged.finish()?;
-    Ok(report)
+/// Chapter 2, in the shape every chapter has (see [`crate::chapters`]).
+pub struct Ch2;
+
+impl Chapter for Ch2 {
+    const NAME: &'static str = "ch2_near_orthogonality";
+    const JSON: &'static str = "ch2.json";
+    const DIGITS: i32 = 8;
+    const BOOK_SECONDS: f64 = 4.0;
+    type Config = Config;
+    type Report = Report;
+
+    fn validate(config: &Config) -> Result<(), String> {
+        config.validate()
+    }
+    fn run(config: &Config, progress: &dyn Progress) -> Report {
+        run(config, progress)
+    }
+    fn write(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+        figures(report, dirs)
+    }
 }
 
 const SEQUENTIAL_STREAM: u64 = 1 << 32;
@@ -267,14 +290,14 @@ const SMOOTH_STREAM: u64 = 6 << 32;
 const LINES_STREAM: u64 = 7 << 32;
 
 /// Run the demonstration: angle statistics before and after.
-fn demo(config: &Config) -> DemoReport {
+fn demo(config: &Config, progress: &dyn Progress) -> DemoReport {
     let mut rng = stream(config.seed, DEMO_STREAM);
     let mut run = Demo::new(config.demo, &mut rng);
     let (lo, hi, bins) = (80.0, 100.0, 80);
     let before = angle_stats(run.v.view(), lo, hi, bins);
-    let bar = crate::cli::progress(config.demo.steps as u64, "optimising");
-    let losses = run.run(|_, _| bar.inc(1));
-    bar.finish_and_clear();
+    progress.start(config.demo.steps as u64, "ch2: optimising the demonstration");
+    let losses = run.run(|_, _| progress.advance(1));
+    progress.finish();
     let after = angle_stats(run.v.view(), lo, hi, bins);
     let near_parallel_after = near_parallel_share(run.v.view(), 5.0);
     DemoReport {

@@ -5,7 +5,7 @@ use crate::jl::{Method, dasgupta_gupta_eps, dasgupta_gupta_k};
 use crate::output::{OutDirs, markdown_table, write_atomic};
 use crate::plot::{
     CAPTION, FONT, GREY, LABEL, TICK, color, draw_legend, histogram_bars, legend_box, legend_line, line,
-    pow10_label, svg_figure, tick,
+    pow10_label, superscript, svg_figure, tick,
 };
 use plotters::prelude::*;
 
@@ -49,7 +49,7 @@ fn bound_vs_n(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         for (i, curve) in report.bound_vs_n.iter().enumerate() {
             chart
                 .draw_series(LineSeries::new(curve.points.iter().copied(), line(color(i))))?
-                .label(curve.label.clone())
+                .label(format!("ε = {}", curve.fixed))
                 .legend(legend_line(color(i)));
         }
         draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
@@ -75,7 +75,7 @@ fn bound_vs_eps(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .y_label_formatter(&|y| pow10_label(*y))
             .draw()?;
         for (i, curve) in report.bound_vs_eps.iter().enumerate() {
-            let label = curve.label.clone();
+            let label = format!("n = 10{}", superscript(curve.fixed as i32));
             chart
                 .draw_series(LineSeries::new(curve.points.iter().copied(), line(color(i))))?
                 .label(label)

@@ -10,15 +10,16 @@ pub mod data;
 mod figures;
 
 use crate::angles::ln_tail;
+use crate::chapters::Chapter;
 use crate::geometry::pair_cosines;
 use crate::jl::{
     Method, chi2_ratio_density, dasgupta_gupta_eps, dasgupta_gupta_k, distortion_pass, projection_matrix,
 };
-use crate::output::{Staged, rounded_json, write_json};
-use crate::plot::Bins;
+use crate::output::OutDirs;
+use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, stream};
+use crate::stats::Bins;
 use serde::Serialize;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 pub use figures::figures;
@@ -139,8 +140,9 @@ pub const COS_TARGET: f64 = 0.2;
 /// The Dasgupta–Gupta k along one axis, for one fixed ε or n.
 #[derive(Debug, Clone, Serialize)]
 pub struct BoundCurve {
-    /// "ε = 0.1" or "n = 10^6".
-    pub label: String,
+    /// What is held fixed: ε (against n), or the exponent e of n = 10^e
+    /// (against ε).
+    pub fixed: f64,
     pub points: Vec<(f64, f64)>,
 }
 
@@ -207,7 +209,7 @@ pub fn run(config: &Config) -> Report {
         bound_vs_n: [0.05, 0.1, 0.2, 0.3, 0.5]
             .iter()
             .map(|&eps| BoundCurve {
-                label: format!("ε = {eps}"),
+                fixed: eps,
                 points: (0..=80)
                     .map(|i| 10f64.powf(1.0 + 8.0 * i as f64 / 80.0))
                     .map(|n| (n, dasgupta_gupta_k(n.round() as usize, eps) as f64))
@@ -217,7 +219,7 @@ pub fn run(config: &Config) -> Report {
         bound_vs_eps: [2u32, 4, 6, 9]
             .iter()
             .map(|&e| BoundCurve {
-                label: format!("n = 10{}", crate::plot::superscript(e as i32)),
+                fixed: e as f64,
                 points: (1..=98)
                     .map(|i| i as f64 / 100.0)
                     .map(|eps| (eps, dasgupta_gupta_k(10usize.pow(e), eps) as f64))
@@ -233,15 +235,29 @@ pub fn run(config: &Config) -> Report {
     }
 }
 
-/// Run, draw, and write the report: everything the chapter needs, under `out`.
-pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
-    let report = run(config);
-    let staged = Staged::new(out)?;
-    let dirs = &staged.dirs;
-    figures(&report, dirs)?;
-    write_json(&dirs.generated.join("ch3.json"), &rounded_json(&report, 8))?;
-    staged.finish()?;
-    Ok(report)
+/// Chapter 3, in the shape every chapter has (see [`crate::chapters`]).
+pub struct Ch3;
+
+impl Chapter for Ch3 {
+    const NAME: &'static str = "ch3_jl";
+    const JSON: &'static str = "ch3.json";
+    const DIGITS: i32 = 8;
+    const BOOK_SECONDS: f64 = 5.0;
+    type Config = Config;
+    type Report = Report;
+
+    fn validate(config: &Config) -> Result<(), String> {
+        config.validate()
+    }
+    fn memory_bytes(config: &Config) -> Option<f64> {
+        Some(config.memory_bytes())
+    }
+    fn run(config: &Config, _: &dyn Progress) -> Report {
+        run(config)
+    }
+    fn write(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+        figures(report, dirs)
+    }
 }
 
 const DATA_STREAM: u64 = 1 << 32;

@@ -13,8 +13,10 @@ mod figures;
 mod neuron_figures;
 pub mod neurons_part;
 
+use crate::chapters::Chapter;
 use crate::optim::{AdamConfig, Schedule};
-use crate::output::{Staged, rounded_json, write_json};
+use crate::output::{OutDirs, rounded_json};
+use crate::progress::Progress;
 use crate::rng::DEFAULT_SEED;
 use crate::toy::analysis::{self, REPRESENTED};
 use crate::toy::neurons::{Neuron, neurons};
@@ -22,7 +24,6 @@ use crate::toy::phase::{self, Phase};
 use crate::toy::train::{Setting, evaluate, train_all, train_best_of};
 use crate::toy::{Best, Init, Job, Kind, Spec, TrainConfig, known};
 use serde::Serialize;
-use std::path::Path;
 
 pub use figures::figures;
 
@@ -430,10 +431,10 @@ pub fn work(config: &Config) -> f64 {
 
 /// Train every model of the chapter (all experiments share the cores) and
 /// measure them.
-pub fn run(config: &Config) -> Report {
+pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let settings = settings(config);
     let total: u64 = settings.iter().map(|s| (s.seeds * s.train.steps) as u64).sum();
-    let bar = crate::cli::progress(total, "ch4: training toy models");
+    progress.start(total, "ch4: training toy models");
     // Two features in one dimension: rank copies by their exact expected loss
     // (at density 0.01 a sampled loss sees "both present" a few times at best).
     let exact = |job: &Job, t: &crate::toy::Trained| -> f64 {
@@ -445,10 +446,10 @@ pub fn run(config: &Config) -> Report {
             t.eval_loss
         }
     };
-    let mut best = train_best_of(&settings, config.seed, &|k| bar.inc(k), Some(&exact));
+    let mut best = train_best_of(&settings, config.seed, &|k| progress.advance(k), Some(&exact));
     let abs_from = settings.len() - config.abs_densities.len();
-    more_copies_until_known(&settings[abs_from..], &mut best[abs_from..], config, &|k| bar.inc(k));
-    bar.finish_and_clear();
+    more_copies_until_known(&settings[abs_from..], &mut best[abs_from..], config, &|k| progress.advance(k));
+    progress.finish();
 
     let mut models = settings.iter().zip(best).map(|(s, b)| model(&s.job, &s.train, config.seed, b));
     let mut take = |k: usize| models.by_ref().take(k).collect::<Vec<_>>();
@@ -570,16 +571,37 @@ fn phase_diagram(config: &Config, models: &[Model]) -> PhaseDiagram {
     PhaseDiagram { cells, theory, agree, stuck, min_loss_ratio, candidates_differ }
 }
 
-/// Run, draw, and write `ch4.json` plus the generated tables.
-pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
-    let staged = Staged::new(out)?;
-    let dirs = &staged.dirs;
-    let report = run(config);
-    figures(&report, dirs)?;
-    neuron_figures::figures(&report, dirs)?;
-    write_json(&dirs.generated.join("ch4.json"), &rounded_json(&summary(&report), 6))?;
-    staged.finish()?;
-    Ok(report)
+/// Chapter 4, in the shape every chapter has (see [`crate::chapters`]).
+pub struct Ch4;
+
+impl Chapter for Ch4 {
+    const NAME: &'static str = "ch4_polysemantic";
+    const JSON: &'static str = "ch4.json";
+    const DIGITS: i32 = 6;
+    const BOOK_SECONDS: f64 = 98.0;
+    type Config = Config;
+    type Report = Report;
+
+    fn validate(config: &Config) -> Result<(), String> {
+        config.validate()
+    }
+    fn memory_bytes(config: &Config) -> Option<f64> {
+        Some(memory_bytes(config))
+    }
+    fn work(config: &Config) -> Option<f64> {
+        Some(work(config))
+    }
+    fn run(config: &Config, progress: &dyn Progress) -> Report {
+        run(config, progress)
+    }
+    fn write(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+        figures(report, dirs)?;
+        neuron_figures::figures(report, dirs)
+    }
+    /// The report without the weight matrices' bulk (they are in the figures).
+    fn json(report: &Report) -> serde_json::Value {
+        rounded_json(&summary(report), Self::DIGITS)
+    }
 }
 
 /// The report without the weight matrices' bulk (they are in the figures).

@@ -1,7 +1,6 @@
 //! The chapter's figures.
 
-use super::tables::run_label;
-use super::{Report, Run};
+use super::{HEAT_FLOOR, Report, Run};
 use crate::output::OutDirs;
 use crate::plot::{
     CAPTION, FONT, GREY, LABEL, TICK, arrow, color, diverging, draw_legend, legend_line, line, pow10_label,
@@ -171,11 +170,6 @@ fn frontier(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     })
 }
 
-/// Heatmap cells with |cos| below this are left white: random directions in
-/// d = 64 dimensions have |cos| ≈ 0.1, and drawing every cell of a 128 × 256
-/// map would make a figure of several megabytes.
-pub(super) const HEAT_FLOOR: f64 = 0.3;
-
 /// The heatmap's colour: white below the floor.
 fn heat_color(v: f64) -> RGBColor {
     if v.abs() < HEAT_FLOOR { WHITE } else { diverging(v) }
@@ -197,7 +191,7 @@ fn heatmap(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             let order = latent_order(&cos, g, m);
             let title = format!(
                 "{}: recovered {:.0}%, FVU {:.3}",
-                run_label(r),
+                r.label(),
                 100.0 * r.metrics.recovered,
                 r.metrics.fvu
             );
@@ -313,7 +307,7 @@ fn dead(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             let pts: Vec<(f64, f64)> = r.dead_curve.iter().map(|&(s, d)| (s as f64, d as f64)).collect();
             let name = format!(
                 "{}, M = {}, {}",
-                run_label(r),
+                r.label(),
                 r.m,
                 if r.resample { "resampled" } else { "not resampled" }
             );

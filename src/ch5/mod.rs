@@ -16,8 +16,10 @@ mod paired;
 mod tables;
 mod toy_loop;
 
+use crate::chapters::Chapter;
 use crate::optim::AdamConfig;
-use crate::output::{Staged, rounded_json, write_json};
+use crate::output::OutDirs;
+use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, stream};
 use crate::sae::data::{Batch, GroundTruth, TruthConfig};
 use crate::sae::known;
@@ -26,7 +28,6 @@ use crate::sae::model::{Activation, Sae, SaeSpec};
 use crate::sae::train::{Resample, SaeTrainConfig, train};
 pub use paired::Paired;
 use serde::Serialize;
-use std::path::Path;
 
 /// A trained SAE whose objective exceeds the truth SAE's by more than this
 /// share has not found a solution as good as the known one.
@@ -238,6 +239,21 @@ pub struct Run {
     pub sae: Sae,
 }
 
+impl Run {
+    /// "L1, λ = 0.1" or "TopK, k = 5", for tables and legends.
+    pub fn label(&self) -> String {
+        match self.activation {
+            Activation::Relu => format!("L1, λ = {}", self.l1),
+            Activation::TopK(k) => format!("TopK, k = {k}"),
+        }
+    }
+}
+
+/// Heatmap cells with |cos| below this are left white: random directions in
+/// d = 64 dimensions have |cos| ≈ 0.1, and drawing every cell of a 128 × 256
+/// map would make a figure of several megabytes. (The text says so.)
+pub const HEAT_FLOOR: f64 = 0.3;
+
 /// The ground truth as the chapter describes it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TruthSummary {
@@ -315,7 +331,7 @@ fn train_run(job: &Job, truth: &GroundTruth, eval: &Batch, config: &Config, bar:
 }
 
 /// Train every SAE of the chapter (spread over the cores) and measure them.
-pub fn run(config: &Config) -> Report {
+pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let t = config.truth;
     let independent = GroundTruth::new(t, &mut stream(config.seed, 0));
     // The same directions, firing in pairs.
@@ -377,7 +393,7 @@ pub fn run(config: &Config) -> Report {
     let eval_toys: Vec<Batch> =
         toys.iter().enumerate().map(|(i, toy)| eval_of(&toy.truth, 3 + i as u64)).collect();
 
-    let bar = crate::cli::progress((jobs.len() * config.train.steps / 100) as u64, "ch5: training SAEs");
+    progress.start((jobs.len() * config.train.steps / 100) as u64, "ch5: training SAEs");
     // The largest dictionaries first, so that no core waits for one at the end.
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&k| std::cmp::Reverse(jobs[k].spec.m * jobs[k].spec.d));
@@ -388,14 +404,14 @@ pub fn run(config: &Config) -> Report {
             Data::Paired => (&paired_truth, &eval_paired),
             Data::Toy(i) => (&toys[i].truth, &eval_toys[i]),
         };
-        train_run(job, truth, eval, config, &|| bar.inc(1))
+        train_run(job, truth, eval, config, &|| progress.advance(1))
     });
     let mut slots: Vec<Option<Run>> = vec![None; jobs.len()];
     for (k, run) in order.into_iter().zip(trained) {
         slots[k] = Some(run);
     }
     let mut runs = slots.into_iter().map(|r| r.expect("every job ran"));
-    bar.finish_and_clear();
+    progress.finish();
 
     let mut take = |k: usize| runs.by_ref().take(k).collect::<Vec<_>>();
     let sweep = take(config.sizes.len() * config.l1s.len());
@@ -452,16 +468,30 @@ fn truth_summary(truth: &GroundTruth, eval: &Batch) -> TruthSummary {
     }
 }
 
-/// Run, draw, and write `ch5.json` plus the generated tables.
-pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
-    let staged = Staged::new(out)?;
-    let dirs = &staged.dirs;
-    let report = run(config);
-    figures::figures(&report, dirs)?;
-    tables::tables(&report, dirs)?;
-    write_json(&dirs.generated.join("ch5.json"), &rounded_json(&report, 6))?;
-    staged.finish()?;
-    Ok(report)
+/// Chapter 5, in the shape every chapter has (see [`crate::chapters`]).
+pub struct Ch5;
+
+impl Chapter for Ch5 {
+    const NAME: &'static str = "ch5_sae";
+    const JSON: &'static str = "ch5.json";
+    const DIGITS: i32 = 6;
+    const BOOK_SECONDS: f64 = 79.0;
+    type Config = Config;
+    type Report = Report;
+
+    fn validate(config: &Config) -> Result<(), String> {
+        config.validate()
+    }
+    fn work(config: &Config) -> Option<f64> {
+        Some(work(config))
+    }
+    fn run(config: &Config, progress: &dyn Progress) -> Report {
+        run(config, progress)
+    }
+    fn write(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+        figures::figures(report, dirs)?;
+        tables::tables(report, dirs)
+    }
 }
 
 /// Samples the chapter's SAEs train on, over all runs.

@@ -1,6 +1,6 @@
 //! The chapter's generated tables and inline values.
 
-use super::{KNOWN_MARGIN, Report, Run};
+use super::{HEAT_FLOOR, KNOWN_MARGIN, Report, Run};
 use crate::output::{OutDirs, markdown_table, sci, write_atomic};
 use crate::sae::metrics::RECOVERED;
 use crate::sae::model::Activation;
@@ -20,14 +20,6 @@ fn pct(x: f64) -> String {
     format!("{:.0}%", 100.0 * x)
 }
 
-/// "λ = 0.1" or "TopK, k = 5".
-pub(super) fn run_label(r: &Run) -> String {
-    match r.activation {
-        Activation::Relu => format!("L1, λ = {}", r.l1),
-        Activation::TopK(k) => format!("TopK, k = {k}"),
-    }
-}
-
 pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let c = &report.config;
@@ -45,7 +37,7 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     write("ch5_eval_samples.md", c.eval_samples.to_string())?;
     write("ch5_recovered_cos.md", RECOVERED.to_string())?;
     write("ch5_recovered_angle.md", format!("{:.1}°", RECOVERED.acos().to_degrees()))?;
-    write("ch5_heat_floor.md", super::figures::HEAT_FLOOR.to_string())?;
+    write("ch5_heat_floor.md", HEAT_FLOOR.to_string())?;
     write(
         "ch5_setup.md",
         format!(
@@ -152,7 +144,7 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         .map(|r| {
             let m = &r.metrics;
             vec![
-                run_label(r),
+                r.label(),
                 format!("{:.1}", m.l0),
                 sci(m.fvu, 2),
                 format!("{:.3}", m.shrinkage),
@@ -209,7 +201,7 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         .iter()
         .zip(&report.known)
         .filter(|(r, k)| r.metrics.objective > (1.0 + KNOWN_MARGIN) * k.objective)
-        .map(|(r, _)| run_label(r))
+        .map(|(r, _)| r.label())
         .collect();
     write(
         "ch5_truth_beats.md",
@@ -273,7 +265,7 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         .map(|r| {
             let counts: Vec<String> = r.resampled.iter().map(|n| n.to_string()).collect();
             vec![
-                run_label(r),
+                r.label(),
                 r.m.to_string(),
                 if r.resample { "yes".into() } else { "no".into() },
                 if r.resample { counts.join(" + ") } else { "–".into() },

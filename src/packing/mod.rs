@@ -20,7 +20,7 @@
 //! compared with the literature's table.
 
 use crate::geometry::random_unit_vectors;
-use crate::plot::Bins;
+use crate::stats::Bins;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, NdFloat, s};
 use rand::Rng;

@@ -17,7 +17,7 @@
 //! `pair_correlation` (and otherwise by its own draw, as usual).
 
 use crate::geometry::random_unit_vectors;
-use crate::toy::simd::axpy;
+use crate::simd::axpy;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;

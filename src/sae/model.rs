@@ -20,7 +20,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use serde::Serialize;
 
-use crate::toy::simd::{axpy, dot};
+use crate::simd::{axpy, dot};
 
 /// How latents are switched on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

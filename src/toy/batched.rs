@@ -19,8 +19,8 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::data::Batch;
-use super::model::Spec;
-use super::simd::{Dot, axpy};
+use super::spec::Spec;
+use crate::simd::{Dot, axpy};
 
 /// Rows of length B for the inputs, hidden values, outputs, errors and their
 /// gradients; allocated once per model.

@@ -20,8 +20,8 @@
 //! For the linear model this is the optimum (Eckart–Young, see Chapter 4).
 //! The ReLU models can beat it only by superposition.
 
-use super::model::{Kind, Spec};
 use super::phase::dropped_cost;
+use super::spec::{Kind, Spec};
 
 /// How many features the construction keeps: m, or ⌊m/2⌋ for |x|.
 pub fn kept(spec: &Spec) -> usize {

@@ -14,7 +14,7 @@ pub mod neurons;
 mod per_sample;
 pub mod phase;
 pub mod reference;
-pub mod simd;
+pub mod spec;
 pub mod train;
 
 pub use data::Batch;

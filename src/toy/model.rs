@@ -1,150 +1,19 @@
-//! The toy models of superposition, their loss, and a hand-written backward pass.
-//!
-//! All four models share one shape: a hidden layer of m < n dimensions,
-//!
-//!   h  = W_in x            (optionally ReLU(W_in x)),
-//!   x' = W_outᵀ h + b      (optionally ReLU(W_outᵀ h + b)),
-//!
-//! with W_out = W_in = W for the *tied* models of Elhage et al. (2022), and
-//! the importance-weighted squared error of the reference notebook,
-//!
-//!   L = 1/(B·n) Σ_s Σ_i I_i (x'_si − t_si)²,
-//!
-//! averaged over the batch and the features (the target t is x, or |x| for
-//! the absolute-value model). W_in and W_out are stored as m × n row-major
-//! matrices, the paper's layout: column i of W is the direction W_i of
-//! feature i, row j holds neuron j's weights.
-
+//! The toy models' loss and hand-written gradient, as they run: each call
+//! goes to the batched kernel ([`super::batched`]) for small models and to
+//! the per-sample kernel ([`super::per_sample`]) for larger ones, with AVX2
+//! dot products where the processor has them. The model itself is defined
+//! in [`super::spec`]; [`super::reference`] is the same loss written to be
+//! read.
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Normal};
-use serde::Serialize;
 
 use super::batched::Batched;
 use super::data::Batch;
 use super::per_sample::PerSample;
+pub use super::spec::{Init, Kind, Params, Spec};
 #[cfg(target_arch = "x86_64")]
-use super::simd::Avx2;
-use super::simd::{Dot, Portable};
-
-/// Which toy model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Kind {
-    /// x' = Wᵀ W x + b: the linear baseline.
-    Linear,
-    /// x' = ReLU(Wᵀ W x + b): the ReLU output model.
-    ReluOutput,
-    /// h = ReLU(W x), x' = ReLU(Wᵀ h + b): a privileged hidden basis.
-    HiddenRelu,
-    /// h = ReLU(W₁ x), y = ReLU(W₂ h + b) with untied W₁, W₂, trained on
-    /// signed inputs to compute |x|.
-    AbsValue,
-}
-
-impl Kind {
-    /// Every kind of toy model.
-    pub const ALL: [Kind; 4] = [Kind::Linear, Kind::ReluOutput, Kind::HiddenRelu, Kind::AbsValue];
-
-    pub fn tied(self) -> bool {
-        self != Kind::AbsValue
-    }
-    pub fn hidden_relu(self) -> bool {
-        matches!(self, Kind::HiddenRelu | Kind::AbsValue)
-    }
-    pub fn output_relu(self) -> bool {
-        self != Kind::Linear
-    }
-    /// Inputs uniform on [−1, 1] (else [0, 1]) and target |x| (else x).
-    pub fn signed(self) -> bool {
-        self == Kind::AbsValue
-    }
-}
-
-/// A model's kind and size: n features, m hidden dimensions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Spec {
-    pub kind: Kind,
-    pub n: usize,
-    pub m: usize,
-}
-
-/// Borrowed views of the parameters in their flat vector
-/// `[W_in (m×n) | W_out (m×n), untied only | b (n)]`.
-#[derive(Debug, Clone, Copy)]
-pub struct Params<'a> {
-    pub w_in: &'a [f32],
-    pub w_out: &'a [f32],
-    pub b: &'a [f32],
-}
-
-impl Spec {
-    pub fn new(kind: Kind, n: usize, m: usize) -> Self {
-        Spec { kind, n, m }
-    }
-
-    pub(crate) fn weights_len(&self) -> usize {
-        self.m * self.n * if self.kind.tied() { 1 } else { 2 }
-    }
-
-    /// Where W_out starts in the flat vector (0 when tied: it *is* W_in).
-    pub(crate) fn w_out_offset(&self) -> usize {
-        if self.kind.tied() { 0 } else { self.m * self.n }
-    }
-
-    /// The number of parameters in the flat vector.
-    pub fn param_count(&self) -> usize {
-        self.weights_len() + self.n
-    }
-
-    pub fn split<'a>(&self, params: &'a [f32]) -> Params<'a> {
-        let mn = self.m * self.n;
-        let out = self.w_out_offset();
-        Params {
-            w_in: &params[..mn],
-            w_out: &params[out..out + mn],
-            b: &params[self.weights_len()..self.param_count()],
-        }
-    }
-
-    /// Random weights and a starting bias, as `init` says, for features of
-    /// the given density.
-    pub fn init(&self, init: Init, density: f32, rng: &mut ChaCha8Rng) -> Vec<f32> {
-        let normal = Normal::new(0.0, init.sd(self)).expect("a positive sd");
-        let mut params = vec![0.0; self.param_count()];
-        for w in &mut params[..self.weights_len()] {
-            *w = normal.sample(rng);
-        }
-        if let Init::Small { .. } = init {
-            // E t_i = p/2 for x (or |x|) uniform on [0, 1] when present.
-            params[self.weights_len()..].fill(density / 2.0);
-        }
-        params
-    }
-}
-
-/// How a model's parameters start.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub enum Init {
-    /// Xavier-normal weights, N(0, 2/(fan_in + fan_out)) = N(0, 2/(n + m))
-    /// with the fans of the m × n matrix itself, and a zero bias. (The
-    /// reference notebook applies PyTorch's `xavier_normal_` to a 3-D
-    /// instances × n × m tensor, whose fans come out as n·m and instances·m.)
-    Xavier,
-    /// Small weights, N(0, sd²), and each output's bias at the mean of its
-    /// target, the best constant output: the start of the |x| models, whose
-    /// neurons must pick their features before outputs die (see Chapter 4).
-    Small { sd: f32 },
-}
-
-impl Init {
-    /// The standard deviation of each initial weight.
-    pub fn sd(self, spec: &Spec) -> f32 {
-        match self {
-            Init::Xavier => (2.0 / (spec.n + spec.m) as f32).sqrt(),
-            Init::Small { sd } => sd,
-        }
-    }
-}
+use crate::simd::Avx2;
+use crate::simd::{Dot, Portable};
 
 /// Models up to this many weights (n·m) are trained with the batched kernel,
 /// larger ones one sample at a time (where the weights stay in the L1 cache).

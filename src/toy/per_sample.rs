@@ -11,8 +11,8 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::data::Batch;
-use super::model::Spec;
-use super::simd::{Dot, axpy};
+use super::spec::Spec;
+use crate::simd::{Dot, axpy};
 
 /// Scratch space, allocated once per model: per-sample vectors, and copies of
 /// the weights (and their gradients) in feature-major layout (n × m, row i is

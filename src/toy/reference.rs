@@ -11,7 +11,7 @@
 use ndarray::{Array1, Array2, Axis};
 use rand::Rng;
 
-use super::model::{Kind, Spec};
+use super::spec::{Kind, Spec};
 
 /// A matrix of single-precision numbers (the trainer's precision).
 pub type Matrix = Array2<f32>;

@@ -1,4 +1,4 @@
-//! The two vector operations the toy-model kernels are made of, a · b and
+//! The two vector operations the fast kernels (toy models and SAEs) are made of, a · b and
 //! y ← y + a x, written so that the result does not depend on the CPU.
 //!
 //! Element-wise operations (axpy) give the same bits however many lanes the
