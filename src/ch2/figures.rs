@@ -93,27 +93,17 @@ fn bounds(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| tick(*y))
             .draw()?;
-        let grid: Vec<usize> = {
-            let mut g: Vec<usize> =
-                (0..=80).map(|i| (nmin * (nmax / nmin).powf(i as f64 / 80.0)).round() as usize).collect();
-            g.dedup();
-            g
-        };
-        let welch: Vec<(f64, f64)> = grid.iter().map(|&n| (n as f64, crate::bounds::welch(n, d))).collect();
-        let lev: Vec<(f64, f64)> =
-            grid.iter().filter_map(|&n| crate::bounds::levenstein(n, d).map(|l| (n as f64, l))).collect();
-        let ortho: Vec<(f64, f64)> =
-            grid.iter().filter_map(|&n| crate::bounds::orthoplex(n, d).map(|o| (n as f64, o))).collect();
+        let curves = &report.bound_curves;
         chart
-            .draw_series(LineSeries::new(welch, line(color(1))))?
+            .draw_series(LineSeries::new(curves.welch.clone(), line(color(1))))?
             .label("Welch bound")
             .legend(legend_line(color(1)));
         chart
-            .draw_series(LineSeries::new(lev, line(color(3))))?
+            .draw_series(LineSeries::new(curves.levenstein.clone(), line(color(3))))?
             .label("Levenstein bound (N > d(d+1)/2)")
             .legend(legend_line(color(3)));
         chart
-            .draw_series(DashedLineSeries::new(ortho, 6, 4, line(color(2))))?
+            .draw_series(DashedLineSeries::new(curves.orthoplex.clone(), 6, 4, line(color(2))))?
             .label("orthoplex bound 1/√d")
             .legend(legend_line(color(2)));
         let random: Vec<(f64, f64)> = b.iter().map(|r| (r.n as f64, r.random_worst)).collect();

@@ -139,6 +139,9 @@ pub struct Report {
     pub config: Config,
     pub random: Vec<RandomSetting>,
     pub bounds: Vec<BoundRow>,
+    /// The same bounds on a fine grid of N, for the figure (not in the JSON).
+    #[serde(skip)]
+    pub bound_curves: BoundCurves,
     pub hadamard: Vec<HadamardRow>,
     pub capacity: Vec<CapacityRow>,
     pub demo: DemoReport,
@@ -207,6 +210,33 @@ pub struct BoundRow {
     pub orthoplex: Option<f64>,
 }
 
+/// The rigorous lower bounds on the worst |cos| of N unit vectors in R^d
+/// (d = `bound_dim`) as curves (N, bound) over N from the smallest to the
+/// largest of `bound_sizes`, 81 points evenly spaced in log N.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BoundCurves {
+    pub welch: Vec<(f64, f64)>,
+    pub levenstein: Vec<(f64, f64)>,
+    pub orthoplex: Vec<(f64, f64)>,
+}
+
+fn bound_curves(config: &Config) -> BoundCurves {
+    let d = config.bound_dim;
+    let nmin = config.bound_sizes.first().map_or(2, |&n| n) as f64;
+    let nmax = config.bound_sizes.last().map_or(3, |&n| n) as f64;
+    let mut grid: Vec<usize> =
+        (0..=80).map(|i| (nmin * (nmax / nmin).powf(i as f64 / 80.0)).round() as usize).collect();
+    grid.dedup();
+    let curve = |bound: &dyn Fn(usize) -> Option<f64>| -> Vec<(f64, f64)> {
+        grid.iter().filter_map(|&n| bound(n).map(|b| (n as f64, b))).collect()
+    };
+    BoundCurves {
+        welch: curve(&|n| Some(welch(n, d))),
+        levenstein: curve(&|n| levenstein(n, d)),
+        orthoplex: curve(&|n| orthoplex(n, d)),
+    }
+}
+
 /// The identity plus a normalised Sylvester–Hadamard matrix.
 #[derive(Debug, Clone, Serialize)]
 pub struct HadamardRow {
@@ -251,6 +281,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
         config: config.clone(),
         random,
         bounds: config.bound_sizes.iter().map(|&n| bound_row(config, n)).collect(),
+        bound_curves: bound_curves(config),
         hadamard: config.hadamard_dims.iter().map(|&d| hadamard_row(config, d)).collect(),
         capacity: capacity_table(config),
         demo: demo(config, progress),

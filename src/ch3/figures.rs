@@ -1,7 +1,7 @@
 //! Chapter 3's figures and generated tables.
 
-use super::{Report, chi2_curve};
-use crate::jl::{Method, dasgupta_gupta_eps, dasgupta_gupta_k};
+use super::Report;
+use crate::jl::Method;
 use crate::output::{OutDirs, markdown_table, write_atomic};
 use crate::plot::{
     CAPTION, FONT, GREY, LABEL, TICK, color, draw_legend, histogram_bars, legend_box, legend_line, line,
@@ -95,7 +95,7 @@ fn ratio_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             let (dataset, t) = (datasets[p / ks.len()], p % ks.len());
             let exps: Vec<_> = report.experiments.iter().filter(|e| e.dataset == dataset).collect();
             let gaussian = &exps[0].at_k[t];
-            let theory = chi2_curve(gaussian.k, &gaussian.bins);
+            let theory = &gaussian.chi2;
             let ymax = exps
                 .iter()
                 .map(|e| e.at_k[t].bins.max_density())
@@ -144,7 +144,7 @@ fn ratio_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                     .legend(legend_line(c));
             }
             chart
-                .draw_series(LineSeries::new(theory, line(BLACK)))?
+                .draw_series(LineSeries::new(theory.iter().copied(), line(BLACK)))?
                 .label("χ²ₖ/k (exact, Gaussian)")
                 .legend(legend_line(BLACK));
             if p == 0 {
@@ -183,11 +183,8 @@ fn worst_distortion(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 .x_label_formatter(&|x| format!("{x:.0}"))
                 .y_label_formatter(&|y| tick(*y))
                 .draw()?;
-            let guarantee: Vec<(f64, f64)> = (4..=report.k_search)
-                .filter_map(|k| dasgupta_gupta_eps(n, k).map(|e| (k as f64, e)))
-                .collect();
             chart
-                .draw_series(LineSeries::new(guarantee, line(BLACK)))?
+                .draw_series(LineSeries::new(report.dg.eps_by_k.iter().copied(), line(BLACK)))?
                 .label("Dasgupta–Gupta ε for this k")
                 .legend(legend_line(BLACK));
             let eps = report.config.eps;
@@ -214,7 +211,7 @@ fn smallest_k(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let eps = report.config.eps;
     let sizes = &report.config.sizes;
     let nmax = *sizes.iter().max().unwrap_or(&2) as f64;
-    let kmax = dasgupta_gupta_k(nmax as usize, eps) as f64 * 1.5;
+    let kmax = report.dg.k_largest_size as f64 * 1.5;
     svg_figure(&dirs.figures.join("ch3_smallest_k.svg"), (1000, 460), |root| {
         let panels = root.split_evenly((1, 2));
         for (area, dataset) in panels.iter().zip(["documents", "clusters"]) {
@@ -236,12 +233,8 @@ fn smallest_k(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 .x_label_formatter(&|x| format!("{x:.0}"))
                 .y_label_formatter(&|y| format!("{y:.0}"))
                 .draw()?;
-            let bound: Vec<(f64, f64)> = (0..=50)
-                .map(|i| 5.0 * (nmax * 1.5 / 5.0).powf(i as f64 / 50.0))
-                .map(|n| (n, dasgupta_gupta_k(n as usize, eps) as f64))
-                .collect();
             chart
-                .draw_series(LineSeries::new(bound, line(BLACK)))?
+                .draw_series(LineSeries::new(report.dg.k_by_n.iter().copied(), line(BLACK)))?
                 .label("Dasgupta–Gupta bound")
                 .legend(legend_line(BLACK));
             for e in report.experiments.iter().filter(|e| e.dataset == dataset) {
@@ -369,7 +362,7 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         rows.push(row);
     }
     let mut bound = vec!["**bound**".to_string(), "Dasgupta–Gupta".to_string()];
-    bound.extend(c.eps_table.iter().map(|&e| format!("**{}**", dasgupta_gupta_k(c.points, e))));
+    bound.extend(report.dg.k_points_by_eps.iter().map(|k| format!("**{k}**")));
     rows.push(bound);
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let right: Vec<bool> = (0..header.len()).map(|i| i >= 2).collect();
@@ -403,12 +396,12 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     write("ch3_dim.md", c.dim.to_string())?;
     write("ch3_eps.md", c.eps.to_string())?;
     write("ch3_basis.md", c.basis.to_string())?;
-    write("ch3_bound_billion.md", dasgupta_gupta_k(1_000_000_000, 0.2).to_string())?;
+    write("ch3_bound_billion.md", report.dg.k_billion.to_string())?;
     write("ch3_cos_target.md", super::COS_TARGET.to_string())?;
     write("ch3_k_direct.md", report.k_direct.to_string())?;
     write("ch3_k_jl.md", report.k_jl.to_string())?;
     write("ch3_k_ratio.md", format!("{:.1}", report.k_jl as f64 / report.k_direct as f64))?;
-    write("ch3_bound_points_eps.md", dasgupta_gupta_k(c.points, c.eps).to_string())?;
+    write("ch3_bound_points_eps.md", report.dg.k_points.to_string())?;
     for e in report.experiments.iter().filter(|e| e.method == Method::Gaussian) {
         let k = e.smallest_k_by_size.last().copied().flatten();
         let text = k.map_or(format!("more than {}", report.k_search), |k| k.to_string());

@@ -132,6 +132,44 @@ pub struct Report {
     /// each bound needs.
     pub k_direct: usize,
     pub k_jl: usize,
+    /// The Dasgupta–Gupta bound the text and tables quote.
+    pub dg: DgNumbers,
+}
+
+/// The Dasgupta–Gupta bound at the points the chapter's text, tables and
+/// figures use.
+#[derive(Debug, Clone, Serialize)]
+pub struct DgNumbers {
+    /// k for all `points` at `eps`, and at each ε of `eps_table`.
+    pub k_points: usize,
+    pub k_points_by_eps: Vec<usize>,
+    /// k for a billion points at ε = 0.2.
+    pub k_billion: usize,
+    /// k for the largest subset size at `eps` (the smallest-k figure's scale).
+    pub k_largest_size: usize,
+    /// The ε it guarantees for all `points` at each k from 4 to `k_search`,
+    /// and the k it needs at `eps` for n on a log grid up to 1.5 × the
+    /// largest subset size: the figures' curves (not in the JSON).
+    #[serde(skip)]
+    pub eps_by_k: Vec<(f64, f64)>,
+    #[serde(skip)]
+    pub k_by_n: Vec<(f64, f64)>,
+}
+
+fn dg_numbers(config: &Config, k_search: usize) -> DgNumbers {
+    let (n, eps) = (config.points, config.eps);
+    let nmax = *config.sizes.iter().max().unwrap_or(&2) as f64;
+    DgNumbers {
+        k_points: dasgupta_gupta_k(n, eps),
+        k_points_by_eps: config.eps_table.iter().map(|&e| dasgupta_gupta_k(n, e)).collect(),
+        k_billion: dasgupta_gupta_k(1_000_000_000, 0.2),
+        k_largest_size: dasgupta_gupta_k(nmax as usize, eps),
+        eps_by_k: (4..=k_search).filter_map(|k| dasgupta_gupta_eps(n, k).map(|e| (k as f64, e))).collect(),
+        k_by_n: (0..=50)
+            .map(|i| 5.0 * (nmax * 1.5 / 5.0).powf(i as f64 / 50.0))
+            .map(|n| (n, dasgupta_gupta_k(n as usize, eps) as f64))
+            .collect(),
+    }
 }
 
 /// The worst |cos| at which the chapter compares the two routes.
@@ -174,6 +212,10 @@ pub struct AtK {
     /// Share of pairs with ratio inside [1 − ε, 1 + ε].
     pub inside: f64,
     pub bins: Bins,
+    /// The exact density of χ²ₖ/k (the Gaussian case) at each bin's centre,
+    /// for the figure (not in the JSON).
+    #[serde(skip)]
+    pub chi2: Vec<(f64, f64)>,
 }
 
 /// The projected standard basis of R^N in k dimensions.
@@ -230,6 +272,7 @@ pub fn run(config: &Config) -> Report {
         experiments,
         superposition: config.basis_ks.iter().map(|&k| basis_projection(config, k)).collect(),
         superposition_bounds: superposition_bounds(config),
+        dg: dg_numbers(config, k_search),
         k_direct: smallest_k(|k| direct_bound(k, pairs(config.basis)) <= COS_TARGET),
         k_jl: smallest_k(|k| jl_cos_bound(config.basis, k).is_some_and(|b| b <= COS_TARGET)),
     }
@@ -291,13 +334,8 @@ fn experiment(
             let inside = ratios.iter().filter(|r| (*r - 1.0).abs() <= config.eps).count() as f64 / n;
             // 1 ± 5 standard deviations of the Gaussian case (√(2/k)), within (0, 3].
             let half = (5.0 * (2.0 / k as f64).sqrt()).min(1.0);
-            AtK {
-                k,
-                mean,
-                variance,
-                inside,
-                bins: Bins::new(ratios, 1.0 - half, 1.0 + half, config.hist_bins),
-            }
+            let bins = Bins::new(ratios, 1.0 - half, 1.0 + half, config.hist_bins);
+            AtK { k, mean, variance, inside, chi2: chi2_curve(k, &bins), bins }
         })
         .collect();
     let worst_by_k = pass.worst.last().cloned().unwrap_or_default();

@@ -155,7 +155,7 @@ where
     DB::ErrorType: 'static,
 {
     let n = m.n;
-    let gram = crate::toy::analysis::gram(&m.w, n);
+    let gram = &m.gram;
     // n columns of WᵀW, a gap, and one column for b.
     let mut chart = ChartBuilder::on(area)
         .caption(title, (FONT, TICK + 1))
@@ -172,7 +172,6 @@ where
     // Row i from the top is feature i (the most important first).
     let y = |i: usize| (n - 1 - i) as f64;
     chart.draw_series((0..n).flat_map(|i| {
-        let gram = &gram;
         (0..n).map(move |j| {
             Rectangle::new(
                 [(j as f64, y(i)), (j as f64 + 1.0, y(i) + 1.0)],
@@ -608,7 +607,7 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     write("ch4_phase_tolerance.md", format!("{}%", super::PHASE_TOLERANCE * 100.0))?;
     write("ch4_theory_grid.md", format!("{0} × {0}", c.theory_grid))?;
     // Dense, equally important features: the optimum is not a candidate.
-    let onset = crate::toy::phase::predict(1.0, 1.0);
+    let onset = &ph.dense_optimum;
     write(
         "ch4_dense_optimum.md",
         format!(

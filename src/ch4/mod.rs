@@ -198,6 +198,9 @@ pub struct Model {
     /// The loss of outputting every feature's mean (nothing represented).
     pub mean_only: f64,
     pub features: analysis::Features,
+    /// WᵀW (n × n, row-major), for the figures (not kept in the JSON).
+    #[serde(skip)]
+    pub gram: Vec<f64>,
     /// Features with ‖W_i‖ ≥ 1/2.
     pub represented: usize,
     /// The largest |cos| between two represented features.
@@ -274,6 +277,9 @@ pub struct PhaseDiagram {
     /// Fine-grid points where the three-candidate picture and the global
     /// minimum name different phases.
     pub candidates_differ: usize,
+    /// Dense, equally important features (p = r = 1): the global minimum,
+    /// which none of the three candidates is.
+    pub dense_optimum: phase::Prediction,
 }
 
 /// Everything Chapter 4 (part 1) computes.
@@ -291,6 +297,13 @@ pub struct Report {
     pub abs_small: Model,
     pub abs_large: Vec<Model>,
     pub up_close: Option<neurons_part::UpClose>,
+    /// Features of the small |x| model served by a pair of monosemantic
+    /// neurons, one for each sign.
+    pub abs_small_pairs: usize,
+    /// The small |x| model's output y₁ against x₁ on [−1, 1], the other
+    /// features absent (for the figure).
+    #[serde(skip)]
+    pub abs_small_response: Vec<(f64, f64)>,
 }
 
 fn importance(n: usize, decay: f32) -> Vec<f32> {
@@ -338,6 +351,7 @@ fn model(job: &Job, train: &TrainConfig, seed: u64, best: Best) -> Model {
     };
     let neurons = if spec.kind.hidden_relu() { neurons(&w, m, n, spec.kind.signed()) } else { Vec::new() };
     let features = analysis::features(&w, n);
+    let gram = analysis::gram(&w, n);
     Model {
         kind: spec.kind,
         n,
@@ -357,6 +371,7 @@ fn model(job: &Job, train: &TrainConfig, seed: u64, best: Best) -> Model {
         construction: construction_loss(job, train, seed),
         mean_only: known::mean_only_loss(&job.importance, density),
         features,
+        gram,
     }
 }
 
@@ -462,12 +477,16 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let abs_small = take(1).pop().expect("the small absolute-value model");
     let abs_large = take(config.abs_densities.len());
     let up_close = neurons_part::up_close(&abs_large);
+    let abs_small_pairs = neurons_part::paired_features(&abs_small);
+    let abs_small_response = neurons_part::response_curve(&abs_small, 0);
     Report {
         config: config.clone(),
         privileged,
         abs_small,
         abs_large,
         up_close,
+        abs_small_pairs,
+        abs_small_response,
         pentagon,
         gram,
         linear,
@@ -568,7 +587,8 @@ fn phase_diagram(config: &Config, models: &[Model]) -> PhaseDiagram {
     let candidates: Vec<Phase> = predictions.iter().map(|p| p.candidates.phase).collect();
     let candidates_differ = phases.iter().zip(&candidates).filter(|(a, b)| a != b).count();
     let theory = TheoryGrid { log_r: r_range, log_p: p_range, steps, phases, candidates };
-    PhaseDiagram { cells, theory, agree, stuck, min_loss_ratio, candidates_differ }
+    let dense_optimum = phase::predict(1.0, 1.0);
+    PhaseDiagram { cells, theory, agree, stuck, min_loss_ratio, candidates_differ, dense_optimum }
 }
 
 /// Chapter 4, in the shape every chapter has (see [`crate::chapters`]).
@@ -624,6 +644,8 @@ pub struct Summary<'a> {
     pub abs_small: ModelSummary,
     pub abs_large: Vec<ModelSummary>,
     pub up_close: Option<&'a neurons_part::UpClose>,
+    pub abs_small_pairs: usize,
+    pub phase_dense_optimum: phase::Prediction,
 }
 
 #[derive(Serialize)]
@@ -689,6 +711,8 @@ pub fn summary(r: &Report) -> Summary<'_> {
         abs_small: model_summary(&r.abs_small),
         abs_large: all(&r.abs_large),
         up_close: r.up_close.as_ref(),
+        abs_small_pairs: r.abs_small_pairs,
+        phase_dense_optimum: r.phase.dense_optimum,
     }
 }
 

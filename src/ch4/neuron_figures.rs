@@ -1,7 +1,7 @@
 //! Chapter 4, part 2: figures and tables of the models with a hidden ReLU.
 
 use super::figures::tick_f32;
-use super::{Model, Report, neurons_part};
+use super::{Model, Report};
 use crate::output::{OutDirs, markdown_table, write_atomic};
 use crate::plot::{
     CAPTION, FONT, GREY, LABEL, TICK, color, diverging, draw_legend, legend_box, legend_line, line,
@@ -214,27 +214,12 @@ fn abs_small(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .draw_series(LineSeries::new([(-1.0, 1.0), (0.0, 0.0), (1.0, 1.0)], line(GREY)))?
             .label("|x₁|")
             .legend(legend_line(GREY));
-        let curve: Vec<(f64, f64)> =
-            (0..=200).map(|k| -1.0 + k as f64 / 100.0).map(|x| (x, respond(m, 0, x)[0])).collect();
         chart
-            .draw_series(LineSeries::new(curve, line(color(0))))?
+            .draw_series(LineSeries::new(report.abs_small_response.iter().copied(), line(color(0))))?
             .label("learned y₁")
             .legend(legend_line(color(0)));
         draw_legend(&mut chart, SeriesLabelPosition::UpperMiddle)
     })
-}
-
-/// The outputs of an untied model, y = ReLU(W₂ ReLU(W₁ x) + b), for a single
-/// feature `i` at value `x`.
-fn respond(m: &Model, i: usize, x: f64) -> Vec<f64> {
-    let n = m.n;
-    let h: Vec<f64> = (0..m.m).map(|j| (m.w[j * n + i] as f64 * x).max(0.0)).collect();
-    (0..n)
-        .map(|o| {
-            let s: f64 = (0..m.m).map(|j| m.w_out[j * n + o] as f64 * h[j]).sum();
-            (s + m.b[o] as f64).max(0.0)
-        })
-        .collect()
 }
 
 /// W₁ of the n = 100, m = 40 models, neurons sorted by their top feature.
@@ -439,7 +424,7 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     write("ch4_abs_tail_weight.md", format!("{tail:.3}"))?;
     write("ch4_abs_shown.md", format!("{SHOWN_FEATURES}"))?;
     let small = &report.abs_small;
-    write("ch4_abs_small_pairs.md", format!("{} of {}", neurons_part::paired_features(small), small.n))?;
+    write("ch4_abs_small_pairs.md", format!("{} of {}", report.abs_small_pairs, small.n))?;
     write("ch4_abs_small_loss.md", crate::output::sci(small.loss, 2))?;
     // The densest privileged-basis model that beats the one-neuron-per-feature construction.
     let pays = report

@@ -60,6 +60,24 @@ pub fn up_close(models: &[Model]) -> Option<UpClose> {
     })
 }
 
+/// The outputs of an untied model, y = ReLU(W₂ ReLU(W₁ x) + b), for a single
+/// feature `i` at value `x`.
+pub fn respond(m: &Model, i: usize, x: f64) -> Vec<f64> {
+    let n = m.n;
+    let h: Vec<f64> = (0..m.m).map(|j| (m.w[j * n + i] as f64 * x).max(0.0)).collect();
+    (0..n)
+        .map(|o| {
+            let s: f64 = (0..m.m).map(|j| m.w_out[j * n + o] as f64 * h[j]).sum();
+            (s + m.b[o] as f64).max(0.0)
+        })
+        .collect()
+}
+
+/// Output `i` of the model against input `i` alone, at 201 points of [−1, 1].
+pub fn response_curve(m: &Model, i: usize) -> Vec<(f64, f64)> {
+    (0..=200).map(|k| -1.0 + k as f64 / 100.0).map(|x| (x, respond(m, i, x)[i])).collect()
+}
+
 /// Features of the small |x| model served by a pair of monosemantic
 /// neurons, one for x > 0 and one for x < 0.
 pub fn paired_features(model: &Model) -> usize {

@@ -6,7 +6,7 @@ use crate::plot::{
     CAPTION, FONT, GREY, LABEL, TICK, arrow, color, diverging, draw_legend, legend_line, line, pow10_label,
     svg_figure, tick,
 };
-use crate::sae::metrics::{RECOVERED, cosines};
+use crate::sae::metrics::RECOVERED;
 use plotters::prelude::*;
 
 pub(super) fn figures(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
@@ -179,16 +179,13 @@ fn heat_color(v: f64) -> RGBColor {
 /// probability), latents across, sorted by the feature they match best.
 fn heatmap(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let c = &report.config;
-    let truth = &report.ground_truth;
-    let g = truth.config.g;
+    let g = c.truth.g;
     let panels = [report.sweep_run(c.main_size, c.good_l1), report.sweep_run(c.main_size, c.low_l1)];
     let card = (560u32, 440u32);
     svg_figure(&dirs.figures.join("ch5_heatmap.svg"), (2 * card.0, card.1 + 60), |root| {
         let (top, bottom) = root.split_vertically(card.1);
-        for (area, r) in top.split_evenly((1, 2)).iter().zip(panels) {
+        for ((area, r), map) in top.split_evenly((1, 2)).iter().zip(panels).zip(&report.heatmaps) {
             let m = r.m;
-            let cos = cosines(&r.sae, truth);
-            let order = latent_order(&cos, g, m);
             let title = format!(
                 "{}: recovered {:.0}%, FVU {:.3}",
                 r.label(),
@@ -211,14 +208,9 @@ fn heatmap(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 .x_label_formatter(&|x| format!("{x:.0}"))
                 .y_label_formatter(&|y| format!("{y:.0}"))
                 .draw()?;
-            chart.draw_series((0..g).flat_map(|i| {
-                let cos = &cos;
-                order.iter().enumerate().filter(move |&(_, &j)| cos[i * m + j].abs() >= HEAT_FLOOR).map(
-                    move |(col, &j)| {
-                        let (x, y) = (col as f64, i as f64);
-                        Rectangle::new([(x, y), (x + 1.0, y + 1.0)], diverging(cos[i * m + j]).filled())
-                    },
-                )
+            chart.draw_series(map.cells.iter().map(|&(i, place, cos)| {
+                let (x, y) = (place as f64, i as f64);
+                Rectangle::new([(x, y), (x + 1.0, y + 1.0)], diverging(cos).filled())
             }))?;
         }
         // The colour scale.
@@ -240,21 +232,6 @@ fn heatmap(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         chart.draw_series([Rectangle::new([(-1.0, 0.0), (1.0, 1.0)], BLACK.mix(0.5).stroke_width(1))])?;
         Ok(())
     })
-}
-
-/// Latents ordered by the true feature they match best, then by that cosine
-/// (highest first): a recovered dictionary shows as a diagonal.
-fn latent_order(cos: &[f64], g: usize, m: usize) -> Vec<usize> {
-    let best: Vec<(usize, f64)> = (0..m)
-        .map(|j| {
-            (0..g)
-                .map(|i| (i, cos[i * m + j]))
-                .fold((0, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a })
-        })
-        .collect();
-    let mut order: Vec<usize> = (0..m).collect();
-    order.sort_by(|&a, &b| best[a].0.cmp(&best[b].0).then(best[b].1.total_cmp(&best[a].1)).then(a.cmp(&b)));
-    order
 }
 
 /// Dead latents (no activation in the last window of steps) during training.
@@ -352,7 +329,7 @@ fn plane(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         let mut legend: Vec<(String, ShapeStyle, bool)> = Vec::new();
         let (matched, spare) = (BLACK.stroke_width(1), GREY.mix(0.4).stroke_width(1));
         for j in 0..l.config.latents {
-            let dec = l.sae.decoder(j);
+            let dec = &l.decoder[j * l.config.m..(j + 1) * l.config.m];
             let end = (dec[0] as f64 * r / 1.1, dec[1] as f64 * r / 1.1);
             let style = if l.best_latent.contains(&j) { matched } else { spare };
             chart.draw_series(DashedLineSeries::new([(0.0, 0.0), end], 5, 4, style))?;

@@ -23,7 +23,7 @@ use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, stream};
 use crate::sae::data::{Batch, GroundTruth, TruthConfig};
 use crate::sae::known;
-use crate::sae::metrics::{Metrics, cosine, evaluate};
+use crate::sae::metrics::{Metrics, cosine, cosines, evaluate};
 use crate::sae::model::{Activation, Sae, SaeSpec};
 use crate::sae::train::{Resample, SaeTrainConfig, train};
 pub use paired::Paired;
@@ -235,8 +235,6 @@ pub struct Run {
     pub dead_curve: Vec<(usize, usize)>,
     /// Dead latents over the last `dead_window` steps of training.
     pub dead_at_end: usize,
-    #[serde(skip)]
-    pub sae: Sae,
 }
 
 impl Run {
@@ -280,8 +278,52 @@ pub struct Report {
     pub resampled: Vec<Run>,
     pub paired: Paired,
     pub loops: Vec<Loop>,
+    /// The dictionary heatmaps: the well-tuned λ, then the low λ, at the
+    /// main size.
+    pub heatmaps: Vec<Heatmap>,
+}
+
+/// One SAE's dictionary against the true features: the cells of the G × M
+/// cosine matrix with |cos| ≥ [`HEAT_FLOOR`], the latents sorted by the
+/// feature they match best (a recovered dictionary shows as a diagonal).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Heatmap {
+    pub m: usize,
+    pub l1: f32,
+    /// (true feature i, latent's place in the sorted order, cos(F_i, D_j));
+    /// bulk for the figure, not kept in the JSON.
     #[serde(skip)]
-    pub ground_truth: GroundTruth,
+    pub cells: Vec<(usize, usize, f64)>,
+}
+
+impl Heatmap {
+    /// The cells of `sae`'s heatmap against `truth`.
+    fn new(run: &Run, sae: &Sae, truth: &GroundTruth) -> Heatmap {
+        let (g, m) = (truth.config.g, run.m);
+        let cos = cosines(sae, truth);
+        let order = latent_order(&cos, g, m);
+        let cells = (0..g)
+            .flat_map(|i| order.iter().enumerate().map(move |(place, &j)| (i, place, j)))
+            .map(|(i, place, j)| (i, place, cos[i * m + j]))
+            .filter(|c| c.2.abs() >= HEAT_FLOOR)
+            .collect();
+        Heatmap { m, l1: run.l1, cells }
+    }
+}
+
+/// Latents ordered by the true feature they match best, then by that cosine
+/// (highest first).
+fn latent_order(cos: &[f64], g: usize, m: usize) -> Vec<usize> {
+    let best: Vec<(usize, f64)> = (0..m)
+        .map(|j| {
+            (0..g)
+                .map(|i| (i, cos[i * m + j]))
+                .fold((0, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a })
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| best[a].0.cmp(&best[b].0).then(best[b].1.total_cmp(&best[a].1)).then(a.cmp(&b)));
+    order
 }
 
 impl Report {
@@ -295,8 +337,9 @@ impl Report {
     }
 }
 
-/// Train one SAE on fresh samples and evaluate it on `eval`.
-fn train_run(job: &Job, truth: &GroundTruth, eval: &Batch, config: &Config, bar: &dyn Fn()) -> Run {
+/// Train one SAE on fresh samples and evaluate it on `eval`: its
+/// measurements, and the SAE for the analyses that follow.
+fn train_run(job: &Job, truth: &GroundTruth, eval: &Batch, config: &Config, bar: &dyn Fn()) -> (Run, Sae) {
     let mut rng = stream(config.seed, 100 + job.stream);
     let mut sae = Sae::new(job.spec, &mut rng);
     let mut probe = Batch::new(4096, job.spec.d);
@@ -317,7 +360,7 @@ fn train_run(job: &Job, truth: &GroundTruth, eval: &Batch, config: &Config, bar:
     });
     let metrics = evaluate(&sae, truth, eval);
     let dead_at_end = log.dead.last().map_or(0, |&(_, d)| d);
-    Run {
+    let run = Run {
         m: job.spec.m,
         activation: job.spec.activation,
         l1: job.spec.l1,
@@ -326,8 +369,8 @@ fn train_run(job: &Job, truth: &GroundTruth, eval: &Batch, config: &Config, bar:
         resampled: log.resampled,
         dead_curve: log.dead,
         dead_at_end,
-        sae,
-    }
+    };
+    (run, sae)
 }
 
 /// Train every SAE of the chapter (spread over the cores) and measure them.
@@ -406,7 +449,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
         };
         train_run(job, truth, eval, config, &|| progress.advance(1))
     });
-    let mut slots: Vec<Option<Run>> = vec![None; jobs.len()];
+    let mut slots: Vec<Option<(Run, Sae)>> = vec![None; jobs.len()];
     for (k, run) in order.into_iter().zip(trained) {
         slots[k] = Some(run);
     }
@@ -419,6 +462,14 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let resampled = take(3);
     let paired_run = take(1).pop().expect("the paired run");
     let loop_runs = take(toys.len());
+    let heatmap = |l1: f32| {
+        let (run, sae) =
+            sweep.iter().find(|(r, _)| r.m == config.main_size && r.l1 == l1).expect("validated: swept");
+        Heatmap::new(run, sae, &independent)
+    };
+    let heatmaps = vec![heatmap(config.good_l1), heatmap(config.low_l1)];
+    let runs_only = |pairs: Vec<(Run, Sae)>| pairs.into_iter().map(|(r, _)| r).collect::<Vec<_>>();
+    let (sweep, topk, resampled) = (runs_only(sweep), runs_only(topk), runs_only(resampled));
 
     let independent_recovered = sweep
         .iter()
@@ -438,7 +489,8 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
         known::best_truth_sae(&independent, &eval_independent, activation, l1)
     });
     let paired = paired::analyse(paired_run, &paired_truth, &eval_paired, independent_recovered);
-    let loops = toys.into_iter().zip(loop_runs).map(|(toy, run)| toy_loop::measure(toy, run)).collect();
+    let loops =
+        toys.into_iter().zip(loop_runs).map(|(toy, (run, sae))| toy_loop::measure(toy, run, &sae)).collect();
     Report {
         config: config.clone(),
         truth: truth_summary(&independent, &eval_independent),
@@ -448,7 +500,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
         resampled,
         paired,
         loops,
-        ground_truth: independent,
+        heatmaps,
     }
 }
 

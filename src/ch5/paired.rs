@@ -4,6 +4,7 @@
 use super::Run;
 use crate::sae::data::{Batch, GroundTruth};
 use crate::sae::metrics::{RECOVERED, cosine, cosines};
+use crate::sae::model::Sae;
 use serde::Serialize;
 
 /// The features that fire in pairs.
@@ -22,10 +23,15 @@ pub struct Paired {
 }
 
 /// Do paired features come back one by one, or as their sum?
-pub(super) fn analyse(run: Run, truth: &GroundTruth, eval: &Batch, independent_recovered: f64) -> Paired {
+pub(super) fn analyse(
+    (run, sae): (Run, Sae),
+    truth: &GroundTruth,
+    eval: &Batch,
+    independent_recovered: f64,
+) -> Paired {
     let (g, m) = (truth.config.g, run.m);
     let pairs = g / 2;
-    let c = cosines(&run.sae, truth);
+    let c = cosines(&sae, truth);
     let best = |i: usize| (0..m).map(|j| c[i * m + j]).fold(f64::NEG_INFINITY, f64::max);
     let both_recovered =
         (0..pairs).filter(|&k| best(2 * k) > RECOVERED && best(2 * k + 1) > RECOVERED).count();
@@ -33,7 +39,7 @@ pub(super) fn analyse(run: Run, truth: &GroundTruth, eval: &Batch, independent_r
         .filter(|&k| {
             let sum: Vec<f32> =
                 truth.feature(2 * k).iter().zip(truth.feature(2 * k + 1)).map(|(a, b)| a + b).collect();
-            (0..m).any(|j| cosine(&sum, run.sae.decoder(j)) > RECOVERED)
+            (0..m).any(|j| cosine(&sum, sae.decoder(j)) > RECOVERED)
         })
         .count();
     let (mut first, mut both) = (0usize, 0usize);

@@ -99,16 +99,18 @@ pub struct Loop {
     /// The smallest best cosine over the represented features.
     pub worst_represented: f64,
     pub metrics: Metrics,
+    /// The toy model's weights (m × n, row-major) and the SAE's decoder
+    /// directions (one row of m per latent), for the figure of the plane.
     #[serde(skip)]
     pub w: Vec<f32>,
     #[serde(skip)]
-    pub sae: Sae,
+    pub decoder: Vec<f32>,
 }
 
-pub(super) fn measure(toy: Toy, run: Run) -> Loop {
+pub(super) fn measure(toy: Toy, run: Run, sae: &Sae) -> Loop {
     let LoopConfig { n, latents, .. } = toy.config;
     let norms = features(&toy.w, n).norm;
-    let c = cosines(&run.sae, &toy.truth);
+    let c = cosines(sae, &toy.truth);
     let (mut best_cos, mut best_latent) = (vec![f64::NEG_INFINITY; n], vec![0; n]);
     for i in 0..n {
         for j in 0..latents {
@@ -132,7 +134,7 @@ pub(super) fn measure(toy: Toy, run: Run) -> Loop {
         worst_represented,
         metrics: run.metrics,
         w: toy.w,
-        sae: run.sae,
+        decoder: (0..latents).flat_map(|j| sae.decoder(j).iter().copied()).collect(),
     }
 }
 
