@@ -9,7 +9,7 @@
 //! JSON and moves the files into place. The examples and the book command
 //! call the same function, so the book and the examples cannot disagree.
 
-use crate::output::{OutDirs, Staged, rounded_json, write_json};
+use crate::output::{Numbers, OutDirs, Staged, rounded_json, write_atomic, write_json};
 use crate::progress::Progress;
 use serde::Serialize;
 use std::path::Path;
@@ -18,8 +18,10 @@ use std::path::Path;
 pub trait Chapter {
     /// The example's name, e.g. `ch1_dimension`.
     const NAME: &'static str;
-    /// The report's file in `generated/`, e.g. `ch1.json`.
-    const JSON: &'static str;
+    /// The short name of the chapter's generated files, e.g. `ch1`: the
+    /// report `generated/ch1.json` and the inline numbers
+    /// `generated/ch1_numbers.md`.
+    const ID: &'static str;
     /// Significant digits of the numbers in the JSON report: 8 for chapters
     /// computed in f64, 6 for chapters trained in f32 (whose 7th digit is
     /// rounding noise).
@@ -46,8 +48,9 @@ pub trait Chapter {
     }
     /// Compute everything the chapter shows.
     fn run(config: &Self::Config, progress: &dyn Progress) -> Self::Report;
-    /// Draw the figures and write the tables and numbers: formatting only.
-    fn write(report: &Self::Report, dirs: &OutDirs) -> anyhow::Result<()>;
+    /// Draw the figures, write the tables and set the inline numbers the
+    /// text quotes: formatting only.
+    fn write(report: &Self::Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()>;
     /// What goes into the JSON report (by default the whole report).
     fn json(report: &Self::Report) -> serde_json::Value {
         rounded_json(report, Self::DIGITS)
@@ -66,8 +69,11 @@ pub fn generate<C: Chapter>(
     // Staged first, so that an unwritable folder fails before a long run.
     let staged = Staged::new(out)?;
     let report = C::run(config, progress);
-    C::write(&report, &staged.dirs)?;
-    write_json(&staged.dirs.generated.join(C::JSON), &C::json(&report))?;
+    let mut numbers = Numbers::default();
+    C::write(&report, &staged.dirs, &mut numbers)?;
+    let generated = &staged.dirs.generated;
+    write_atomic(&generated.join(format!("{}_numbers.md", C::ID)), numbers.markdown().as_bytes())?;
+    write_json(&generated.join(format!("{}.json", C::ID)), &C::json(&report))?;
     staged.finish()?;
     Ok(report)
 }

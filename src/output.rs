@@ -124,6 +124,39 @@ fn abort_if_asked() {
     }
 }
 
+/// A chapter's inline numbers: each a short text (one line) under a name,
+/// written together into one generated file of mdBook anchors,
+/// `generated/chN_numbers.md`, which the chapter's text includes one at a
+/// time: `{{#include generated/ch3_numbers.md:points}}`.
+#[derive(Debug, Default)]
+pub struct Numbers(std::collections::BTreeMap<String, String>);
+
+impl Numbers {
+    /// Record the text shown for `name`.
+    pub fn set(&mut self, name: &str, text: impl Into<String>) {
+        let text = text.into();
+        // Both are mistakes in the chapter's code, not in its input.
+        assert!(!text.contains('\n'), "the inline number {name} spans lines: make it a table");
+        let old = self.0.insert(name.to_string(), text);
+        assert!(old.is_none(), "the inline number {name} is set twice");
+    }
+
+    /// The names, in order.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+
+    /// The file: each number between its `ANCHOR:` and `ANCHOR_END:` lines
+    /// (mdBook includes the lines between, without the final newline).
+    pub fn markdown(&self) -> String {
+        let mut text = String::new();
+        for (name, value) in &self.0 {
+            text.push_str(&format!("<!-- ANCHOR: {name} -->\n{value}\n<!-- ANCHOR_END: {name} -->\n"));
+        }
+        text
+    }
+}
+
 /// A report as pretty JSON with a final newline, written atomically.
 pub fn write_json<T: Serialize>(path: &Path, report: &T) -> anyhow::Result<()> {
     let mut text = serde_json::to_string_pretty(report)?;

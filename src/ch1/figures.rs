@@ -1,7 +1,7 @@
 //! Chapter 1's figures and generated tables.
 
 use super::Report;
-use crate::output::{OutDirs, markdown_table, sci, write_atomic};
+use crate::output::{Numbers, OutDirs, markdown_table, sci, write_atomic};
 use crate::plot::{
     CAPTION, FONT, GREY, LABEL, TICK, color, draw_legend, histogram_bars, legend_box, legend_line, line,
     pow10_label, superscript, svg_figure, tick,
@@ -9,12 +9,12 @@ use crate::plot::{
 use plotters::prelude::*;
 
 /// Draw every figure and write every generated Markdown fragment.
-pub fn figures(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+pub fn figures(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     gram_schmidt(report, dirs)?;
     readout(report, dirs)?;
     angle_histograms(report, dirs)?;
     angle_spread(report, dirs)?;
-    tables(report, dirs)
+    tables(report, dirs, numbers)
 }
 
 /// Residual norm per Gram–Schmidt step, log scale.
@@ -188,7 +188,7 @@ fn angle_spread(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 }
 
 /// The generated Markdown tables and inline values.
-fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
 
     let rows = report
@@ -275,15 +275,15 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 
     // Values quoted inline in the prose (no trailing newline).
     if let Some(w) = report.within.last() {
-        write("ch1_within_last_d.md", w.d.to_string())?;
-        write("ch1_within_last_percent.md", format!("{:.0}", 100.0 * w.exact))?;
+        numbers.set("within_last_d", w.d.to_string());
+        numbers.set("within_last_percent", format!("{:.0}", 100.0 * w.exact));
     }
     if let Some(w) = report.within.first() {
-        write("ch1_within_first_d.md", w.d.to_string())?;
-        write("ch1_within_first_percent.md", format!("{:.0}", 100.0 * w.exact))?;
+        numbers.set("within_first_d", w.d.to_string());
+        numbers.set("within_first_percent", format!("{:.0}", 100.0 * w.exact));
     }
     if let Some(r) = report.readout.iter().find(|r| r.dictionary == "random") {
-        write("ch1_readout_ratio.md", format!("{:.1}", r.features as f64 / r.neurons as f64))?;
+        numbers.set("readout_ratio", format!("{:.1}", r.features as f64 / r.neurons as f64));
     }
     Ok(())
 }

@@ -10,7 +10,7 @@ mod figures;
 use crate::angles::{angle_density, angle_sd, prob_within};
 use crate::chapters::Chapter;
 use crate::geometry::{gram_schmidt_residuals, max_abs_cos, pair_cosines, random_unit_vectors};
-use crate::output::OutDirs;
+use crate::output::{Numbers, OutDirs};
 use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, stream};
 use crate::stats::Bins;
@@ -231,7 +231,7 @@ pub struct Ch1;
 
 impl Chapter for Ch1 {
     const NAME: &'static str = "ch1_dimension";
-    const JSON: &'static str = "ch1.json";
+    const ID: &'static str = "ch1";
     const DIGITS: i32 = 8;
     const BOOK_SECONDS: f64 = 3.0;
     type Config = Config;
@@ -246,8 +246,8 @@ impl Chapter for Ch1 {
     fn run(config: &Config, _: &dyn Progress) -> Report {
         run(config)
     }
-    fn write(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
-        figures(report, dirs)
+    fn write(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
+        figures(report, dirs, numbers)
     }
 }
 

@@ -1,16 +1,16 @@
 //! Chapter 2's figures and generated tables.
 
 use super::Report;
-use crate::output::{OutDirs, markdown_table, write_atomic};
+use crate::output::{Numbers, OutDirs, markdown_table, write_atomic};
 use crate::plot::{CAPTION, FONT, LABEL, TICK, color, draw_legend, legend_line, line, svg_figure, tick};
 use plotters::prelude::*;
 
 /// Draw every figure and write every generated Markdown fragment.
-pub fn figures(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+pub fn figures(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     random_counts(report, dirs)?;
     bounds(report, dirs)?;
     demo_histogram(report, dirs)?;
-    tables(report, dirs)
+    tables(report, dirs, numbers)
 }
 
 /// A count that may be astronomically large, from its log₁₀: a whole number
@@ -168,7 +168,7 @@ fn demo_histogram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 }
 
 /// The generated Markdown tables and inline values.
-fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
 
     let rows = report
@@ -292,33 +292,29 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 
     let d = &report.demo;
     let c = &report.config.demo;
-    write("ch2_demo_n.md", c.n.to_string())?;
-    write("ch2_demo_d.md", c.d.to_string())?;
-    write("ch2_demo_steps.md", c.steps.to_string())?;
-    write("ch2_demo_within_before.md", format!("{:.1}", 100.0 * d.before.within_one_degree))?;
-    write("ch2_demo_within_after.md", format!("{:.1}", 100.0 * d.after.within_one_degree))?;
-    write("ch2_demo_worst_before.md", format!("{:.1}", d.before.worst_angle_deg))?;
-    write("ch2_demo_worst_after.md", format!("{:.1}", d.after.worst_angle_deg))?;
-    write("ch2_demo_parallel.md", format!("{:.2}", 100.0 * d.near_parallel_after))?;
-    write("ch2_demo_welch_deg.md", format!("{:.1}", d.welch.acos().to_degrees()))?;
+    numbers.set("demo_n", c.n.to_string());
+    numbers.set("demo_d", c.d.to_string());
+    numbers.set("demo_steps", c.steps.to_string());
+    numbers.set("demo_within_before", format!("{:.1}", 100.0 * d.before.within_one_degree));
+    numbers.set("demo_within_after", format!("{:.1}", 100.0 * d.after.within_one_degree));
+    numbers.set("demo_worst_before", format!("{:.1}", d.before.worst_angle_deg));
+    numbers.set("demo_worst_after", format!("{:.1}", d.after.worst_angle_deg));
+    numbers.set("demo_parallel", format!("{:.2}", 100.0 * d.near_parallel_after));
+    numbers.set("demo_welch_deg", format!("{:.1}", d.welch.acos().to_degrees()));
 
     // Values quoted in the prose.
     let cell = |d: usize, a: f64| report.capacity.iter().find(|c| c.d == d && c.angle_deg == a);
     if let Some(c) = cell(100, 89.0) {
-        write("ch2_cap_100_89.md", count_from_log10(c.log10_upper))?;
-        write("ch2_median_100_89.md", count_from_log10(c.log10_random_median))?;
+        numbers.set("cap_100_89", count_from_log10(c.log10_upper));
     }
     if let Some(c) = cell(12288, 85.0) {
-        write("ch2_median_12288_85.md", count_from_log10(c.log10_random_median))?;
-        write("ch2_greedy_12288_85.md", count_from_log10(c.log10_greedy))?;
-        write("ch2_upper_12288_85.md", count_from_log10(c.log10_upper))?;
-        write("ch2_kl_12288_85.md", count_from_log10(c.log10_kl))?;
+        numbers.set("median_12288_85", count_from_log10(c.log10_random_median));
+        numbers.set("greedy_12288_85", count_from_log10(c.log10_greedy));
+        numbers.set("upper_12288_85", count_from_log10(c.log10_upper));
+        numbers.set("kl_12288_85", count_from_log10(c.log10_kl));
     }
     if let Some(c) = cell(100_000, 80.0) {
-        write("ch2_p_100000_80.md", crate::output::sci_from_ln(c.log10_p * std::f64::consts::LN_10, 2))?;
-    }
-    if let Some(c) = cell(4096, 89.0) {
-        write("ch2_median_4096_89.md", count_from_log10(c.log10_random_median))?;
+        numbers.set("p_100000_80", crate::output::sci_from_ln(c.log10_p * std::f64::consts::LN_10, 2));
     }
     Ok(())
 }

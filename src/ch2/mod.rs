@@ -15,7 +15,7 @@ use crate::bounds::{
 };
 use crate::chapters::Chapter;
 use crate::geometry::{max_abs_cos, random_unit_vector, random_unit_vectors};
-use crate::output::OutDirs;
+use crate::output::{Numbers, OutDirs};
 use crate::packing::{
     AngleStats, Demo, DemoConfig, SmoothMaxConfig, angle_stats, best_lines, known_lines_r3,
     minimise_worst_cos_with, near_parallel_share,
@@ -295,7 +295,7 @@ pub struct Ch2;
 
 impl Chapter for Ch2 {
     const NAME: &'static str = "ch2_near_orthogonality";
-    const JSON: &'static str = "ch2.json";
+    const ID: &'static str = "ch2";
     const DIGITS: i32 = 8;
     const BOOK_SECONDS: f64 = 4.0;
     type Config = Config;
@@ -307,8 +307,8 @@ impl Chapter for Ch2 {
     fn run(config: &Config, progress: &dyn Progress) -> Report {
         run(config, progress)
     }
-    fn write(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
-        figures(report, dirs)
+    fn write(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
+        figures(report, dirs, numbers)
     }
 }
 

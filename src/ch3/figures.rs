@@ -2,7 +2,7 @@
 
 use super::Report;
 use crate::jl::Method;
-use crate::output::{OutDirs, markdown_table, write_atomic};
+use crate::output::{Numbers, OutDirs, markdown_table, write_atomic};
 use crate::plot::{
     CAPTION, FONT, GREY, LABEL, TICK, color, draw_legend, histogram_bars, legend_box, legend_line, line,
     pow10_label, superscript, svg_figure, tick,
@@ -10,14 +10,14 @@ use crate::plot::{
 use plotters::prelude::*;
 
 /// Draw every figure and write every generated Markdown fragment.
-pub fn figures(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+pub fn figures(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     bound_vs_n(report, dirs)?;
     bound_vs_eps(report, dirs)?;
     ratio_histograms(report, dirs)?;
     worst_distortion(report, dirs)?;
     smallest_k(report, dirs)?;
     superposition(report, dirs)?;
-    tables(report, dirs)
+    tables(report, dirs, numbers)
 }
 
 fn method_color(m: Method) -> RGBColor {
@@ -318,7 +318,7 @@ fn superposition(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 }
 
 /// The generated Markdown tables and inline values.
-fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let c = &report.config;
 
@@ -392,20 +392,20 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     )?;
 
     // Inline values.
-    write("ch3_points.md", c.points.to_string())?;
-    write("ch3_dim.md", c.dim.to_string())?;
-    write("ch3_eps.md", c.eps.to_string())?;
-    write("ch3_basis.md", c.basis.to_string())?;
-    write("ch3_bound_billion.md", report.dg.k_billion.to_string())?;
-    write("ch3_cos_target.md", super::COS_TARGET.to_string())?;
-    write("ch3_k_direct.md", report.k_direct.to_string())?;
-    write("ch3_k_jl.md", report.k_jl.to_string())?;
-    write("ch3_k_ratio.md", format!("{:.1}", report.k_jl as f64 / report.k_direct as f64))?;
-    write("ch3_bound_points_eps.md", report.dg.k_points.to_string())?;
+    numbers.set("points", c.points.to_string());
+    numbers.set("dim", c.dim.to_string());
+    numbers.set("eps", c.eps.to_string());
+    numbers.set("basis", c.basis.to_string());
+    numbers.set("bound_billion", report.dg.k_billion.to_string());
+    numbers.set("cos_target", super::COS_TARGET.to_string());
+    numbers.set("k_direct", report.k_direct.to_string());
+    numbers.set("k_jl", report.k_jl.to_string());
+    numbers.set("k_ratio", format!("{:.1}", report.k_jl as f64 / report.k_direct as f64));
+    numbers.set("bound_points_eps", report.dg.k_points.to_string());
     for e in report.experiments.iter().filter(|e| e.method == Method::Gaussian) {
         let k = e.smallest_k_by_size.last().copied().flatten();
         let text = k.map_or(format!("more than {}", report.k_search), |k| k.to_string());
-        write(&format!("ch3_gaussian_smallest_k_{}.md", e.dataset), text)?;
+        numbers.set(&format!("gaussian_smallest_k_{}", e.dataset), text);
     }
     Ok(())
 }

@@ -15,7 +15,7 @@ use crate::geometry::pair_cosines;
 use crate::jl::{
     Method, chi2_ratio_density, dasgupta_gupta_eps, dasgupta_gupta_k, distortion_pass, projection_matrix,
 };
-use crate::output::OutDirs;
+use crate::output::{Numbers, OutDirs};
 use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, stream};
 use crate::stats::Bins;
@@ -283,7 +283,7 @@ pub struct Ch3;
 
 impl Chapter for Ch3 {
     const NAME: &'static str = "ch3_jl";
-    const JSON: &'static str = "ch3.json";
+    const ID: &'static str = "ch3";
     const DIGITS: i32 = 8;
     const BOOK_SECONDS: f64 = 5.0;
     type Config = Config;
@@ -298,8 +298,8 @@ impl Chapter for Ch3 {
     fn run(config: &Config, _: &dyn Progress) -> Report {
         run(config)
     }
-    fn write(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
-        figures(report, dirs)
+    fn write(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
+        figures(report, dirs, numbers)
     }
 }
 

@@ -1,7 +1,7 @@
 //! Chapter 4's figures and generated tables.
 
 use super::{Model, Report};
-use crate::output::{OutDirs, markdown_table, write_atomic};
+use crate::output::{Numbers, OutDirs, markdown_table, write_atomic};
 use crate::plot::{
     CAPTION, FONT, GREY, LABEL, TICK, arrow, color, diverging, draw_legend, legend_line, line, svg_figure,
     tick,
@@ -12,12 +12,12 @@ use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 
 /// Draw every figure and write every generated Markdown fragment.
-pub fn figures(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+pub fn figures(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     pentagon(report, dirs)?;
     gram(report, dirs)?;
     geometry(report, dirs)?;
     phase_diagram(report, dirs)?;
-    tables(report, dirs)
+    tables(report, dirs, numbers)
 }
 
 /// "density 0.1 (S = 0.9)"
@@ -444,7 +444,7 @@ pub(super) fn known_cells(m: &Model, unit: f64) -> [String; 2] {
     [format!("{:.3}", m.construction / unit), format!("{ratio}{mark}")]
 }
 
-fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let header = [
         "model",
@@ -481,14 +481,14 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     // The training setup, from the configuration.
     let c = &report.config;
     let t = &c.train;
-    write(
-        "ch4_setup.md",
+    numbers.set(
+        "setup",
         format!(
             "AdamW (learning rate {}, weight decay {}), batches of {}, {} steps, {} copies per setting",
             t.adam.lr, t.adam.weight_decay, t.batch, t.steps, c.seeds
         ),
-    )?;
-    write("ch4_eval_samples.md", format!("{}", t.eval_samples))?;
+    );
+    numbers.set("eval_samples", format!("{}", t.eval_samples));
 
     // Pentagon: how many features get a direction, and the smallest angle between two of them.
     let rows: Vec<Vec<String>> = report
@@ -526,12 +526,12 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 
     // n = 20, m = 5: the two ends.
     if let (Some(dense), Some(sparse)) = (report.gram.first(), report.gram.last()) {
-        write("ch4_dense_kept.md", format!("{}", dense.represented))?;
-        write("ch4_dense_cos.md", format!("{:.3}", dense.max_cos))?;
-        write("ch4_sparse_density.md", tick_f32(sparse.density))?;
-        write("ch4_sparse_kept.md", format!("{}", sparse.represented))?;
+        numbers.set("dense_kept", format!("{}", dense.represented));
+        numbers.set("dense_cos", format!("{:.3}", dense.max_cos));
+        numbers.set("sparse_density", tick_f32(sparse.density));
+        numbers.set("sparse_kept", format!("{}", sparse.represented));
         let growing = sparse.features.norm.iter().filter(|&&v| (0.05..REPRESENTED).contains(&v)).count();
-        write("ch4_sparse_growing.md", format!("{growing}"))?;
+        numbers.set("sparse_growing", format!("{growing}"));
     }
 
     // Geometry: per density, the groups of features that share dimensions.
@@ -571,45 +571,42 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             &rows,
         ),
     )?;
-    write(
-        "ch4_geometry_size.md",
+    numbers.set(
+        "geometry_size",
         format!("$n = {}$ features in $m = {}$ dimensions", c.geometry_n, c.geometry_m),
-    )?;
-    write("ch4_group_link.md", format!("{}", super::GROUP_LINK))?;
+    );
+    numbers.set("group_link", format!("{}", super::GROUP_LINK));
 
     // Phase diagram.
     let ph = &report.phase;
-    write("ch4_phase_agree.md", format!("{} of {}", ph.agree, ph.cells.len()))?;
+    numbers.set("phase_agree", format!("{} of {}", ph.agree, ph.cells.len()));
     let stuck: Vec<f64> = ph
         .cells
         .iter()
         .filter(|c| !c.agrees && c.loss > 1.01 * c.predicted_loss)
         .map(|c| c.loss / c.predicted_loss)
         .collect();
-    write("ch4_phase_stuck.md", format!("{}", stuck.len()))?;
+    numbers.set("phase_stuck", format!("{}", stuck.len()));
     let near = ph.cells.iter().filter(|c| !c.agrees).count() - stuck.len();
     let near = match near {
         0 => "Every other cell learned the predicted solution.".to_string(),
         1 => "One other cell sits next to the boundary, with a loss within 1% of the minimum.".to_string(),
         k => format!("The other {k} sit next to the boundary, with losses within 1% of the minimum."),
     };
-    write("ch4_phase_near.md", near)?;
+    numbers.set("phase_near", near);
     let (lo, hi) = stuck.iter().fold((f64::INFINITY, 0.0f64), |(a, b), &x| (a.min(x), b.max(x)));
-    write(
-        "ch4_phase_stuck_range.md",
+    numbers.set(
+        "phase_stuck_range",
         if stuck.is_empty() { "—".into() } else { format!("{lo:.2}× to {hi:.0}×") },
-    )?;
-    write("ch4_phase_min_ratio.md", format!("{:.6}", ph.min_loss_ratio))?;
-    write(
-        "ch4_phase_candidates_differ.md",
-        format!("{} of {}", ph.candidates_differ, ph.theory.phases.len()),
-    )?;
-    write("ch4_phase_tolerance.md", format!("{}%", super::PHASE_TOLERANCE * 100.0))?;
-    write("ch4_theory_grid.md", format!("{0} × {0}", c.theory_grid))?;
+    );
+    numbers.set("phase_min_ratio", format!("{:.6}", ph.min_loss_ratio));
+    numbers.set("phase_candidates_differ", format!("{} of {}", ph.candidates_differ, ph.theory.phases.len()));
+    numbers.set("phase_tolerance", format!("{}%", super::PHASE_TOLERANCE * 100.0));
+    numbers.set("theory_grid", format!("{0} × {0}", c.theory_grid));
     // Dense, equally important features: the optimum is not a candidate.
     let onset = &ph.dense_optimum;
-    write(
-        "ch4_dense_optimum.md",
+    numbers.set(
+        "dense_optimum",
         format!(
             "$W = ({:.2}, {:.2})$, $b = ({:.2}, {:.2})$, with an exact loss {:.3}% below the dedicated \
              solutions'",
@@ -620,6 +617,6 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             (1.0 - onset.loss / onset.candidates.first.min(onset.candidates.second)) * 100.0
         )
         .replace('-', "−"),
-    )?;
+    );
     Ok(())
 }

@@ -15,7 +15,7 @@ pub mod neurons_part;
 
 use crate::chapters::Chapter;
 use crate::optim::{AdamConfig, Schedule};
-use crate::output::{OutDirs, rounded_json};
+use crate::output::{Numbers, OutDirs, rounded_json};
 use crate::progress::Progress;
 use crate::rng::DEFAULT_SEED;
 use crate::toy::analysis::{self, REPRESENTED};
@@ -596,7 +596,7 @@ pub struct Ch4;
 
 impl Chapter for Ch4 {
     const NAME: &'static str = "ch4_polysemantic";
-    const JSON: &'static str = "ch4.json";
+    const ID: &'static str = "ch4";
     const DIGITS: i32 = 6;
     const BOOK_SECONDS: f64 = 98.0;
     type Config = Config;
@@ -614,9 +614,9 @@ impl Chapter for Ch4 {
     fn run(config: &Config, progress: &dyn Progress) -> Report {
         run(config, progress)
     }
-    fn write(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
-        figures(report, dirs)?;
-        neuron_figures::figures(report, dirs)
+    fn write(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
+        figures(report, dirs, numbers)?;
+        neuron_figures::figures(report, dirs, numbers)
     }
     /// The report without the weight matrices' bulk (they are in the figures).
     fn json(report: &Report) -> serde_json::Value {

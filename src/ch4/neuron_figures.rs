@@ -2,7 +2,7 @@
 
 use super::figures::tick_f32;
 use super::{Model, Report};
-use crate::output::{OutDirs, markdown_table, write_atomic};
+use crate::output::{Numbers, OutDirs, markdown_table, write_atomic};
 use crate::plot::{
     CAPTION, FONT, GREY, LABEL, TICK, color, diverging, draw_legend, legend_box, legend_line, line,
     svg_figure, tick,
@@ -10,13 +10,13 @@ use crate::plot::{
 use crate::toy::neurons::{MONOSEMANTIC_SHARE, Role, count, sorted_order};
 use plotters::prelude::*;
 
-pub fn figures(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+pub fn figures(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     privileged(report, dirs)?;
     neuron_counts(report, dirs)?;
     abs_small(report, dirs)?;
     abs_large(report, dirs)?;
     up_close(report, dirs)?;
-    tables(report, dirs)
+    tables(report, dirs, numbers)
 }
 
 fn role_color(r: Role) -> RGBColor {
@@ -320,7 +320,7 @@ fn up_close(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     })
 }
 
-fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let counts = |models: &[Model], unit: f64| -> Vec<Vec<String>> {
         models
@@ -365,7 +365,7 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         (milli.iter().map(|s| s.as_str()).collect(), micro.iter().map(|s| s.as_str()).collect());
     write("ch4_neuron_counts.md", markdown_table(&milli, &right, &counts(&report.privileged, 1e-3)))?;
     write("ch4_abs_large.md", markdown_table(&micro, &right, &counts(&report.abs_large, 1e-6)))?;
-    write("ch4_mono_share.md", format!("{:.0}%", MONOSEMANTIC_SHARE * 100.0))?;
+    numbers.set("mono_share", format!("{:.0}%", MONOSEMANTIC_SHARE * 100.0));
     // How the |x| models were trained, and which of them failed to reach the construction.
     let c = &report.config;
     let sd = c.abs_init.sd(&report.abs_small_spec());
@@ -373,15 +373,12 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         crate::optim::Schedule::Warmup { steps } => format!(" after a linear warm-up over {steps} steps"),
         _ => String::new(),
     };
-    write(
-        "ch4_abs_setup.md",
-        format!(
+    numbers.set("abs_setup", format!(
             "initial weights drawn from $\\mathcal{{N}}(0, {sd}^2)$, each output's bias started at the mean of \
              its target, $p/2$, and a learning rate of {}{warmup}, for {} steps; a second copy (up to {} in all) \
              only where the first ends above the known solution",
             c.abs_train.adam.lr, c.abs_train.steps, c.abs_seeds
-        ),
-    )?;
+        ),);
     let list = |models: Vec<&Model>| -> String {
         let v: Vec<String> = models.iter().map(|m| tick_f32(m.density)).collect();
         match v.len() {
@@ -393,16 +390,16 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let (good, bad): (Vec<&Model>, Vec<&Model>) = report.abs_large.iter().partition(|m| m.converged());
     let paying: Vec<&Model> =
         good.into_iter().filter(|m| m.ratio() < 1.0 - super::CONVERGED_MARGIN).collect();
-    write("ch4_abs_paying.md", list(paying))?;
+    numbers.set("abs_paying", list(paying));
     // PyTorch's xavier_normal_ on an instances × n × m tensor: fans n·m and instances·m.
     if let Some(m) = report.abs_large.first() {
         let instances = report.abs_large.len();
         let sd = (2.0 / (m.n * m.m + instances * m.m) as f64).sqrt();
-        write("ch4_notebook_sd.md", format!("{sd:.3}"))?;
+        numbers.set("notebook_sd", format!("{sd:.3}"));
     }
     let worst = bad.iter().map(|m| m.ratio()).fold(0.0f64, f64::max);
-    write(
-        "ch4_abs_unconverged.md",
+    numbers.set(
+        "abs_unconverged",
         if bad.is_empty() {
             "Every kept model reaches its construction.".to_string()
         } else {
@@ -412,7 +409,7 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 list(bad)
             )
         },
-    )?;
+    );
     // How small the weights of the features the absolute-value figure leaves out are.
     let tail = report
         .abs_large
@@ -421,39 +418,33 @@ fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             (0..m.m).flat_map(move |j| (SHOWN_FEATURES.min(m.n)..m.n).map(move |i| m.w[j * m.n + i]))
         })
         .fold(0.0f64, |a, v| a.max((v as f64).abs()));
-    write("ch4_abs_tail_weight.md", format!("{tail:.3}"))?;
-    write("ch4_abs_shown.md", format!("{SHOWN_FEATURES}"))?;
+    numbers.set("abs_tail_weight", format!("{tail:.3}"));
+    numbers.set("abs_shown", format!("{SHOWN_FEATURES}"));
     let small = &report.abs_small;
-    write("ch4_abs_small_pairs.md", format!("{} of {}", report.abs_small_pairs, small.n))?;
-    write("ch4_abs_small_loss.md", crate::output::sci(small.loss, 2))?;
+    numbers.set("abs_small_pairs", format!("{} of {}", report.abs_small_pairs, small.n));
+    numbers.set("abs_small_loss", crate::output::sci(small.loss, 2));
     // The densest privileged-basis model that beats the one-neuron-per-feature construction.
     let pays = report
         .privileged
         .iter()
         .filter(|m| m.ratio() < 1.0 - super::CONVERGED_MARGIN)
         .max_by(|a, b| a.density.total_cmp(&b.density));
-    write("ch4_privileged_pays.md", pays.map_or("—".into(), |m| tick_f32(m.density)))?;
+    numbers.set("privileged_pays", pays.map_or("—".into(), |m| tick_f32(m.density)));
     if let Some(dense) = report.privileged.first() {
         let (mono, poly, dead) = count(&dense.neurons);
-        write(
-            "ch4_privileged_dense.md",
-            format!("{mono} monosemantic, {poly} polysemantic and {dead} dead"),
-        )?;
+        numbers.set("privileged_dense", format!("{mono} monosemantic, {poly} polysemantic and {dead} dead"));
     }
     if let Some(sparse) = report.privileged.last() {
         let (mono, poly, dead) = count(&sparse.neurons);
-        write(
-            "ch4_privileged_sparse.md",
-            format!("{mono} monosemantic, {poly} polysemantic and {dead} dead"),
-        )?;
-        write("ch4_privileged_sparse_density.md", tick_f32(sparse.density))?;
+        numbers.set("privileged_sparse", format!("{mono} monosemantic, {poly} polysemantic and {dead} dead"));
+        numbers.set("privileged_sparse_density", tick_f32(sparse.density));
     }
     if let Some(u) = &report.up_close {
-        write("ch4_up_close_neuron.md", format!("{}", u.neuron + 1))?;
-        write("ch4_up_close_density.md", tick_f32(u.density))?;
-        write("ch4_up_close_count.md", format!("{}", u.features.len()))?;
-        write("ch4_up_close_share.md", format!("{:.0}%", u.share * 100.0))?;
-        write("ch4_up_close_served.md", format!("{}", u.served))?;
+        numbers.set("up_close_neuron", format!("{}", u.neuron + 1));
+        numbers.set("up_close_density", tick_f32(u.density));
+        numbers.set("up_close_count", format!("{}", u.features.len()));
+        numbers.set("up_close_share", format!("{:.0}%", u.share * 100.0));
+        numbers.set("up_close_served", format!("{}", u.served));
         let rows: Vec<Vec<String>> = u
             .features
             .iter()

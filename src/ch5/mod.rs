@@ -18,7 +18,7 @@ mod toy_loop;
 
 use crate::chapters::Chapter;
 use crate::optim::AdamConfig;
-use crate::output::OutDirs;
+use crate::output::{Numbers, OutDirs};
 use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, stream};
 use crate::sae::data::{Batch, GroundTruth, TruthConfig};
@@ -525,7 +525,7 @@ pub struct Ch5;
 
 impl Chapter for Ch5 {
     const NAME: &'static str = "ch5_sae";
-    const JSON: &'static str = "ch5.json";
+    const ID: &'static str = "ch5";
     const DIGITS: i32 = 6;
     const BOOK_SECONDS: f64 = 79.0;
     type Config = Config;
@@ -540,9 +540,9 @@ impl Chapter for Ch5 {
     fn run(config: &Config, progress: &dyn Progress) -> Report {
         run(config, progress)
     }
-    fn write(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    fn write(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
         figures::figures(report, dirs)?;
-        tables::tables(report, dirs)
+        tables::tables(report, dirs, numbers)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The chapter's generated tables and inline values.
 
 use super::{HEAT_FLOOR, KNOWN_MARGIN, Report, Run};
-use crate::output::{OutDirs, markdown_table, sci, write_atomic};
+use crate::output::{Numbers, OutDirs, markdown_table, sci, write_atomic};
 use crate::sae::metrics::RECOVERED;
 use crate::sae::model::Activation;
 
@@ -20,26 +20,26 @@ fn pct(x: f64) -> String {
     format!("{:.0}%", 100.0 * x)
 }
 
-pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+pub(super) fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let c = &report.config;
     let t = &c.train;
 
     // Setup.
-    write("ch5_d.md", c.truth.d.to_string())?;
-    write("ch5_g.md", c.truth.g.to_string())?;
-    write("ch5_mean_active.md", c.truth.mean_active.to_string())?;
-    write("ch5_decay.md", c.truth.decay.to_string())?;
-    write("ch5_p_first.md", sci(report.truth.p_first, 2))?;
-    write("ch5_p_last.md", sci(report.truth.p_last, 2))?;
-    write("ch5_measured_active.md", format!("{:.2}", report.truth.mean_active))?;
-    write("ch5_truth_max_cos.md", format!("{:.2}", report.truth.max_cos))?;
-    write("ch5_eval_samples.md", c.eval_samples.to_string())?;
-    write("ch5_recovered_cos.md", RECOVERED.to_string())?;
-    write("ch5_recovered_angle.md", format!("{:.1}°", RECOVERED.acos().to_degrees()))?;
-    write("ch5_heat_floor.md", HEAT_FLOOR.to_string())?;
-    write(
-        "ch5_setup.md",
+    numbers.set("d", c.truth.d.to_string());
+    numbers.set("g", c.truth.g.to_string());
+    numbers.set("mean_active", c.truth.mean_active.to_string());
+    numbers.set("decay", c.truth.decay.to_string());
+    numbers.set("p_first", sci(report.truth.p_first, 2));
+    numbers.set("p_last", sci(report.truth.p_last, 2));
+    numbers.set("measured_active", format!("{:.2}", report.truth.mean_active));
+    numbers.set("truth_max_cos", format!("{:.2}", report.truth.max_cos));
+    numbers.set("eval_samples", c.eval_samples.to_string());
+    numbers.set("recovered_cos", RECOVERED.to_string());
+    numbers.set("recovered_angle", format!("{:.1}°", RECOVERED.acos().to_degrees()));
+    numbers.set("heat_floor", HEAT_FLOOR.to_string());
+    numbers.set(
+        "setup",
         format!(
             "Adam (learning rate {}), batches of {} fresh samples, {} steps ({} samples per SAE)",
             t.adam.lr,
@@ -47,16 +47,16 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             t.steps,
             t.steps * t.batch
         ),
-    )?;
-    write("ch5_dead_window.md", format!("{} steps ({} samples)", t.dead_window, t.dead_window * t.batch))?;
+    );
+    numbers.set("dead_window", format!("{} steps ({} samples)", t.dead_window, t.dead_window * t.batch));
     let at: Vec<String> = c.resample.at_steps.iter().map(|s| s.to_string()).collect();
-    write("ch5_resample_at.md", at.join(", "))?;
-    write("ch5_resample_candidates.md", c.resample.candidates.to_string())?;
+    numbers.set("resample_at", at.join(", "));
+    numbers.set("resample_candidates", c.resample.candidates.to_string());
     let sizes: Vec<String> = c.sizes.iter().map(|m| m.to_string()).collect();
-    write("ch5_sizes.md", sizes.join(", "))?;
-    write("ch5_main_size.md", c.main_size.to_string())?;
-    write("ch5_good_l1.md", c.good_l1.to_string())?;
-    write("ch5_low_l1.md", c.low_l1.to_string())?;
+    numbers.set("sizes", sizes.join(", "));
+    numbers.set("main_size", c.main_size.to_string());
+    numbers.set("good_l1", c.good_l1.to_string());
+    numbers.set("low_l1", c.low_l1.to_string());
 
     // The sweep: recovery (and MMCS truth → learned) per λ and size.
     let mut header = vec!["λ".to_string()];
@@ -105,25 +105,24 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             lambdas(&big)
         ),
     };
-    write("ch5_sweep_known.md", sentence)?;
+    numbers.set("sweep_known", sentence);
     let best = report
         .sweep
         .iter()
         .max_by(|a, b| a.metrics.recovered.total_cmp(&b.metrics.recovered).then(b.l1.total_cmp(&a.l1)))
         .expect("a sweep");
-    write("ch5_best_recovery.md", pct(best.metrics.recovered))?;
-    write("ch5_best_recovery_at.md", format!("M = {}, λ = {}", best.m, best.l1))?;
+    numbers.set("best_recovery", pct(best.metrics.recovered));
+    numbers.set("best_recovery_at", format!("M = {}, λ = {}", best.m, best.l1));
     let (small_m, large_m) = (*c.sizes.iter().min().expect("sizes"), *c.sizes.iter().max().expect("sizes"));
     let smallest = report.sweep_run(small_m, c.good_l1);
-    write("ch5_smallest_size_recovery.md", pct(smallest.metrics.recovered))?;
-    write("ch5_smallest_size_dead.md", smallest.metrics.dead.to_string())?;
+    numbers.set("smallest_size_recovery", pct(smallest.metrics.recovered));
     let smallest_best =
         report.sweep.iter().filter(|r| r.m == small_m).map(|r| r.metrics.recovered).fold(0.0, f64::max);
-    write("ch5_smallest_size_best.md", pct(smallest_best))?;
+    numbers.set("smallest_size_best", pct(smallest_best));
     let largest = report.sweep_run(large_m, c.good_l1);
-    write("ch5_largest_size.md", largest.m.to_string())?;
-    write("ch5_largest_size_mmcs_back.md", format!("{:.3}", largest.metrics.mmcs_learned_to_truth))?;
-    write("ch5_largest_size_dead.md", largest.metrics.dead.to_string())?;
+    numbers.set("largest_size", largest.m.to_string());
+    numbers.set("largest_size_mmcs_back", format!("{:.3}", largest.metrics.mmcs_learned_to_truth));
+    numbers.set("largest_size_dead", largest.metrics.dead.to_string());
 
     // The frontier: every L1 run at the main size and every TopK run.
     let header = [
@@ -203,9 +202,7 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         .filter(|(r, k)| r.metrics.objective > (1.0 + KNOWN_MARGIN) * k.objective)
         .map(|(r, _)| r.label())
         .collect();
-    write(
-        "ch5_truth_beats.md",
-        if beaten.is_empty() {
+    numbers.set("truth_beats", if beaten.is_empty() {
             "No trained SAE has a higher objective than the truth SAE for its objective.".to_string()
         } else {
             format!(
@@ -213,34 +210,29 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                  as one we can write down.",
                 beaten.join("; ")
             )
-        },
-    )?;
+        },);
 
     // Reconstruction is not recovery.
     let (good, low) = (report.sweep_run(c.main_size, c.good_l1), report.sweep_run(c.main_size, c.low_l1));
     for (name, r) in [("good", good), ("low", low)] {
-        write(&format!("ch5_{name}_fvu.md"), sci(r.metrics.fvu, 2))?;
-        write(&format!("ch5_{name}_l0.md"), format!("{:.1}", r.metrics.l0))?;
-        write(&format!("ch5_{name}_recovery.md"), pct(r.metrics.recovered))?;
-        write(&format!("ch5_{name}_mmcs.md"), format!("{:.3}", r.metrics.mmcs_truth_to_learned))?;
-        write(&format!("ch5_{name}_shrinkage.md"), format!("{:.3}", r.metrics.shrinkage))?;
+        numbers.set(&format!("{name}_fvu"), sci(r.metrics.fvu, 2));
+        numbers.set(&format!("{name}_l0"), format!("{:.1}", r.metrics.l0));
+        numbers.set(&format!("{name}_recovery"), pct(r.metrics.recovered));
+        numbers.set(&format!("{name}_mmcs"), format!("{:.3}", r.metrics.mmcs_truth_to_learned));
     }
+    numbers.set("good_shrinkage", format!("{:.3}", good.metrics.shrinkage));
     let k = report.topk_run(c.dead_topk);
-    write("ch5_topk_k.md", c.dead_topk.to_string())?;
-    write("ch5_dead_size.md", c.dead_size.to_string())?;
-    write("ch5_topk_encoder_scale.md", c.topk_encoder_scale.to_string())?;
-    write("ch5_encoder_scale.md", c.resample.encoder_scale.to_string())?;
-    for (name, r) in [
-        ("l1", &report.resampled[0]),
-        ("topk_plain", &report.resampled[1]),
-        ("topk_resampled", &report.resampled[2]),
-    ] {
-        write(&format!("ch5_dead_{name}_recovery.md"), pct(r.metrics.recovered))?;
-        write(&format!("ch5_dead_{name}_end.md"), r.dead_at_end.to_string())?;
+    numbers.set("topk_k", c.dead_topk.to_string());
+    numbers.set("dead_size", c.dead_size.to_string());
+    numbers.set("topk_encoder_scale", c.topk_encoder_scale.to_string());
+    numbers.set("encoder_scale", c.resample.encoder_scale.to_string());
+    for (name, r) in [("topk_plain", &report.resampled[1]), ("topk_resampled", &report.resampled[2])] {
+        numbers.set(&format!("dead_{name}_recovery"), pct(r.metrics.recovered));
+        numbers.set(&format!("dead_{name}_end"), r.dead_at_end.to_string());
     }
-    write("ch5_topk_recovery.md", pct(k.metrics.recovered))?;
-    write("ch5_topk_fvu.md", sci(k.metrics.fvu, 2))?;
-    write("ch5_topk_shrinkage.md", format!("{:.3}", k.metrics.shrinkage))?;
+    numbers.set("topk_recovery", pct(k.metrics.recovered));
+    numbers.set("topk_fvu", sci(k.metrics.fvu, 2));
+    numbers.set("topk_shrinkage", format!("{:.3}", k.metrics.shrinkage));
 
     // Dead latents, with and without resampling.
     let header = [
@@ -282,29 +274,28 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 
     // Paired features.
     let p = &report.paired;
-    write("ch5_pair_correlation.md", c.pair_correlation.to_string())?;
-    write("ch5_pair_co_firing.md", format!("{:.2}", p.co_firing))?;
-    write("ch5_pair_recovery.md", pct(p.run.metrics.recovered))?;
-    write("ch5_pair_independent_recovery.md", pct(p.independent_recovered))?;
-    write("ch5_pair_both.md", format!("{} of {}", p.both_recovered, p.pairs))?;
-    write("ch5_pair_sums.md", format!("{} of {}", p.sum_latents, p.pairs))?;
-    write("ch5_pair_fvu.md", sci(p.run.metrics.fvu, 2))?;
+    numbers.set("pair_correlation", c.pair_correlation.to_string());
+    numbers.set("pair_co_firing", format!("{:.2}", p.co_firing));
+    numbers.set("pair_recovery", pct(p.run.metrics.recovered));
+    numbers.set("pair_independent_recovery", pct(p.independent_recovered));
+    numbers.set("pair_both", format!("{} of {}", p.both_recovered, p.pairs));
+    numbers.set("pair_sums", format!("{} of {}", p.sum_latents, p.pairs));
 
     // Closing the loop.
     for (i, l) in report.loops.iter().enumerate() {
-        let tag = format!("ch5_loop{i}");
+        let tag = format!("loop{i}");
         let lc = &l.config;
-        write(&format!("{tag}_setting.md"), format!("n = {}, m = {}, density {}", lc.n, lc.m, lc.density))?;
-        write(&format!("{tag}_latents.md"), lc.latents.to_string())?;
-        write(&format!("{tag}_known.md"), format!("{:.3}", l.toy_loss / l.toy_construction))?;
+        numbers.set(&format!("{tag}_setting"), format!("n = {}, m = {}, density {}", lc.n, lc.m, lc.density));
+        numbers.set(&format!("{tag}_latents"), lc.latents.to_string());
+        numbers.set(&format!("{tag}_known"), format!("{:.3}", l.toy_loss / l.toy_construction));
         let importance = if lc.importance_decay == 1.0 {
             "equal for all features".to_string()
         } else {
             format!("$I_i = {}^{{i-1}}$", lc.importance_decay)
         };
-        write(&format!("{tag}_importance.md"), importance)?;
-        write(&format!("{tag}_recovered.md"), format!("{} of {}", l.recovered, l.represented))?;
-        write(&format!("{tag}_worst.md"), format!("{:.3}", l.worst_represented))?;
+        numbers.set(&format!("{tag}_importance"), importance);
+        numbers.set(&format!("{tag}_recovered"), format!("{} of {}", l.recovered, l.represented));
+        numbers.set(&format!("{tag}_worst"), format!("{:.3}", l.worst_represented));
         let header = ["feature i", "‖W_i‖", "best latent", "cos(W_i, decoder direction)"];
         let rows: Vec<Vec<String>> = (0..lc.n)
             .map(|f| {
@@ -316,7 +307,7 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 ]
             })
             .collect();
-        write(&format!("{tag}.md"), markdown_table(&header, &[true, true, true, true], &rows))?;
+        write(&format!("ch5_{tag}.md"), markdown_table(&header, &[true, true, true, true], &rows))?;
     }
     Ok(())
 }
