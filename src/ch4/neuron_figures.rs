@@ -373,12 +373,13 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
         crate::optim::Schedule::Warmup { steps } => format!(" after a linear warm-up over {steps} steps"),
         _ => String::new(),
     };
-    numbers.set("abs_setup", format!(
-            "initial weights drawn from $\\mathcal{{N}}(0, {sd}^2)$, each output's bias started at the mean of \
-             its target, $p/2$, and a learning rate of {}{warmup}, for {} steps; a second copy (up to {} in all) \
-             only where the first ends above the known solution",
-            c.abs_train.adam.lr, c.abs_train.steps, c.abs_seeds
-        ),);
+    let abs_setup = format!(
+        "initial weights drawn from $\\mathcal{{N}}(0, {sd}^2)$, each output's bias started at the mean of \
+         its target, $p/2$, and a learning rate of {}{warmup}, for {} steps; a second copy (up to {} in all) \
+         only where the first ends above the known solution",
+        c.abs_train.adam.lr, c.abs_train.steps, c.abs_seeds
+    );
+    numbers.set("abs_setup", abs_setup);
     let list = |models: Vec<&Model>| -> String {
         let v: Vec<String> = models.iter().map(|m| tick_f32(m.density)).collect();
         match v.len() {

@@ -21,10 +21,18 @@ fn pct(x: f64) -> String {
 }
 
 pub(super) fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
-    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
+    setup(report, numbers);
+    sweep(report, dirs, numbers)?;
+    frontier(report, dirs, numbers)?;
+    recovery(report, dirs, numbers)?;
+    paired_and_loops(report, dirs, numbers)?;
+    Ok(())
+}
+
+/// The setup: the ground truth, the sizes and the training.
+fn setup(report: &Report, numbers: &mut Numbers) {
     let c = &report.config;
     let t = &c.train;
-
     // Setup.
     numbers.set("d", c.truth.d.to_string());
     numbers.set("g", c.truth.g.to_string());
@@ -57,7 +65,12 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> 
     numbers.set("main_size", c.main_size.to_string());
     numbers.set("good_l1", c.good_l1.to_string());
     numbers.set("low_l1", c.low_l1.to_string());
+}
 
+/// The sweep over sizes and λ, the known solution beside it, and the sizes that fail.
+fn sweep(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
+    let c = &report.config;
     // The sweep: recovery (and MMCS truth → learned) per λ and size.
     let mut header = vec!["λ".to_string()];
     header.extend(c.sizes.iter().map(|m| format!("M = {m}")));
@@ -123,7 +136,13 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> 
     numbers.set("largest_size", largest.m.to_string());
     numbers.set("largest_size_mmcs_back", format!("{:.3}", largest.metrics.mmcs_learned_to_truth));
     numbers.set("largest_size_dead", largest.metrics.dead.to_string());
+    Ok(())
+}
 
+/// The frontier of reconstruction against sparsity, and the truth SAEs on their own.
+fn frontier(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
+    let c = &report.config;
     // The frontier: every L1 run at the main size and every TopK run.
     let header = [
         "SAE",
@@ -202,16 +221,23 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> 
         .filter(|(r, k)| r.metrics.objective > (1.0 + KNOWN_MARGIN) * k.objective)
         .map(|(r, _)| r.label())
         .collect();
-    numbers.set("truth_beats", if beaten.is_empty() {
-            "No trained SAE has a higher objective than the truth SAE for its objective.".to_string()
-        } else {
-            format!(
-                "The truth SAE has the lower objective for {}: there training did not find a solution as good \
-                 as one we can write down.",
-                beaten.join("; ")
-            )
-        },);
+    let truth_beats = if beaten.is_empty() {
+        "No trained SAE has a higher objective than the truth SAE for its objective.".to_string()
+    } else {
+        format!(
+            "The truth SAE has the lower objective for {}: there training did not find a solution as good \
+             as one we can write down.",
+            beaten.join("; ")
+        )
+    };
+    numbers.set("truth_beats", truth_beats);
+    Ok(())
+}
 
+/// Reconstruction is not recovery; TopK; dead latents with and without resampling.
+fn recovery(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
+    let c = &report.config;
     // Reconstruction is not recovery.
     let (good, low) = (report.sweep_run(c.main_size, c.good_l1), report.sweep_run(c.main_size, c.low_l1));
     for (name, r) in [("good", good), ("low", low)] {
@@ -247,8 +273,9 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> 
         "objective ÷ truth SAE",
     ];
     let right = [false, true, false, true, true, true, true, true, true];
+    let largest_m = *c.sizes.iter().max().expect("validated: sizes");
     let pairs = [
-        (report.sweep_run(largest.m, c.good_l1), &report.resampled[0]),
+        (report.sweep_run(largest_m, c.good_l1), &report.resampled[0]),
         (&report.resampled[1], &report.resampled[2]),
     ];
     let rows: Vec<Vec<String>> = pairs
@@ -271,7 +298,13 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> 
         })
         .collect();
     write("ch5_dead.md", markdown_table(&header, &right, &rows))?;
+    Ok(())
+}
 
+/// Features that fire in pairs, and closing the loop with the toy models.
+fn paired_and_loops(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
+    let c = &report.config;
     // Paired features.
     let p = &report.paired;
     numbers.set("pair_correlation", c.pair_correlation.to_string());
