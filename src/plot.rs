@@ -58,7 +58,7 @@ pub fn svg_figure(
 
 /// Equal-width bins over [lo, hi): edges and counts. Values outside are
 /// counted in `below` / `above` so that nothing is silently dropped.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bins {
     pub lo: f64,
     pub hi: f64,

@@ -21,13 +21,13 @@ use crate::packing::{
 };
 use crate::rng::{DEFAULT_SEED, stream};
 use ndarray::{Array1, Array2, s};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 pub use figures::figures;
 
 /// What Chapter 2 computes. `Default` is the book's configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
     pub seed: u64,
     /// (d, tolerance in degrees) settings for the sequential and greedy simulations.
@@ -122,7 +122,7 @@ impl Config {
 }
 
 /// Everything Chapter 2 shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub config: Config,
     pub random: Vec<RandomSetting>,
@@ -135,7 +135,7 @@ pub struct Report {
 }
 
 /// The demonstration, before and after.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DemoReport {
     pub before: AngleStats,
     pub after: AngleStats,
@@ -149,7 +149,7 @@ pub struct DemoReport {
 }
 
 /// The smooth-max optimiser against the bounds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OptimisedRow {
     pub d: usize,
     pub n: usize,
@@ -161,7 +161,7 @@ pub struct OptimisedRow {
 }
 
 /// Lines in R³: found against the best known.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LinesRow {
     pub n: usize,
     pub found_deg: f64,
@@ -170,7 +170,7 @@ pub struct LinesRow {
 }
 
 /// One (d, tolerance) setting: formulas against simulation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RandomSetting {
     pub d: usize,
     pub angle_deg: f64,
@@ -185,7 +185,7 @@ pub struct RandomSetting {
 }
 
 /// Worst |cos| of N vectors in R^d: random sets against the rigorous bounds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BoundRow {
     pub n: usize,
     /// Median over draws of the worst |cos| among N random unit vectors.
@@ -196,7 +196,7 @@ pub struct BoundRow {
 }
 
 /// The identity plus a normalised Sylvester–Hadamard matrix.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HadamardRow {
     pub d: usize,
     /// Worst |cos| among the 2d structured vectors (computed from the vectors).
@@ -210,7 +210,7 @@ pub struct HadamardRow {
 }
 
 /// One cell of the capacity table: counts as log₁₀.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CapacityRow {
     pub d: usize,
     pub angle_deg: f64,

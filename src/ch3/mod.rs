@@ -17,14 +17,14 @@ use crate::jl::{
 use crate::output::{Staged, rounded_json, write_json};
 use crate::plot::Bins;
 use crate::rng::{DEFAULT_SEED, stream};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 pub use figures::figures;
 
 /// What Chapter 3 computes. `Default` is the book's configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
     pub seed: u64,
     /// Number of points in each data set, and their dimension D.
@@ -117,7 +117,7 @@ impl Config {
 }
 
 /// Everything Chapter 3 shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub config: Config,
     pub bound_vs_n: Vec<BoundCurve>,
@@ -137,7 +137,7 @@ pub struct Report {
 pub const COS_TARGET: f64 = 0.2;
 
 /// The Dasgupta–Gupta k along one axis, for one fixed ε or n.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BoundCurve {
     /// "ε = 0.1" or "n = 10^6".
     pub label: String,
@@ -145,7 +145,7 @@ pub struct BoundCurve {
 }
 
 /// One projection method on one data set.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Experiment {
     pub dataset: String,
     pub method: Method,
@@ -164,7 +164,7 @@ pub struct Experiment {
 }
 
 /// The squared-distance ratios at one k.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AtK {
     pub k: usize,
     pub mean: f64,
@@ -175,7 +175,7 @@ pub struct AtK {
 }
 
 /// The projected standard basis of R^N in k dimensions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BasisProjection {
     pub k: usize,
     pub worst_abs_cos: f64,

@@ -21,13 +21,13 @@ use crate::toy::neurons::{Neuron, neurons};
 use crate::toy::phase::{self, Phase};
 use crate::toy::train::{Setting, evaluate, train_all, train_best_of};
 use crate::toy::{Best, Init, Job, Kind, Spec, TrainConfig, known};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 pub use figures::figures;
 
 /// What Chapter 4 computes. `Default` is the book's configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
     pub seed: u64,
     /// How every model is trained (the reference setup by default).
@@ -583,9 +583,9 @@ pub fn generate(config: &Config, out: &Path) -> anyhow::Result<Report> {
 }
 
 /// The report without the weight matrices' bulk (they are in the figures).
-#[derive(Serialize)]
-pub struct Summary<'a> {
-    pub config: &'a Config,
+#[derive(Serialize, Deserialize)]
+pub struct Summary {
+    pub config: Config,
     pub pentagon: Vec<ModelSummary>,
     pub gram: Vec<ModelSummary>,
     pub linear: Vec<ModelSummary>,
@@ -601,10 +601,10 @@ pub struct Summary<'a> {
     pub privileged: Vec<ModelSummary>,
     pub abs_small: ModelSummary,
     pub abs_large: Vec<ModelSummary>,
-    pub up_close: Option<&'a neurons_part::UpClose>,
+    pub up_close: Option<neurons_part::UpClose>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct ModelSummary {
     pub kind: Kind,
     pub density: f32,
@@ -642,10 +642,10 @@ fn model_summary(m: &Model) -> ModelSummary {
     }
 }
 
-pub fn summary(r: &Report) -> Summary<'_> {
+pub fn summary(r: &Report) -> Summary {
     let all = |v: &[Model]| v.iter().map(model_summary).collect();
     Summary {
-        config: &r.config,
+        config: r.config.clone(),
         pentagon: all(&r.pentagon),
         gram: all(&r.gram),
         linear: all(&r.linear),
@@ -666,7 +666,7 @@ pub fn summary(r: &Report) -> Summary<'_> {
         privileged: all(&r.privileged),
         abs_small: model_summary(&r.abs_small),
         abs_large: all(&r.abs_large),
-        up_close: r.up_close.as_ref(),
+        up_close: r.up_close.clone(),
     }
 }
 

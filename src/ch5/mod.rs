@@ -25,7 +25,7 @@ use crate::sae::metrics::{Metrics, cosine, evaluate};
 use crate::sae::model::{Activation, Sae, SaeSpec};
 use crate::sae::train::{Resample, SaeTrainConfig, train};
 pub use paired::Paired;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// A trained SAE whose objective exceeds the truth SAE's by more than this
@@ -34,7 +34,7 @@ pub const KNOWN_MARGIN: f64 = 0.01;
 pub use toy_loop::{Loop, LoopConfig};
 
 /// Everything the chapter computes is fixed by this configuration.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Config {
     pub seed: u64,
     pub truth: TruthConfig,
@@ -220,7 +220,7 @@ struct Job {
 }
 
 /// One trained SAE and its measurements.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
     pub m: usize,
     pub activation: Activation,
@@ -239,7 +239,7 @@ pub struct Run {
 }
 
 /// The ground truth as the chapter describes it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TruthSummary {
     pub p_first: f64,
     pub p_last: f64,
@@ -249,7 +249,7 @@ pub struct TruthSummary {
     pub max_cos: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub config: Config,
     pub truth: TruthSummary,

@@ -20,10 +20,10 @@ use crate::geometry::random_unit_vectors;
 use crate::toy::simd::axpy;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The shape of the ground truth.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TruthConfig {
     pub d: usize,
     pub g: usize,
@@ -43,6 +43,15 @@ pub struct GroundTruth {
     /// G × d, row-major, unit rows.
     pub features: Vec<f32>,
     pub probs: Vec<f64>,
+}
+
+/// No features at all: what a report read back from JSON holds in place of
+/// the ground truth, whose directions are not written.
+impl Default for GroundTruth {
+    fn default() -> Self {
+        let config = TruthConfig { d: 0, g: 0, mean_active: 0.0, decay: 0.0, pair_correlation: 0.0 };
+        GroundTruth { config, features: Vec::new(), probs: Vec::new() }
+    }
 }
 
 /// A batch of samples with their true codes.

@@ -18,12 +18,12 @@ use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::toy::simd::{axpy, dot};
 
 /// How latents are switched on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Activation {
     /// f = ReLU(a), with the L1 penalty λ‖f‖₁.
     Relu,
@@ -46,6 +46,14 @@ pub struct SaeSpec {
 pub struct Sae {
     pub spec: SaeSpec,
     pub params: Vec<f32>,
+}
+
+/// An empty SAE (no latents, no parameters): what a report read back from
+/// JSON holds in place of the trained one, whose weights are not written.
+impl Default for Sae {
+    fn default() -> Self {
+        Sae { spec: SaeSpec { d: 0, m: 0, activation: Activation::Relu, l1: 0.0 }, params: Vec::new() }
+    }
 }
 
 /// Offsets of the four blocks in the flat vector.

@@ -18,7 +18,7 @@
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::batched::Batched;
 use super::data::Batch;
@@ -28,7 +28,7 @@ use super::simd::Avx2;
 use super::simd::{Dot, Portable};
 
 /// Which toy model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Kind {
     /// x' = Wᵀ W x + b: the linear baseline.
     Linear,
@@ -123,7 +123,7 @@ impl Spec {
 }
 
 /// How a model's parameters start.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Init {
     /// Xavier-normal weights, N(0, 2/(fan_in + fan_out)) = N(0, 2/(n + m))
     /// with the fans of the m × n matrix itself, and a zero bias. (The

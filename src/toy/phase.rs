@@ -34,7 +34,7 @@
 //! (1 + r) F < min(1, r) V: for r ≥ 1 when r < V/F − 1, for r < 1 when
 //! r > F/(V − F).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The interval [lo, hi] of [0, 1] where a x + b > 0 (empty: lo = hi).
 fn on_interval(a: f64, b: f64) -> (f64, f64) {
@@ -147,7 +147,7 @@ fn golden(f: impl Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
 }
 
 /// Which solution a model (or the theory) picks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Phase {
     /// Only feature 1 has the dimension.
     First,
