@@ -41,12 +41,60 @@ fn copy_of_committed() -> tempfile::TempDir {
 fn the_committed_table_is_what_the_committed_reports_decide() {
     let dir = copy_of_committed();
     superposition::claims::generate(dir.path()).unwrap();
-    let fresh = std::fs::read_to_string(dir.path().join("generated/appendix_claims.md")).unwrap();
-    let on_disk = std::fs::read_to_string(book_dir().join("generated/appendix_claims.md")).unwrap();
-    assert_eq!(fresh, on_disk, "book/generated/appendix_claims.md is stale: run `cargo book build`");
+    for name in ["appendix_claims.md", "claims.json"] {
+        let fresh = std::fs::read_to_string(dir.path().join("generated").join(name)).unwrap();
+        let on_disk = std::fs::read_to_string(book_dir().join("generated").join(name)).unwrap();
+        assert_eq!(fresh, on_disk, "book/generated/{name} is stale: run `cargo book build`");
+    }
     // Every claim listed in the design has a row, in order.
     let ids: Vec<usize> = check(&committed()).unwrap().iter().map(|c| c.id).collect();
     assert_eq!(ids, (1..=11).collect::<Vec<_>>());
+}
+
+#[test]
+fn the_typed_reports_hold_every_number_the_chapters_wrote() {
+    // Read back and written again, each report is the JSON on disk: no
+    // field is dropped, renamed or misread (an f32 comes back as the nearest
+    // f32 to its rounded value, hence "equal" to f32 precision).
+    let r = committed();
+    let json = |v: serde_json::Result<serde_json::Value>| v.unwrap();
+    let again = [
+        json(serde_json::to_value(&r.ch1)),
+        json(serde_json::to_value(&r.ch2)),
+        json(serde_json::to_value(&r.ch3)),
+        json(serde_json::to_value(&r.ch4)),
+        json(serde_json::to_value(&r.ch5)),
+    ];
+    for (name, again) in REPORTS.iter().zip(again) {
+        let text = std::fs::read_to_string(book_dir().join("generated").join(name)).unwrap();
+        let on_disk: serde_json::Value = serde_json::from_str(&text).unwrap();
+        if let Some(at) = first_difference(&on_disk, &again, String::new()) {
+            panic!("{name} does not survive reading into its report type: it differs at {at}");
+        }
+    }
+}
+
+/// Where two JSON values first differ (a path like `.capacity[3].d`), if
+/// they do: floats within a relative 10⁻⁷ are the same, an integer is never
+/// the same as a float.
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value::{Array, Number, Object};
+    match (a, b) {
+        (Number(x), Number(y)) if x.is_f64() && y.is_f64() => {
+            let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            let same = (x - y).abs() <= 1e-7 * x.abs().max(y.abs());
+            (!same).then(|| format!("{at} ({x} against {y})"))
+        }
+        (Object(x), Object(y)) if x.len() == y.len() => x.iter().find_map(|(k, v)| match y.get(k) {
+            Some(w) => first_difference(v, w, format!("{at}.{k}")),
+            None => Some(format!("{at}.{k}")),
+        }),
+        (Array(x), Array(y)) if x.len() == y.len() => {
+            x.iter().zip(y).enumerate().find_map(|(i, (v, w))| first_difference(v, w, format!("{at}[{i}]")))
+        }
+        _ if a == b => None,
+        _ => Some(format!("{at} ({a} against {b})")),
+    }
 }
 
 #[test]
@@ -61,6 +109,29 @@ fn the_capacity_verdicts_flip_with_the_cap() {
     let after = check(&r).unwrap();
     assert_ne!(verdict(&after, 4), Verdict::Wrong);
     assert_eq!(verdict(&after, 6), Verdict::Wrong);
+}
+
+#[test]
+fn the_other_capacity_verdicts_flip_with_their_numbers() {
+    let mut r = committed();
+    let before = check(&r).unwrap();
+    assert_eq!(verdict(&before, 3), Verdict::Wrong);
+    assert_eq!(verdict(&before, 5), Verdict::Holds);
+    assert_eq!(verdict(&before, 7), Verdict::Holds);
+    // Were the random median at 89° in 100,000 dimensions what exp(εd) says,
+    // the popular growth law would hold.
+    let c = cell(&mut r, 100_000, 89.0);
+    c.log10_random_median = c.eps * 1e5 * std::f64::consts::LOG10_E;
+    // A median below 10^10 at 85° in 12,288 dimensions would refute claim 5.
+    cell(&mut r, 12288, 85.0).log10_random_median = 9.0;
+    // A greedy guarantee at 100,000 dimensions barely above 12,288's would
+    // refute "vastly more than 10×".
+    let small = cell(&mut r, 12288, 85.0).log10_greedy;
+    cell(&mut r, 100_000, 85.0).log10_greedy = small + 1.0;
+    let after = check(&r).unwrap();
+    assert_eq!(verdict(&after, 3), Verdict::Holds);
+    assert_eq!(verdict(&after, 5), Verdict::Wrong);
+    assert_eq!(verdict(&after, 7), Verdict::Wrong);
 }
 
 #[test]
@@ -82,6 +153,40 @@ fn the_other_verdicts_flip_with_their_numbers() {
     assert_eq!(verdict(&after, 2), Verdict::Wrong);
     assert_eq!(verdict(&after, 10), Verdict::Holds);
     assert_eq!(verdict(&after, 1), Verdict::Wrong);
+}
+
+#[test]
+fn the_jl_verdict_reads_every_data_set() {
+    // The worst data set decides: were only the clustered points to need
+    // more than half the bound, the bound would still not be pessimistic.
+    let mut r = committed();
+    assert_eq!(verdict_of(&r, 10), Verdict::Wrong);
+    for e in r.ch3.experiments.iter_mut().filter(|e| e.method == Method::Gaussian) {
+        *e.smallest_k_by_size.last_mut().unwrap() = Some(if e.dataset == "clusters" { 100_000 } else { 50 });
+    }
+    assert_eq!(verdict_of(&r, 10), Verdict::Wrong);
+    // And a data set whose smallest k was not found is an error, not a verdict.
+    r.ch3.experiments.iter_mut().find(|e| e.method == Method::Gaussian).unwrap().smallest_k_by_size.clear();
+    assert!(check(&r).is_err());
+}
+
+#[test]
+fn the_sparse_projection_verdict_flips_with_the_spread() {
+    let mut r = committed();
+    assert_eq!(verdict_of(&r, 11), Verdict::HoldsWithConditions);
+    // The variance × k/2 at the largest k, on the documents, set to `ratio`.
+    let set = |r: &mut Reports, method: Method, ratio: f64| {
+        let e = r.ch3.experiments.iter_mut().find(|e| e.dataset == "documents" && e.method == method);
+        let at = e.unwrap().at_k.last_mut().unwrap();
+        at.variance = ratio * 2.0 / at.k as f64;
+    };
+    // Were the very sparse matrix as good as a Gaussian one, no condition would be left.
+    set(&mut r, Method::VerySparse, 1.0);
+    assert_eq!(verdict_of(&r, 11), Verdict::Holds);
+    // Nor if Achlioptas' matrix were as bad as the very sparse one.
+    let mut r = committed();
+    set(&mut r, Method::Achlioptas, 2.0);
+    assert_eq!(verdict_of(&r, 11), Verdict::Holds);
 }
 
 #[test]
@@ -149,4 +254,16 @@ fn the_sae_verdict_follows_recovery_and_its_failure() {
 fn a_missing_report_is_an_error_not_a_verdict() {
     let dir = tempfile::tempdir().unwrap();
     assert!(Reports::load(dir.path()).is_err());
+    // Nor is a report without a field the claims read (as if renamed by
+    // the chapter and not rewritten).
+    let dir = copy_of_committed();
+    let path = dir.path().join("generated/ch2.json");
+    let mut ch2: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    ch2.as_object_mut().unwrap().remove("capacity").unwrap();
+    std::fs::write(&path, serde_json::to_string(&ch2).unwrap()).unwrap();
+    assert!(Reports::load(dir.path()).is_err());
+    // And a row the claims need, missing from a report, is an error too.
+    let mut r = committed();
+    r.ch2.capacity.retain(|c| c.d != 4096);
+    assert!(check(&r).is_err());
 }
