@@ -45,7 +45,7 @@ pub fn dasgupta_gupta_eps(n: usize, k: usize) -> Option<f64> {
 }
 
 /// The three ways the chapter draws a random projection matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Method {
     /// Entries N(0, 1).
     Gaussian,

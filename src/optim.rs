@@ -24,11 +24,11 @@
 //! `as_slice_mut()`. A step allocates nothing.
 
 use ndarray::Array1;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::f64::consts::PI;
 
 /// How the learning rate η_t changes over the run.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Schedule {
     /// η_t = η.
     Constant,
@@ -56,7 +56,7 @@ impl Schedule {
 }
 
 /// The hyper-parameters of Adam / AdamW.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct AdamConfig {
     /// The base learning rate η.
     pub lr: f32,

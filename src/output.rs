@@ -231,6 +231,13 @@ pub fn round_sig(x: f64, sig: i32) -> f64 {
     (x * scale).round() / scale
 }
 
+/// Read back an f64 that may be infinite: JSON has no ∞, so serde_json
+/// writes it as `null`, which this reads as +∞ (for
+/// `#[serde(deserialize_with = "...")]`).
+pub fn f64_or_infinity<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(<Option<f64> as serde::Deserialize>::deserialize(d)?.unwrap_or(f64::INFINITY))
+}
+
 /// Round every float in a serialisable value to `sig` significant digits
 /// (for snapshot tests and committed JSON).
 pub fn rounded_json<T: Serialize>(value: &T, sig: i32) -> serde_json::Value {

@@ -16,12 +16,12 @@ use crate::rng::{DEFAULT_SEED, stream};
 use crate::stats::Bins;
 use ndarray::Array2;
 use rand::Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use figures::figures;
 
 /// What Chapter 1 computes. `Default` is the book's configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
     pub seed: u64,
     /// Dimensions n for Gram–Schmidt on n + `gs_extra` random vectors.
@@ -137,7 +137,7 @@ impl Config {
 }
 
 /// Everything Chapter 1 shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub config: Config,
     pub gram_schmidt: Vec<GramSchmidtRun>,
@@ -148,7 +148,7 @@ pub struct Report {
 }
 
 /// Gram–Schmidt on n + extra random vectors in R^n.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GramSchmidtRun {
     pub n: usize,
     /// Relative residual of each vector after removing the previous directions.
@@ -160,7 +160,7 @@ pub struct GramSchmidtRun {
 }
 
 /// Reading features off activations with dot products, for one dictionary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Readout {
     /// "orthogonal" or "random".
     pub dictionary: String,
@@ -180,7 +180,7 @@ pub struct Readout {
 }
 
 /// Sampled angles in one dimension, binned in degrees.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AngleHistogram {
     pub d: usize,
     pub pairs: usize,
@@ -194,7 +194,7 @@ pub struct AngleHistogram {
 }
 
 /// The spread (standard deviation) of the angle, in degrees.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Spread {
     pub d: usize,
     pub pairs: usize,
@@ -205,7 +205,7 @@ pub struct Spread {
 }
 
 /// The chance that a random pair is within the tolerance of perpendicular.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Within {
     pub d: usize,
     pub tolerance_deg: f64,

@@ -23,12 +23,12 @@ use crate::packing::{
 use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, stream};
 use ndarray::{Array1, Array2, s};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use figures::figures;
 
 /// What Chapter 2 computes. `Default` is the book's configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
     pub seed: u64,
     /// (d, tolerance in degrees) settings for the sequential and greedy simulations.
@@ -134,7 +134,7 @@ impl Config {
 }
 
 /// Everything Chapter 2 shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub config: Config,
     pub random: Vec<RandomSetting>,
@@ -150,7 +150,7 @@ pub struct Report {
 }
 
 /// The demonstration, before and after.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DemoReport {
     pub before: AngleStats,
     pub after: AngleStats,
@@ -164,7 +164,7 @@ pub struct DemoReport {
 }
 
 /// The smooth-max optimiser against the bounds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct OptimisedRow {
     pub d: usize,
     pub n: usize,
@@ -176,7 +176,7 @@ pub struct OptimisedRow {
 }
 
 /// Lines in R³: found against the best known.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LinesRow {
     pub n: usize,
     pub found_deg: f64,
@@ -185,7 +185,7 @@ pub struct LinesRow {
 }
 
 /// One (d, tolerance) setting: formulas against simulation.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RandomSetting {
     pub d: usize,
     pub angle_deg: f64,
@@ -200,7 +200,7 @@ pub struct RandomSetting {
 }
 
 /// Worst |cos| of N vectors in R^d: random sets against the rigorous bounds.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BoundRow {
     pub n: usize,
     /// Median over draws of the worst |cos| among N random unit vectors.
@@ -213,7 +213,7 @@ pub struct BoundRow {
 /// The rigorous lower bounds on the worst |cos| of N unit vectors in R^d
 /// (d = `bound_dim`) as curves (N, bound) over N from the smallest to the
 /// largest of `bound_sizes`, 81 points evenly spaced in log N.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BoundCurves {
     pub welch: Vec<(f64, f64)>,
     pub levenstein: Vec<(f64, f64)>,
@@ -238,7 +238,7 @@ fn bound_curves(config: &Config) -> BoundCurves {
 }
 
 /// The identity plus a normalised Sylvester–Hadamard matrix.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HadamardRow {
     pub d: usize,
     /// Worst |cos| among the 2d structured vectors (computed from the vectors).
@@ -252,7 +252,7 @@ pub struct HadamardRow {
 }
 
 /// One cell of the capacity table: counts as log₁₀.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CapacityRow {
     pub d: usize,
     pub angle_deg: f64,

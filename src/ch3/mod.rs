@@ -19,13 +19,13 @@ use crate::output::{Numbers, OutDirs};
 use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, stream};
 use crate::stats::Bins;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
 pub use figures::figures;
 
 /// What Chapter 3 computes. `Default` is the book's configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
     pub seed: u64,
     /// Number of points in each data set, and their dimension D.
@@ -118,7 +118,7 @@ impl Config {
 }
 
 /// Everything Chapter 3 shows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub config: Config,
     pub bound_vs_n: Vec<BoundCurve>,
@@ -138,7 +138,7 @@ pub struct Report {
 
 /// The Dasgupta–Gupta bound at the points the chapter's text, tables and
 /// figures use.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DgNumbers {
     /// k for all `points` at `eps`, and at each ε of `eps_table`.
     pub k_points: usize,
@@ -176,7 +176,7 @@ fn dg_numbers(config: &Config, k_search: usize) -> DgNumbers {
 pub const COS_TARGET: f64 = 0.2;
 
 /// The Dasgupta–Gupta k along one axis, for one fixed ε or n.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BoundCurve {
     /// What is held fixed: ε (against n), or the exponent e of n = 10^e
     /// (against ε).
@@ -185,7 +185,7 @@ pub struct BoundCurve {
 }
 
 /// One projection method on one data set.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Experiment {
     pub dataset: String,
     pub method: Method,
@@ -204,7 +204,7 @@ pub struct Experiment {
 }
 
 /// The squared-distance ratios at one k.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AtK {
     pub k: usize,
     pub mean: f64,
@@ -219,7 +219,7 @@ pub struct AtK {
 }
 
 /// The projected standard basis of R^N in k dimensions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BasisProjection {
     pub k: usize,
     pub worst_abs_cos: f64,

@@ -23,12 +23,12 @@ use crate::toy::neurons::{Neuron, neurons};
 use crate::toy::phase::{self, Phase};
 use crate::toy::train::{Setting, evaluate, train_all, train_best_of};
 use crate::toy::{Best, Init, Job, Kind, Spec, TrainConfig, known};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 pub use figures::figures;
 
 /// What Chapter 4 computes. `Default` is the book's configuration.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
     pub seed: u64,
     /// How every model is trained (the reference setup by default).
@@ -625,9 +625,9 @@ impl Chapter for Ch4 {
 }
 
 /// The report without the weight matrices' bulk (they are in the figures).
-#[derive(Serialize)]
-pub struct Summary<'a> {
-    pub config: &'a Config,
+#[derive(Serialize, Deserialize)]
+pub struct Summary {
+    pub config: Config,
     pub pentagon: Vec<ModelSummary>,
     pub gram: Vec<ModelSummary>,
     pub linear: Vec<ModelSummary>,
@@ -643,12 +643,12 @@ pub struct Summary<'a> {
     pub privileged: Vec<ModelSummary>,
     pub abs_small: ModelSummary,
     pub abs_large: Vec<ModelSummary>,
-    pub up_close: Option<&'a neurons_part::UpClose>,
+    pub up_close: Option<neurons_part::UpClose>,
     pub abs_small_pairs: usize,
     pub phase_dense_optimum: phase::Prediction,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 pub struct ModelSummary {
     pub kind: Kind,
     pub density: f32,
@@ -686,10 +686,10 @@ fn model_summary(m: &Model) -> ModelSummary {
     }
 }
 
-pub fn summary(r: &Report) -> Summary<'_> {
+pub fn summary(r: &Report) -> Summary {
     let all = |v: &[Model]| v.iter().map(model_summary).collect();
     Summary {
-        config: &r.config,
+        config: r.config.clone(),
         pentagon: all(&r.pentagon),
         gram: all(&r.gram),
         linear: all(&r.linear),
@@ -710,7 +710,7 @@ pub fn summary(r: &Report) -> Summary<'_> {
         privileged: all(&r.privileged),
         abs_small: model_summary(&r.abs_small),
         abs_large: all(&r.abs_large),
-        up_close: r.up_close.as_ref(),
+        up_close: r.up_close.clone(),
         abs_small_pairs: r.abs_small_pairs,
         phase_dense_optimum: r.phase.dense_optimum,
     }

@@ -2,10 +2,10 @@
 
 use super::Model;
 use crate::toy::neurons::{LIVE_WEIGHT, Role};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One polysemantic neuron of the absolute-value model, up close.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpClose {
     pub density: f32,
     pub neuron: usize,

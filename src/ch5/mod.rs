@@ -27,7 +27,7 @@ use crate::sae::metrics::{Metrics, cosine, cosines, evaluate};
 use crate::sae::model::{Activation, Sae, SaeSpec};
 use crate::sae::train::{Resample, SaeTrainConfig, train};
 pub use paired::Paired;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A trained SAE whose objective exceeds the truth SAE's by more than this
 /// share has not found a solution as good as the known one.
@@ -35,7 +35,7 @@ pub const KNOWN_MARGIN: f64 = 0.01;
 pub use toy_loop::{Loop, LoopConfig};
 
 /// Everything the chapter computes is fixed by this configuration.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Config {
     pub seed: u64,
     pub truth: TruthConfig,
@@ -221,7 +221,7 @@ struct Job {
 }
 
 /// One trained SAE and its measurements.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
     pub m: usize,
     pub activation: Activation,
@@ -253,7 +253,7 @@ impl Run {
 pub const HEAT_FLOOR: f64 = 0.3;
 
 /// The ground truth as the chapter describes it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TruthSummary {
     pub p_first: f64,
     pub p_last: f64,
@@ -263,7 +263,7 @@ pub struct TruthSummary {
     pub max_cos: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     pub config: Config,
     pub truth: TruthSummary,
@@ -286,7 +286,7 @@ pub struct Report {
 /// One SAE's dictionary against the true features: the cells of the G × M
 /// cosine matrix with |cos| ≥ [`HEAT_FLOOR`], the latents sorted by the
 /// feature they match best (a recovered dictionary shows as a diagonal).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Heatmap {
     pub m: usize,
     pub l1: f32,

@@ -5,10 +5,10 @@ use super::Run;
 use crate::sae::data::{Batch, GroundTruth};
 use crate::sae::metrics::{RECOVERED, cosine, cosines};
 use crate::sae::model::Sae;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The features that fire in pairs.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Paired {
     pub run: Run,
     /// The same SAE on independent features (from the sweep), for comparison.

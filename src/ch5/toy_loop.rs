@@ -15,10 +15,10 @@ use crate::toy::analysis::{REPRESENTED, features};
 use crate::toy::known;
 use crate::toy::train::{evaluate, train_best_of};
 use crate::toy::{Init, Job, Kind, Setting, Spec, TrainConfig};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One toy model and the SAE trained on its hidden layer.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct LoopConfig {
     /// Features and hidden dimensions of the toy model (ReLU output).
     pub n: usize,
@@ -81,7 +81,7 @@ pub(super) fn train_toys(config: &Config) -> Vec<Toy> {
 }
 
 /// The toy model's features against the SAE's dictionary.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Loop {
     pub config: LoopConfig,
     pub toy_loss: f64,

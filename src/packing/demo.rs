@@ -5,7 +5,7 @@ use crate::optim::{Adam, AdamConfig};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView2, ArrayViewMut2, NdFloat, s};
 use rand::Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The well-known demonstration that "10,000 vectors in 100 dimensions can be
 /// made nearly perpendicular".
@@ -30,7 +30,7 @@ use serde::Serialize;
 /// floating-point sums, so the numbers agree in distribution, not bit for bit.
 /// Note that the loss acts on raw dot products, not on cosines: the vectors
 /// are only kept near unit length by the penalty.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DemoConfig {
     /// Number of vectors N and their dimension d.
     pub n: usize,

@@ -24,7 +24,7 @@ use crate::stats::Bins;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{Array2, ArrayView1, ArrayView2, ArrayViewMut2, NdFloat, s};
 use rand::Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 mod demo;
 mod lines;
@@ -139,7 +139,7 @@ pub fn pair_angles_deg(v: ArrayView2<f32>) -> Vec<f64> {
 }
 
 /// What a set of vectors achieves, over all pairs of normalised rows.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AngleStats {
     /// Number of pairs, N(N−1)/2.
     pub pairs: u64,

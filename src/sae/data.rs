@@ -20,10 +20,10 @@ use crate::geometry::random_unit_vectors;
 use crate::simd::axpy;
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The shape of the ground truth.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TruthConfig {
     pub d: usize,
     pub g: usize,

@@ -18,7 +18,7 @@ use super::data::{Batch, GroundTruth};
 use super::metrics::{Metrics, evaluate};
 use super::model::{Activation, Sae, SaeSpec, Workspace, forward};
 use crate::optim::golden_section;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The truth SAE at encoder scale s and bias β.
 pub fn truth_sae(truth: &GroundTruth, activation: Activation, l1: f32, scale: f32, bias: f32) -> Sae {
@@ -35,7 +35,7 @@ pub fn truth_sae(truth: &GroundTruth, activation: Activation, l1: f32, scale: f3
 }
 
 /// The best truth SAE for one objective, and how it does.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TruthSae {
     pub scale: f32,
     pub bias: f32,

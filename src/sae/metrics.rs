@@ -16,12 +16,12 @@
 
 use super::data::{Batch, GroundTruth};
 use super::model::{Sae, Workspace, forward};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A true feature counts as recovered at cos above this.
 pub const RECOVERED: f64 = 0.9;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Metrics {
     /// The training objective on the set: MSE + λ‖f‖₁ (the MSE for TopK).
     pub objective: f64,

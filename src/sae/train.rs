@@ -6,7 +6,7 @@ use super::model::{Sae, Workspace, backward, forward, project_decoder_grad};
 use crate::optim::{Adam, AdamConfig};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Resampling of dead latents (Bricken et al., 2023): at the given steps,
 /// every latent that is dead (has not fired for the training's
@@ -15,7 +15,7 @@ use serde::Serialize;
 /// normalised, as its decoder row; the same, scaled to `encoder_scale` × the
 /// mean norm of the live encoder rows (Bricken et al.: 0.2), as its encoder
 /// row; a zero bias; and fresh Adam moments.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Resample {
     pub at_steps: Vec<usize>,
     /// Inputs scored to pick the new directions from.
@@ -23,7 +23,7 @@ pub struct Resample {
     pub encoder_scale: f32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SaeTrainConfig {
     pub steps: usize,
     pub batch: usize,

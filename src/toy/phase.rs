@@ -34,7 +34,7 @@
 //! (1 + r) F < min(1, r) V: for r ≥ 1 when r < V/F − 1, for r < 1 when
 //! r > F/(V − F).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The interval [lo, hi] of [0, 1] where a x + b > 0 (empty: lo = hi).
 fn on_interval(a: f64, b: f64) -> (f64, f64) {
@@ -147,7 +147,7 @@ fn golden(f: impl Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
 }
 
 /// Which solution a model (or the theory) picks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Phase {
     /// Only feature 1 has the dimension.
     First,
@@ -173,7 +173,7 @@ pub fn classify(w1: f64, w2: f64, threshold: f64) -> Phase {
 
 /// The theory at one density: the three losses' ingredients and the range of
 /// relative importance r where superposition wins.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Boundary {
     pub density: f64,
     /// V(p) and F(p), with the best pair's a = w² and b.
@@ -293,7 +293,7 @@ pub fn dense_starts() -> Vec<[f64; 4]> {
 /// represented (feature 2 replaced by its mean), only feature 2, and the
 /// best symmetric antipodal pair, (1 + r) F(p) / 2; and the phase of the
 /// cheapest, the simple picture.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Candidates {
     pub first: f64,
     pub second: f64,
@@ -322,13 +322,15 @@ impl Candidates {
 }
 
 /// What the theory predicts at (p, r).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Prediction {
     /// The simple picture of the paper's three candidates.
     pub candidates: Candidates,
     /// The lowest loss among local minima with one feature represented, and
     /// among those with both (∞ if the search found none).
+    #[serde(deserialize_with = "crate::output::f64_or_infinity")]
     pub dedicated: f64,
+    #[serde(deserialize_with = "crate::output::f64_or_infinity")]
     pub superposed: f64,
     /// The global minimum of the exact loss (the best local minimum over
     /// every start): its phase, loss and weights.

@@ -18,10 +18,10 @@
 
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Which toy model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Kind {
     /// x' = Wᵀ W x + b: the linear baseline.
     Linear,
@@ -54,7 +54,7 @@ impl Kind {
 }
 
 /// A model's kind and size: n features, m hidden dimensions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Spec {
     pub kind: Kind,
     pub n: usize,
@@ -116,7 +116,7 @@ impl Spec {
 }
 
 /// How a model's parameters start.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Init {
     /// Xavier-normal weights, N(0, 2/(fan_in + fan_out)) = N(0, 2/(n + m))
     /// with the fans of the m × n matrix itself, and a zero bias. (The

@@ -7,14 +7,14 @@
 //! exchange a number, so the result does not depend on how many threads ran or
 //! in which order they finished: the same seed gives the same bytes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::model::{Init, Spec, Workspace, gradient, loss_and_grad};
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::stream;
 
 /// How every model is trained: the reference setup by default.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TrainConfig {
     pub steps: usize,
     pub batch: usize,
