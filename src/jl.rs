@@ -13,7 +13,7 @@
 //! with probability at least 1/n (each pair fails with probability at most
 //! 2/n², and there are fewer than n²/2 pairs).
 
-use ndarray::{Array2, ArrayView2};
+use ndarray::{Array2, ArrayView1, ArrayView2, s};
 use rand::Rng;
 use rand_distr::StandardNormal;
 
@@ -106,6 +106,30 @@ pub fn project(x: ArrayView2<f64>, r: ArrayView2<f64>) -> Array2<f64> {
     x.dot(&r) / k.sqrt()
 }
 
+/// The distance ratio of every pair of points, for one k: project with the
+/// first k columns of `r`, then divide each pair's squared distance after
+/// the projection by its squared distance before. This is what
+/// [`distortion_pass`] computes for every k at once, made fast.
+// ANCHOR: ratios
+pub fn distance_ratios(x: ArrayView2<f64>, r: ArrayView2<f64>, k: usize) -> Vec<f64> {
+    let y = project(x, r.slice(s![.., ..k]));
+    // ‖a − b‖², the squared distance between two points.
+    let squared_distance = |a: ArrayView1<f64>, b: ArrayView1<f64>| {
+        let d = &a - &b;
+        d.dot(&d)
+    };
+    let mut ratios = Vec::new();
+    for j in 0..x.nrows() {
+        for i in 0..j {
+            let before = squared_distance(x.row(i), x.row(j));
+            let after = squared_distance(y.row(i), y.row(j));
+            ratios.push(after / before);
+        }
+    }
+    ratios
+}
+// ANCHOR_END: ratios
+
 /// What one pass over all pairs measures for one projection draw.
 #[derive(Debug, Clone)]
 pub struct Distortion {
@@ -134,11 +158,12 @@ pub fn distortion_pass(
 ) -> Distortion {
     let (n, kmax) = y.dim();
     let mut worst = vec![0.0f64; kmax];
-    let mut out = Distortion { worst: Vec::new(), ratios: vec![Vec::new(); ks.len()] };
-    // Which column counts complete a k whose ratios are kept.
-    let mut kept = vec![false; kmax];
-    for &k in ks {
-        kept[k - 1] = true;
+    let ratios = vec![Vec::new(); ks.len()];
+    let mut out = Distortion { worst: Vec::new(), ratios };
+    // kept[c]: the indices t of the ks equal to c + 1, whose ratios are kept.
+    let mut kept = vec![Vec::new(); kmax];
+    for (t, &k) in ks.iter().enumerate() {
+        kept[k - 1].push(t);
     }
     for j in 0..n {
         if sizes.contains(&j) {
@@ -153,10 +178,8 @@ pub fn distortion_pass(
                 sum += diff * diff;
                 let ratio = sum / ((c + 1) as f64 * d2);
                 *w = w.max((ratio - 1.0).abs());
-                if kept[c] {
-                    for (t, _) in ks.iter().enumerate().filter(|&(_, &k)| k == c + 1) {
-                        out.ratios[t].push(ratio);
-                    }
+                for &t in &kept[c] {
+                    out.ratios[t].push(ratio);
                 }
             }
         }
@@ -195,6 +218,28 @@ pub fn smallest_good_k(worst_by_k: &[f64], eps: f64) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::rng::seeded;
+
+    #[test]
+    fn the_fast_pass_computes_the_reference_ratios() {
+        // Random points and a Gaussian projection; the one-pass kernel must
+        // give, for each k, the ratios that the listing computes pair by pair.
+        let mut rng = seeded(7);
+        let x = Array2::from_shape_simple_fn((12, 30), || rng.sample::<f64, _>(StandardNormal));
+        let r = projection_matrix(Method::Gaussian, 30, 9, &mut rng);
+        let y = x.dot(&r);
+        let gram = x.dot(&x.t());
+        let ks = [1, 4, 9];
+        let pass = distortion_pass(y.view(), gram.view(), &[5, 12], &ks);
+        for (t, &k) in ks.iter().enumerate() {
+            let reference = distance_ratios(x.view(), r.view(), k);
+            assert_eq!(pass.ratios[t].len(), reference.len());
+            for (a, b) in pass.ratios[t].iter().zip(&reference) {
+                assert!((a - b).abs() < 1e-12 * b.max(1.0), "k = {k}: {a} vs {b}");
+            }
+            let worst = reference.iter().map(|r| (r - 1.0).abs()).fold(0.0, f64::max);
+            assert!((pass.worst[1][k - 1] - worst).abs() < 1e-12, "k = {k}");
+        }
+    }
 
     #[test]
     fn bound_matches_hand_computation() {

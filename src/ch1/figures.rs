@@ -189,8 +189,17 @@ fn angle_spread(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 
 /// The generated Markdown tables and inline values.
 fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
-    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
+    gram_schmidt_table(report, dirs)?;
+    readout_table(report, dirs)?;
+    concentration_table(report, dirs)?;
+    within_table(report, dirs)?;
+    prose_numbers(report, numbers);
+    Ok(())
+}
 
+/// Gram–Schmidt: the residuals of the first n vectors and of the rest.
+fn gram_schmidt_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let rows = report
         .gram_schmidt
         .iter()
@@ -211,7 +220,12 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
             &rows,
         ),
     )?;
+    Ok(())
+}
 
+/// Reading features back from their directions: error against prediction.
+fn readout_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let rows = report
         .readout
         .iter()
@@ -235,7 +249,12 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
             &rows,
         ),
     )?;
+    Ok(())
+}
 
+/// How cos θ concentrates as d grows.
+fn concentration_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let rows = report
         .histograms
         .iter()
@@ -257,7 +276,12 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
             &rows,
         ),
     )?;
+    Ok(())
+}
 
+/// The share of pairs within the tolerance of 90°, exact and sampled.
+fn within_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let rows = report
         .within
         .iter()
@@ -272,8 +296,11 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
             &rows,
         ),
     )?;
+    Ok(())
+}
 
-    // Values quoted inline in the prose (no trailing newline).
+/// Values quoted inline in the prose (no trailing newline).
+fn prose_numbers(report: &Report, numbers: &mut Numbers) {
     if let Some(w) = report.within.last() {
         numbers.set("within_last_d", w.d.to_string());
         numbers.set("within_last_percent", format!("{:.0}", 100.0 * w.exact));
@@ -285,5 +312,4 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
     if let Some(r) = report.readout.iter().find(|r| r.dictionary == "random") {
         numbers.set("readout_ratio", format!("{:.1}", r.features as f64 / r.neurons as f64));
     }
-    Ok(())
 }

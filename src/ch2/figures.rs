@@ -169,8 +169,19 @@ fn demo_histogram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 
 /// The generated Markdown tables and inline values.
 fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
-    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
+    random_table(report, dirs)?;
+    hadamard_table(report, dirs)?;
+    capacity_table(report, dirs)?;
+    optimised_table(report, dirs)?;
+    lines_table(report, dirs)?;
+    demo_numbers(report, numbers);
+    prose_numbers(report, numbers);
+    Ok(())
+}
 
+/// Random directions: the median and greedy counts, formula against simulation.
+fn random_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let rows = report
         .random
         .iter()
@@ -194,7 +205,12 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
             &rows,
         ),
     )?;
+    Ok(())
+}
 
+/// The identity plus a Hadamard matrix against random vectors and the Welch bound.
+fn hadamard_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let rows = report
         .hadamard
         .iter()
@@ -217,7 +233,12 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
             &rows,
         ),
     )?;
+    Ok(())
+}
 
+/// How many directions fit within an angle: random, greedy, the rigorous cap and the KL estimate.
+fn capacity_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let rows = report
         .capacity
         .iter()
@@ -241,7 +262,12 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
             &rows,
         ),
     )?;
+    Ok(())
+}
 
+/// Optimised arrangements against random ones and the best rigorous bound.
+fn optimised_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let rows = report
         .optimised
         .iter()
@@ -264,7 +290,12 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
             &rows,
         ),
     )?;
+    Ok(())
+}
 
+/// Lines in R³: what the optimiser found against the literature.
+fn lines_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let rows = report
         .lines
         .iter()
@@ -289,7 +320,11 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
             &rows,
         ),
     )?;
+    Ok(())
+}
 
+/// The demonstration: before and after optimising.
+fn demo_numbers(report: &Report, numbers: &mut Numbers) {
     let d = &report.demo;
     let c = &report.config.demo;
     numbers.set("demo_n", c.n.to_string());
@@ -301,8 +336,10 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
     numbers.set("demo_worst_after", format!("{:.1}", d.after.worst_angle_deg));
     numbers.set("demo_parallel", format!("{:.2}", 100.0 * d.near_parallel_after));
     numbers.set("demo_welch_deg", format!("{:.1}", d.welch.acos().to_degrees()));
+}
 
-    // Values quoted in the prose.
+/// Capacity values quoted in the prose.
+fn prose_numbers(report: &Report, numbers: &mut Numbers) {
     let cell = |d: usize, a: f64| report.capacity.iter().find(|c| c.d == d && c.angle_deg == a);
     if let Some(c) = cell(100, 89.0) {
         numbers.set("cap_100_89", count_from_log10(c.log10_upper));
@@ -316,5 +353,4 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
     if let Some(c) = cell(100_000, 80.0) {
         numbers.set("p_100000_80", crate::output::sci_from_ln(c.log10_p * std::f64::consts::LN_10, 2));
     }
-    Ok(())
 }

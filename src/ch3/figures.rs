@@ -319,9 +319,17 @@ fn superposition(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 
 /// The generated Markdown tables and inline values.
 fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
+    ratios_table(report, dirs)?;
+    smallest_k_table(report, dirs)?;
+    superposition_table(report, dirs)?;
+    prose_numbers(report, numbers);
+    Ok(())
+}
+
+/// The ratio of projected to original squared distances, per data set, projection and k.
+fn ratios_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let c = &report.config;
-
     let mut rows = Vec::new();
     for e in &report.experiments {
         for a in &e.at_k {
@@ -350,7 +358,13 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
             &rows,
         ),
     )?;
+    Ok(())
+}
 
+/// The smallest k that keeps every pair within 1 ± ε, against the Dasgupta–Gupta bound.
+fn smallest_k_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
+    let c = &report.config;
     let mut header = vec!["data".to_string(), "projection".to_string()];
     header.extend(c.eps_table.iter().map(|e| format!("ε = {e}")));
     let mut rows = Vec::new();
@@ -367,7 +381,12 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     let right: Vec<bool> = (0..header.len()).map(|i| i >= 2).collect();
     write("ch3_smallest_k.md", markdown_table(&header, &right, &rows))?;
+    Ok(())
+}
 
+/// Superposition from a random projection: the worst and RMS cosines against the bounds.
+fn superposition_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let rows = report
         .superposition
         .iter()
@@ -390,8 +409,12 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
             &rows,
         ),
     )?;
+    Ok(())
+}
 
-    // Inline values.
+/// Inline values.
+fn prose_numbers(report: &Report, numbers: &mut Numbers) {
+    let c = &report.config;
     numbers.set("points", c.points.to_string());
     numbers.set("dim", c.dim.to_string());
     numbers.set("eps", c.eps.to_string());
@@ -407,5 +430,4 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
         let text = k.map_or(format!("more than {}", report.k_search), |k| k.to_string());
         numbers.set(&format!("gaussian_smallest_k_{}", e.dataset), text);
     }
-    Ok(())
 }

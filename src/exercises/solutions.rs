@@ -69,7 +69,7 @@ pub fn gaussian_projection(
 }
 // ANCHOR_END: ch3
 
-// ANCHOR: ch4
+// ANCHOR: ch4_gradient
 pub fn toy_model_gradient(
     w: &[f64],
     b: &[f64],
@@ -78,16 +78,22 @@ pub fn toy_model_gradient(
     m: usize,
 ) -> (f64, Vec<f64>, Vec<f64>) {
     let n = b.len();
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>();
     // Forward: h = W x, o = Wᵀ h + b, x' = ReLU(o).
-    let h: Vec<f64> = (0..m).map(|j| (0..n).map(|i| w[j * n + i] * x[i]).sum()).collect();
-    let o: Vec<f64> = (0..n).map(|i| b[i] + (0..m).map(|j| w[j * n + i] * h[j]).sum::<f64>()).collect();
+    let h: Vec<f64> = w.chunks_exact(n).map(|row| dot(row, x)).collect();
+    let wt_h = |i: usize| (0..m).map(|j| w[j * n + i] * h[j]).sum::<f64>();
+    let o: Vec<f64> = (0..n).map(|i| b[i] + wt_h(i)).collect();
     let err: Vec<f64> = (0..n).map(|i| o[i].max(0.0) - x[i]).collect();
-    let loss = (0..n).map(|i| importance[i] * err[i] * err[i]).sum::<f64>() / n as f64;
+    let weighted: f64 = (0..n).map(|i| importance[i] * err[i] * err[i]).sum();
+    let loss = weighted / n as f64;
     // Backward: g_i = ∂L/∂o_i = 2 I_i err_i / n where o_i > 0, else 0.
-    let g: Vec<f64> =
-        (0..n).map(|i| if o[i] > 0.0 { 2.0 * importance[i] * err[i] / n as f64 } else { 0.0 }).collect();
-    // W appears twice: ∂L/∂W[j, i] = h_j g_i (through Wᵀ) + (W g)_j x_i (through W x).
-    let wg: Vec<f64> = (0..m).map(|j| (0..n).map(|i| w[j * n + i] * g[i]).sum()).collect();
+    let mut g = vec![0.0; n];
+    for i in (0..n).filter(|&i| o[i] > 0.0) {
+        g[i] = 2.0 * importance[i] * err[i] / n as f64;
+    }
+    // W appears twice, so ∂L/∂W[j, i] has two terms:
+    // h_j g_i (through Wᵀ) + (W g)_j x_i (through W x).
+    let wg: Vec<f64> = w.chunks_exact(n).map(|row| dot(row, &g)).collect();
     let mut dw = vec![0.0; m * n];
     for j in 0..m {
         for i in 0..n {
@@ -96,7 +102,9 @@ pub fn toy_model_gradient(
     }
     (loss, dw, g)
 }
+// ANCHOR_END: ch4_gradient
 
+// ANCHOR: ch4_dimensionality
 pub fn feature_dimensionality(w: &[f64], m: usize) -> Vec<f64> {
     let n = w.len() / m;
     let column = |i: usize| (0..m).map(|j| w[j * n + i]).collect::<Vec<f64>>();
@@ -109,19 +117,22 @@ pub fn feature_dimensionality(w: &[f64], m: usize) -> Vec<f64> {
                 return 0.0;
             }
             // Σ_j (Ŵ_i·W_j)² = Σ_j (W_i·W_j)² / ‖W_i‖²
-            let overlap: f64 = cols.iter().map(|c| dot(&cols[i], c).powi(2)).sum::<f64>() / norm2;
-            norm2 / overlap
+            let overlap: f64 = cols.iter().map(|c| dot(&cols[i], c).powi(2)).sum();
+            norm2 / (overlap / norm2)
         })
         .collect()
 }
-// ANCHOR_END: ch4
+// ANCHOR_END: ch4_dimensionality
 
 // ANCHOR: ch5
 pub fn mean_max_cosine(truth: &[f64], learned: &[f64], d: usize) -> f64 {
     let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
     let cos = |a: &[f64], b: &[f64]| dot(a, b) / (dot(a, a) * dot(b, b)).sqrt();
     let rows = truth.len() / d;
-    let best = |t: &[f64]| learned.chunks_exact(d).map(|l| cos(t, l)).fold(f64::NEG_INFINITY, f64::max);
+    let best = |t: &[f64]| {
+        let cosines = learned.chunks_exact(d).map(|l| cos(t, l));
+        cosines.fold(f64::NEG_INFINITY, f64::max)
+    };
     truth.chunks_exact(d).map(best).sum::<f64>() / rows as f64
 }
 
@@ -133,8 +144,12 @@ pub fn fraction_of_variance_unexplained(x: &[f64], x_hat: &[f64], d: usize) -> f
     }
     // Both sums run over every sample and coordinate before dividing.
     let error: f64 = x.iter().zip(x_hat).map(|(a, b)| (a - b).powi(2)).sum();
-    let variance: f64 =
-        x.chunks_exact(d).flat_map(|row| row.iter().zip(&mean).map(|(v, m)| (v - m).powi(2))).sum();
+    let mut variance = 0.0;
+    for row in x.chunks_exact(d) {
+        for (v, m) in row.iter().zip(&mean) {
+            variance += (v - m).powi(2);
+        }
+    }
     error / variance
 }
 // ANCHOR_END: ch5

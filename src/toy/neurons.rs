@@ -44,25 +44,26 @@ pub struct Neuron {
 /// can drive a neuron through negative weights too.
 // ANCHOR: neurons
 pub fn neurons(w: &[f32], m: usize, n: usize, signed: bool) -> Vec<Neuron> {
-    (0..m)
-        .map(|j| {
-            let row: Vec<f64> = w[j * n..(j + 1) * n].iter().map(|&v| v as f64).collect();
-            let total: f64 = row.iter().map(|v| v * v).sum();
-            let top_feature = (0..n).max_by(|&a, &b| row[a].abs().total_cmp(&row[b].abs())).unwrap_or(0);
-            let share = if total > 0.0 { row[top_feature].powi(2) / total } else { 0.0 };
-            // A weight drives the neuron if it is large and, for inputs ≥ 0, positive.
-            let drives = |v: f64| if signed { v.abs() >= LIVE_WEIGHT } else { v >= LIVE_WEIGHT };
-            let features = row.iter().filter(|&&v| drives(v)).count();
-            let role = if features == 0 {
-                Role::Dead
-            } else if share >= MONOSEMANTIC_SHARE {
-                Role::Monosemantic
-            } else {
-                Role::Polysemantic
-            };
-            Neuron { top_feature, share, features, role }
-        })
-        .collect()
+    // A weight drives the neuron if it is large and, for inputs ≥ 0, positive.
+    let drives = |v: f64| v >= LIVE_WEIGHT || (signed && -v >= LIVE_WEIGHT);
+    let mut found = Vec::with_capacity(m);
+    for row in w.chunks_exact(n).take(m) {
+        let row: Vec<f64> = row.iter().map(|&v| v as f64).collect();
+        let total: f64 = row.iter().map(|v| v * v).sum();
+        let bigger = |a: &usize, b: &usize| row[*a].abs().total_cmp(&row[*b].abs());
+        let top_feature = (0..n).max_by(bigger).unwrap_or(0);
+        let share = if total > 0.0 { row[top_feature].powi(2) / total } else { 0.0 };
+        let features = row.iter().filter(|&&v| drives(v)).count();
+        let role = if features == 0 {
+            Role::Dead
+        } else if share >= MONOSEMANTIC_SHARE {
+            Role::Monosemantic
+        } else {
+            Role::Polysemantic
+        };
+        found.push(Neuron { top_feature, share, features, role });
+    }
+    found
 }
 // ANCHOR_END: neurons
 
