@@ -25,6 +25,8 @@ pub enum Verdict {
     Holds,
     HoldsWithConditions,
     Wrong,
+    /// The runs that would decide it did not reach a known solution.
+    NotShown,
 }
 
 impl Verdict {
@@ -33,6 +35,7 @@ impl Verdict {
             Verdict::Holds => "**holds**",
             Verdict::HoldsWithConditions => "**holds, with conditions**",
             Verdict::Wrong => "**wrong**",
+            Verdict::NotShown => "**not shown**",
         }
     }
 }
@@ -309,31 +312,42 @@ impl<'a> ToyModels<'a> {
         })
     }
 
-    /// Both regimes shown: dedicated features and superposition, each by
-    /// models that reached their known solution (the loss as a ratio to it
-    /// says whether superposition paid), with the phase search complete.
-    fn both_regimes(&self, phase_min_loss_ratio: f64) -> bool {
-        let ToyModels { dense, sparse, first, last, abs_dense, abs_sparse, superposed, cells } = *self;
-        // (monosemantic, polysemantic, dead) neurons at the two ends.
-        let (dense_mono, dense_poly, _) = first.neurons;
+    /// What each model shows, the dense ends (dedicated features) first:
+    /// `None` for a model that did not reach its known solution (a stuck
+    /// optimisation is not evidence), else whether it shows its regime.
+    /// Superposition must pay: a sparse model below its construction.
+    fn shows(&self) -> [Option<bool>; 6] {
+        let ToyModels { dense, sparse, first, last, abs_dense, abs_sparse, .. } = *self;
+        // (monosemantic, polysemantic, dead) neurons.
+        let (mono, poly, _) = first.neurons;
         let (_, sparse_poly, _) = last.neurons;
-        let (abs_dense_mono, abs_dense_poly, _) = abs_dense.neurons;
-        let (abs_sparse_mono, abs_sparse_poly, _) = abs_sparse.neurons;
-        [dense, sparse, first, last, abs_dense, abs_sparse].iter().all(|m| m.converged)
-            && phase_min_loss_ratio >= 1.0 - 1e-6
-            && dense.represented <= GRAM_M
-            && dense.max_cos < 0.1
-            && sparse.represented > GRAM_M
-            && ratio(sparse) < 1.0
-            && superposed > 0
-            && superposed < cells
-            && dense_poly == 0
-            && dense_mono > 0
-            && sparse_poly > 0
-            && ratio(last) < 1.0
-            && abs_dense_mono > abs_dense_poly
-            && abs_sparse_poly > abs_sparse_mono
-            && ratio(abs_sparse) < 1.0
+        let (abs_mono, abs_poly, _) = abs_dense.neurons;
+        let (_, abs_sparse_poly, _) = abs_sparse.neurons;
+        let counted = |m: &ch4::ModelSummary, shown: bool| m.converged.then_some(shown);
+        [
+            counted(dense, dense.represented <= GRAM_M && dense.max_cos < 0.1),
+            counted(first, poly == 0 && mono > 0),
+            counted(abs_dense, abs_mono > abs_poly),
+            counted(sparse, sparse.represented > GRAM_M && ratio(sparse) < 1.0),
+            counted(last, sparse_poly > 0 && ratio(last) < 1.0),
+            counted(abs_sparse, abs_sparse_poly > 0 && ratio(abs_sparse) < 1.0),
+        ]
+    }
+
+    /// Wrong if a model that reached its known solution, or the exact phase
+    /// diagram, shows the other regime than expected; holds if each regime
+    /// is shown by at least one such model; otherwise not shown.
+    fn verdict(&self, phase_min_loss_ratio: f64) -> Verdict {
+        let shows = self.shows();
+        let phase = phase_min_loss_ratio >= 1.0 - 1e-6 && self.superposed > 0 && self.superposed < self.cells;
+        let (dedicated, superposed) = shows.split_at(3);
+        if !phase || shows.contains(&Some(false)) {
+            Verdict::Wrong
+        } else if dedicated.contains(&Some(true)) && superposed.contains(&Some(true)) {
+            Verdict::Holds
+        } else {
+            Verdict::NotShown
+        }
     }
 
     /// The numbers of claim 8, with the loss ratio of each model in brackets.
@@ -343,30 +357,35 @@ impl<'a> ToyModels<'a> {
         let (sparse_mono, sparse_poly, sparse_dead) = last.neurons;
         let (abs_mono, abs_poly, _) = abs_dense.neurons;
         let (abs_sparse_mono, abs_sparse_poly, _) = abs_sparse.neurons;
+        // The loss ratio, or why the model is not counted.
+        let r = |m: &ch4::ModelSummary| {
+            let stuck = if m.converged { "" } else { ", above its known solution: not counted" };
+            format!("{:.2}{stuck}", ratio(m))
+        };
         format!(
-            "Both regimes appear in the toy models, each model at or below a known solution without \
-             superposition (loss ratio in brackets). With a hidden ReLU (10 features, 5 neurons): at density \
-             {} the neurons are {mono} monosemantic, {poly} polysemantic, {dead} dead ({:.2}); at density \
-             {} {sparse_mono}, {sparse_poly} and {sparse_dead} ({:.2}). Computing \\|x\\| (100 features, \
-             40 neurons): at density {} {abs_mono} monosemantic and {abs_poly} polysemantic ({:.2}); at \
-             density {} {abs_sparse_mono} and {abs_sparse_poly} ({:.2}). Without a hidden ReLU (20 features \
+            "Both regimes appear in the toy models, each model counted only if it reached a known solution \
+             without superposition (loss ratio in brackets). With a hidden ReLU (10 features, 5 neurons): at \
+             density {} the neurons are {mono} monosemantic, {poly} polysemantic, {dead} dead ({}); at \
+             density {} {sparse_mono}, {sparse_poly} and {sparse_dead} ({}). Computing \\|x\\| (100 \
+             features, 40 neurons): at density {} {abs_mono} monosemantic and {abs_poly} polysemantic ({}); \
+             at density {} {abs_sparse_mono} and {abs_sparse_poly} ({}). Without a hidden ReLU (20 features \
              in 5 dimensions): at density {} the model gives {} features orthogonal directions (largest \
-             \\|cos\\| {:.3}); at density {} it superposes {} ({:.2}). Two features in one dimension: \
+             \\|cos\\| {:.3}); at density {} it superposes {} ({}). Two features in one dimension: \
              {superposed} of {cells} (importance, density) cells superpose.",
             first.density,
-            ratio(first),
+            r(first),
             last.density,
-            ratio(last),
+            r(last),
             abs_dense.density,
-            ratio(abs_dense),
+            r(abs_dense),
             abs_sparse.density,
-            ratio(abs_sparse),
+            r(abs_sparse),
             dense.density,
             dense.represented,
             dense.max_cos,
             sparse.density,
             sparse.represented,
-            ratio(sparse),
+            r(sparse),
         )
     }
 }
@@ -378,11 +397,7 @@ fn claim_8(r: &Reports) -> anyhow::Result<Claim> {
         id: 8,
         claim: "Some features are dedicated to single neurons; superposition is a mechanism, not a rule.",
         source: "Elhage et al. (2022)",
-        verdict: if models.both_regimes(r.ch4.phase_min_loss_ratio) {
-            Verdict::Holds
-        } else {
-            Verdict::Wrong
-        },
+        verdict: models.verdict(r.ch4.phase_min_loss_ratio),
         evidence: models.evidence(),
         link: "[neuron counts](ch4_polysemantic.md#neurons-need-a-privileged-basis)",
     })

@@ -38,6 +38,9 @@ pub enum Schedule {
     /// A linear warm-up over the first `steps` steps, then constant:
     /// η_t = η min(1, (t + 1)/T).
     Warmup { steps: usize },
+    /// The warm-up, then cosine decay (as nanoGPT trains): the product of the
+    /// two factors above, η_t = η min(1, (t + 1)/W) (f + (1 − f) ½ (1 + cos(π min(t, T)/T))).
+    WarmupCosine { warmup: usize, steps: usize, floor: f32 },
 }
 
 impl Schedule {
@@ -51,6 +54,9 @@ impl Schedule {
                 (floor as f64 + (1.0 - floor as f64) * cosine) as f32
             }
             Schedule::Warmup { steps } => ((t + 1) as f64 / steps.max(1) as f64).min(1.0) as f32,
+            Schedule::WarmupCosine { warmup, steps, floor } => {
+                Schedule::Warmup { steps: warmup }.factor(t) * Schedule::Cosine { steps, floor }.factor(t)
+            }
         }
     }
 }
@@ -350,5 +356,16 @@ mod tests {
         adam.reset();
         assert_eq!(adam.steps_taken(), 0);
         assert_relative_eq!(adam.current_lr(), 0.5);
+    }
+
+    #[test]
+    fn warmup_cosine_is_the_product_of_its_parts() {
+        let both = Schedule::WarmupCosine { warmup: 10, steps: 100, floor: 0.2 };
+        let (w, c) = (Schedule::Warmup { steps: 10 }, Schedule::Cosine { steps: 100, floor: 0.2 });
+        for t in [0, 4, 9, 10, 50, 99, 100, 500] {
+            assert_relative_eq!(both.factor(t), w.factor(t) * c.factor(t), max_relative = 1e-6);
+        }
+        assert_relative_eq!(both.factor(0), 0.1, max_relative = 1e-5);
+        assert_relative_eq!(both.factor(1000), 0.2, max_relative = 1e-6);
     }
 }

@@ -23,3 +23,12 @@ pub fn stream(seed: u64, index: u64) -> ChaCha8Rng {
     rng.set_stream(index);
     rng
 }
+
+/// The stream index of item `index` of a named group of draws (one
+/// experiment of a chapter). Each group owns the 2^32 indices from
+/// `group · 2^32`, so the groups' draws never meet, and adding, removing or
+/// reordering the items of one group shifts no other group's numbers.
+pub fn group_stream(group: u64, index: u64) -> u64 {
+    assert!(index < 1 << 32, "stream index {index} outside its group");
+    (group << 32) | index
+}

@@ -207,22 +207,34 @@ fn the_toy_model_verdict_flips_when_a_regime_disappears() {
 }
 
 #[test]
-fn the_toy_model_verdict_needs_converged_models() {
-    // A stuck model is not evidence: were the sparsest |x| model above its
-    // known solution, or a kept model not converged, the claim is not shown.
-    assert_eq!(verdict_of(&committed(), 8), Verdict::Holds);
+fn the_toy_model_verdict_counts_only_converged_models() {
+    // A stuck model is not evidence, for or against: it is not counted.
     let mut r = committed();
-    let sparsest = r.ch4.abs_large.last_mut().unwrap();
-    sparsest.loss = 1.02 * sparsest.construction;
-    assert_eq!(verdict_of(&r, 8), Verdict::Wrong);
+    // (The dense |x| model as a converged one that shows dedicated neurons.)
+    let abs_dense = &mut r.ch4.abs_large[0];
+    (abs_dense.converged, abs_dense.neurons) = (true, (40, 0, 0));
+    for m in [&mut r.ch4.privileged[0], r.ch4.gram.first_mut().unwrap()] {
+        m.converged = false;
+        m.neurons.1 = 1; // (and polysemantic, which would otherwise make it wrong)
+        m.max_cos = 0.5;
+    }
+    assert_eq!(verdict_of(&r, 8), Verdict::Holds);
+    // Were every model of the dense end stuck, the claim would not be shown.
+    let c = check(&r).unwrap();
+    assert!(c.iter().any(|c| c.id == 8 && c.evidence.contains("not counted")));
+    r.ch4.abs_large[0].converged = false;
+    assert_eq!(verdict_of(&r, 8), Verdict::NotShown);
+    // Nor if every sparse one were.
     let mut r = committed();
-    r.ch4.privileged[0].converged = false;
-    assert_eq!(verdict_of(&r, 8), Verdict::Wrong);
-    // And superposition that does not pay (sparse model no better than the
-    // construction) does not show the sparse regime.
+    r.ch4.gram.last_mut().unwrap().converged = false;
+    r.ch4.privileged.last_mut().unwrap().converged = false;
+    r.ch4.abs_large.last_mut().unwrap().converged = false;
+    assert_eq!(verdict_of(&r, 8), Verdict::NotShown);
+    // Superposition that does not pay (a sparse model that reached its known
+    // solution, no better than it) shows no sparse regime: wrong.
     let mut r = committed();
     let sparsest = r.ch4.privileged.last_mut().unwrap();
-    sparsest.loss = sparsest.construction;
+    (sparsest.loss, sparsest.converged) = (sparsest.construction, true);
     assert_eq!(verdict_of(&r, 8), Verdict::Wrong);
 }
 

@@ -445,6 +445,17 @@ pub(super) fn known_cells(m: &Model, unit: f64) -> [String; 2] {
 }
 
 fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
+    gram_table(report, dirs)?;
+    setup_numbers(report, numbers);
+    pentagon_table(report, dirs)?;
+    gram_numbers(report, numbers);
+    geometry_table(report, dirs, numbers)?;
+    phase_numbers(report, numbers);
+    Ok(())
+}
+
+/// The linear and ReLU models of n = 20 features in m = 5 dimensions.
+fn gram_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let header = [
         "model",
@@ -477,8 +488,11 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
         })
         .collect();
     write("ch4_gram.md", markdown_table(&header, &right, &rows))?;
+    Ok(())
+}
 
-    // The training setup, from the configuration.
+/// The training setup, from the configuration.
+fn setup_numbers(report: &Report, numbers: &mut Numbers) {
     let c = &report.config;
     let t = &c.train;
     numbers.set(
@@ -489,8 +503,11 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
         ),
     );
     numbers.set("eval_samples", format!("{}", t.eval_samples));
+}
 
-    // Pentagon: how many features get a direction, and the smallest angle between two of them.
+/// Pentagon: how many features get a direction, and the smallest angle between two of them.
+fn pentagon_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let rows: Vec<Vec<String>> = report
         .pentagon
         .iter()
@@ -523,8 +540,11 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
             &rows,
         ),
     )?;
+    Ok(())
+}
 
-    // n = 20, m = 5: the two ends.
+/// n = 20, m = 5: the two ends of the density range.
+fn gram_numbers(report: &Report, numbers: &mut Numbers) {
     if let (Some(dense), Some(sparse)) = (report.gram.first(), report.gram.last()) {
         numbers.set("dense_kept", format!("{}", dense.represented));
         numbers.set("dense_cos", format!("{:.3}", dense.max_cos));
@@ -533,8 +553,12 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
         let growing = sparse.features.norm.iter().filter(|&&v| (0.05..REPRESENTED).contains(&v)).count();
         numbers.set("sparse_growing", format!("{growing}"));
     }
+}
 
-    // Geometry: per density, the groups of features that share dimensions.
+/// Geometry: per density, the groups of features that share dimensions.
+fn geometry_table(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
+    let c = &report.config;
     let shape = |&(features, dims, count): &(usize, usize, usize)| {
         let what = match (features, dims) {
             (1, 1) => "dedicated".to_string(),
@@ -576,8 +600,12 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
         format!("$n = {}$ features in $m = {}$ dimensions", c.geometry_n, c.geometry_m),
     );
     numbers.set("group_link", format!("{}", super::GROUP_LINK));
+    Ok(())
+}
 
-    // Phase diagram.
+/// The phase diagram: how many cells learned the predicted solution, and the rest.
+fn phase_numbers(report: &Report, numbers: &mut Numbers) {
+    let c = &report.config;
     let ph = &report.phase;
     numbers.set("phase_agree", format!("{} of {}", ph.agree, ph.cells.len()));
     let stuck: Vec<f64> = ph
@@ -618,5 +646,4 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
         )
         .replace('-', "−"),
     );
-    Ok(())
 }

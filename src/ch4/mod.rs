@@ -17,13 +17,14 @@ use crate::chapters::Chapter;
 use crate::optim::{AdamConfig, Schedule};
 use crate::output::{Numbers, OutDirs, rounded_json};
 use crate::progress::Progress;
-use crate::rng::DEFAULT_SEED;
+use crate::rng::{DEFAULT_SEED, group_stream};
 use crate::toy::analysis::{self, REPRESENTED};
 use crate::toy::neurons::{Neuron, neurons};
 use crate::toy::phase::{self, Phase};
 use crate::toy::train::{Setting, evaluate, train_all, train_best_of};
 use crate::toy::{Best, Init, Job, Kind, Spec, TrainConfig, known};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 pub use figures::figures;
 
@@ -94,13 +95,24 @@ impl Default for Config {
             abs_small_density: 1.0,
             abs_densities: vec![0.3, 0.1, 0.03, 0.01],
             abs_init: Init::Small { sd: 0.02 },
-            abs_train: TrainConfig {
-                adam: AdamConfig::adamw(3e-3, 0.01).with_schedule(Schedule::Warmup { steps: 1000 }),
-                ..TrainConfig::default()
-            },
-            abs_seeds: 2,
+            abs_train: abs_train(TrainConfig::default()),
+            abs_seeds: 4,
         }
     }
+}
+
+/// Copies of each large |x| setting trained from the start (more follow
+/// where they all miss the construction, up to `abs_seeds`): where both
+/// reach it, the better of two is kept, since at the sparse densities a
+/// copy may settle on the construction itself instead of a better solution.
+const ABS_FIRST_COPIES: usize = 2;
+
+/// How the absolute-value models train: `base`'s steps and batch, with
+/// AdamW at a larger rate, a short warm-up and a cosine decay to 1% of the
+/// rate by the last step.
+fn abs_train(base: TrainConfig) -> TrainConfig {
+    let schedule = Schedule::WarmupCosine { warmup: 300, steps: base.steps, floor: 0.01 };
+    TrainConfig { adam: AdamConfig::adamw(1e-2, 0.01).with_schedule(schedule), ..base }
 }
 
 impl Config {
@@ -123,7 +135,7 @@ impl Config {
             theory_grid: 8,
             privileged_densities: logspace(0.0, -2.0, 3),
             abs_densities: vec![0.1],
-            abs_train: TrainConfig { adam: default.abs_train.adam, ..quick_train },
+            abs_train: abs_train(quick_train),
             abs_seeds: 1,
             ..default
         }
@@ -375,45 +387,66 @@ fn model(job: &Job, train: &TrainConfig, seed: u64, best: Best) -> Model {
     }
 }
 
+/// The chapter's experiments. Each names the random streams of its models
+/// (group `e as u64` of [`group_stream`]), and the report takes each
+/// experiment's models back by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Experiment {
+    Pentagon = 1,
+    Gram,
+    Linear,
+    Geometry,
+    Phase,
+    Privileged,
+    AbsSmall,
+    AbsLarge,
+}
+
 /// Every setting the chapter trains, experiment by experiment (the large
-/// |x| models with one copy: [`more_copies_until_known`] adds more).
-fn settings(config: &Config) -> Vec<Setting> {
+/// |x| models with their first copies: [`more_copies_until_known`] adds more).
+fn settings(config: &Config) -> Vec<(Experiment, Setting)> {
+    use Experiment::*;
     let seeds = config.seeds;
-    let mut settings: Vec<Setting> = Vec::new();
-    let mut push = |spec: Spec, density: f32, importance: Vec<f32>, seeds: usize| {
-        let stream = settings.len() as u64;
+    let mut settings: Vec<(Experiment, Setting)> = Vec::new();
+    let mut push = |e: Experiment, spec: Spec, density: f32, importance: Vec<f32>, seeds: usize| {
+        let index = settings.iter().filter(|(other, _)| *other == e).count() as u64;
+        let stream = group_stream(e as u64, index);
         let (init, train) = if spec.kind == Kind::AbsValue {
             (config.abs_init, config.abs_train)
         } else {
             (Init::Xavier, config.train)
         };
-        settings.push(Setting { job: Job { spec, density, importance, init, stream }, train, seeds });
+        let job = Job { spec, density, importance, init, stream };
+        settings.push((e, Setting { job, train, seeds }));
     };
     let relu = |n, m| Spec::new(Kind::ReluOutput, n, m);
     for &p in &config.pentagon_densities {
-        push(relu(5, 2), p, importance(5, 0.9), seeds);
+        push(Pentagon, relu(5, 2), p, importance(5, 0.9), seeds);
     }
     for &p in &config.gram_densities {
-        push(relu(20, 5), p, importance(20, 0.7), seeds);
+        push(Gram, relu(20, 5), p, importance(20, 0.7), seeds);
     }
     for &p in &config.linear_densities {
-        push(Spec::new(Kind::Linear, 20, 5), p, importance(20, 0.7), seeds);
+        push(Linear, Spec::new(Kind::Linear, 20, 5), p, importance(20, 0.7), seeds);
     }
     for &p in &config.geometry_densities {
-        push(relu(config.geometry_n, config.geometry_m), p, vec![1.0; config.geometry_n], 1);
+        let (n, m) = (config.geometry_n, config.geometry_m);
+        push(Geometry, relu(n, m), p, vec![1.0; n], 1);
     }
     for &p in &config.phase_densities {
         for &r in &config.phase_importances {
-            push(relu(2, 1), p, vec![1.0, r], seeds);
+            push(Phase, relu(2, 1), p, vec![1.0, r], seeds);
         }
     }
     for &p in &config.privileged_densities {
-        push(Spec::new(Kind::HiddenRelu, 10, 5), p, importance(10, 0.75), seeds);
+        push(Privileged, Spec::new(Kind::HiddenRelu, 10, 5), p, importance(10, 0.75), seeds);
     }
-    push(Spec::new(Kind::AbsValue, 3, 6), config.abs_small_density, vec![1.0; 3], seeds);
+    let abs_small = Spec::new(Kind::AbsValue, 3, 6);
+    push(AbsSmall, abs_small, config.abs_small_density, vec![1.0; 3], seeds);
     for &p in &config.abs_densities {
-        // One copy first; more only where it misses its construction (below).
-        push(Spec::new(Kind::AbsValue, 100, 40), p, importance(100, 0.8), 1);
+        // Two copies first; more only where both miss the construction (below).
+        let first = ABS_FIRST_COPIES.min(config.abs_seeds);
+        push(AbsLarge, Spec::new(Kind::AbsValue, 100, 40), p, importance(100, 0.8), first);
     }
     settings
 }
@@ -424,7 +457,7 @@ fn settings(config: &Config) -> Vec<Setting> {
 pub fn memory_bytes(config: &Config) -> f64 {
     let models: f64 = settings(config)
         .iter()
-        .map(|s| s.seeds as f64 * (256.0 + 12.0 * (s.job.spec.param_count() + s.job.spec.n) as f64))
+        .map(|(_, s)| s.seeds as f64 * (256.0 + 12.0 * (s.job.spec.param_count() + s.job.spec.n) as f64))
         .sum();
     let per_core = |t: &TrainConfig, n: usize| 4.0 * (t.batch.max(t.eval_samples) * n) as f64 * 8.0;
     let cores = std::thread::available_parallelism().map_or(1, |c| c.get()) as f64;
@@ -437,7 +470,7 @@ pub fn memory_bytes(config: &Config) -> f64 {
 pub fn work(config: &Config) -> f64 {
     settings(config)
         .iter()
-        .map(|s| {
+        .map(|(_, s)| {
             let samples = s.seeds as f64 * s.train.steps as f64 * s.train.batch as f64;
             samples * (s.job.spec.param_count() + s.job.spec.n) as f64
         })
@@ -447,7 +480,7 @@ pub fn work(config: &Config) -> f64 {
 /// Train every model of the chapter (all experiments share the cores) and
 /// measure them.
 pub fn run(config: &Config, progress: &dyn Progress) -> Report {
-    let settings = settings(config);
+    let (experiments, settings): (Vec<Experiment>, Vec<Setting>) = settings(config).into_iter().unzip();
     let total: u64 = settings.iter().map(|s| (s.seeds * s.train.steps) as u64).sum();
     progress.start(total, "ch4: training toy models");
     // Two features in one dimension: rank copies by their exact expected loss
@@ -461,21 +494,32 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
             t.eval_loss
         }
     };
-    let mut best = train_best_of(&settings, config.seed, &|k| progress.advance(k), Some(&exact));
-    let abs_from = settings.len() - config.abs_densities.len();
-    more_copies_until_known(&settings[abs_from..], &mut best[abs_from..], config, &|k| progress.advance(k));
+    let on_steps = |k| progress.advance(k);
+    let mut best = train_best_of(&settings, config.seed, &on_steps, Some(&exact));
+    // The experiments trained with one or two copies first get more where
+    // those miss their construction (each experiment's settings are adjacent).
+    for (e, copies) in [(Experiment::Geometry, config.seeds), (Experiment::AbsLarge, config.abs_seeds)] {
+        let Some(from) = experiments.iter().position(|&x| x == e) else { continue };
+        let to = from + experiments[from..].iter().take_while(|&&x| x == e).count();
+        let range = from..to;
+        more_copies_until_known(&settings[range.clone()], &mut best[range], copies, config.seed, &on_steps);
+    }
     progress.finish();
 
-    let mut models = settings.iter().zip(best).map(|(s, b)| model(&s.job, &s.train, config.seed, b));
-    let mut take = |k: usize| models.by_ref().take(k).collect::<Vec<_>>();
-    let pentagon = take(config.pentagon_densities.len());
-    let gram = take(config.gram_densities.len());
-    let linear = take(config.linear_densities.len());
-    let geometry = take(config.geometry_densities.len());
-    let phase_models = take(config.phase_densities.len() * config.phase_importances.len());
-    let privileged = take(config.privileged_densities.len());
-    let abs_small = take(1).pop().expect("the small absolute-value model");
-    let abs_large = take(config.abs_densities.len());
+    // Each experiment's models, by name.
+    let mut models: BTreeMap<Experiment, Vec<Model>> = BTreeMap::new();
+    for ((e, s), b) in experiments.into_iter().zip(&settings).zip(best) {
+        models.entry(e).or_default().push(model(&s.job, &s.train, config.seed, b));
+    }
+    let mut take = |e: Experiment| models.remove(&e).unwrap_or_default();
+    let pentagon = take(Experiment::Pentagon);
+    let gram = take(Experiment::Gram);
+    let linear = take(Experiment::Linear);
+    let geometry = take(Experiment::Geometry);
+    let phase_models = take(Experiment::Phase);
+    let privileged = take(Experiment::Privileged);
+    let abs_small = take(Experiment::AbsSmall).pop().expect("the small absolute-value model");
+    let abs_large = take(Experiment::AbsLarge);
     let up_close = neurons_part::up_close(&abs_large);
     let abs_small_pairs = neurons_part::paired_features(&abs_small);
     let abs_small_response = neurons_part::response_curve(&abs_small, 0);
@@ -502,33 +546,30 @@ fn construction_loss(job: &Job, train: &TrainConfig, seed: u64) -> f64 {
 }
 
 // ANCHOR: more_copies
-/// The large |x| models are the chapter's most expensive, and most copies
-/// that reach the known solution do so first time. So copies are trained
-/// in rounds: copy r of a setting (r < `abs_seeds`) is trained only if every
-/// earlier copy ends above the construction; the best copy is kept.
+/// The large models are the chapter's most expensive, so after the first copies,
+/// copy r < `copies` (stream (stream << 8) + r, as in `train_best_of`) trains
+/// only where every earlier copy ends above the construction. The best is kept.
 fn more_copies_until_known(
     settings: &[Setting],
     best: &mut [Best],
-    config: &Config,
+    copies: usize,
+    seed: u64,
     on_steps: &(dyn Fn(u64) + Sync),
 ) {
-    let seed = config.seed;
-    let known_of = |s: &Setting| construction_loss(&s.job, &s.train, seed);
-    let known: Vec<f64> = settings.iter().map(known_of).collect();
-    for copy in 1..config.abs_seeds as u64 {
-        // The settings whose best copy so far ends above the construction.
-        let retry: Vec<usize> = (0..settings.len())
-            .filter(|&k| best[k].model.eval_loss > (1.0 + CONVERGED_MARGIN) * known[k])
-            .collect();
-        // Copy r trains on stream (stream << 8) + r, as in `train_best_of`.
-        let jobs: Vec<Job> = retry
-            .iter()
-            .map(|&k| {
-                let job = &settings[k].job;
-                Job { stream: (job.stream << 8) + copy, ..job.clone() }
-            })
-            .collect();
-        let trained = train_all(&jobs, &config.abs_train, seed, on_steps);
+    let known = |s: &Setting| construction_loss(&s.job, &s.train, seed);
+    let margin = 1.0 + CONVERGED_MARGIN;
+    let limit: Vec<f64> = settings.iter().map(|s| margin * known(s)).collect();
+    for copy in 1..copies {
+        let missed = |k: usize| best[k].model.eval_loss > limit[k];
+        let due = |&k: &usize| copy >= settings[k].seeds && missed(k);
+        let retry: Vec<usize> = (0..settings.len()).filter(due).collect();
+        let copy_of = |k: &usize| {
+            let job = &settings[*k].job;
+            Job { stream: (job.stream << 8) + copy as u64, ..job.clone() }
+        };
+        let jobs: Vec<Job> = retry.iter().map(copy_of).collect();
+        let Some(&k) = retry.first() else { continue };
+        let trained = train_all(&jobs, &settings[k].train, seed, on_steps);
         for (k, t) in retry.into_iter().zip(trained) {
             best[k].seed_losses.push(t.eval_loss);
             if t.eval_loss < best[k].model.eval_loss {

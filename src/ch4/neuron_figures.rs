@@ -2,6 +2,7 @@
 
 use super::figures::tick_f32;
 use super::{Model, Report};
+use crate::optim::Schedule;
 use crate::output::{Numbers, OutDirs, markdown_table, write_atomic};
 use crate::plot::{
     CAPTION, FONT, GREY, LABEL, TICK, color, diverging, draw_legend, legend_box, legend_line, line,
@@ -321,6 +322,15 @@ fn up_close(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 }
 
 fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
+    count_tables(report, dirs, numbers)?;
+    abs_numbers(report, numbers);
+    privileged_numbers(report, numbers);
+    up_close_table(report, dirs, numbers)
+}
+
+/// Monosemantic, polysemantic and dead neurons of the privileged-basis and
+/// large |x| models.
+fn count_tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let counts = |models: &[Model], unit: f64| -> Vec<Vec<String>> {
         models
@@ -366,19 +376,35 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
     write("ch4_neuron_counts.md", markdown_table(&milli, &right, &counts(&report.privileged, 1e-3)))?;
     write("ch4_abs_large.md", markdown_table(&micro, &right, &counts(&report.abs_large, 1e-6)))?;
     numbers.set("mono_share", format!("{:.0}%", MONOSEMANTIC_SHARE * 100.0));
-    // How the |x| models were trained, and which of them failed to reach the construction.
+    Ok(())
+}
+
+/// The learning-rate schedule in words, after "a learning rate of η".
+fn schedule_text(schedule: Schedule) -> String {
+    let warmup = |steps| format!(" after a linear warm-up over {steps} steps");
+    let cosine = |floor: f32| format!("decaying along a cosine to {}% of it", floor * 100.0);
+    match schedule {
+        Schedule::Constant => String::new(),
+        Schedule::Warmup { steps } => warmup(steps),
+        Schedule::Cosine { steps, floor } => format!(", {} over {steps} steps", cosine(floor)),
+        Schedule::WarmupCosine { warmup: w, steps, floor } => {
+            format!("{}, then {} by step {steps}", warmup(w), cosine(floor))
+        }
+    }
+}
+
+/// How the |x| models were trained, which of them failed to reach the
+/// construction, and how small the weights the figure leaves out are.
+fn abs_numbers(report: &Report, numbers: &mut Numbers) {
     let c = &report.config;
     let sd = c.abs_init.sd(&report.abs_small_spec());
-    let warmup = match c.abs_train.adam.schedule {
-        crate::optim::Schedule::Warmup { steps } => format!(" after a linear warm-up over {steps} steps"),
-        _ => String::new(),
-    };
+    let schedule = schedule_text(c.abs_train.adam.schedule);
     let abs_setup = format!(
         "initial weights drawn from $\\mathcal{{N}}(0, {sd}^2)$, each output's bias started at the mean of \
-         its target, $p/2$, and a learning rate of {}{warmup}, for {} steps; a second copy (up to {} in all) \
-         only where the first ends above the known solution",
-        c.abs_train.adam.lr, c.abs_train.steps, c.abs_seeds
+         its target, $p/2$, and a learning rate of {}{schedule}, for {} steps",
+        c.abs_train.adam.lr, c.abs_train.steps
     );
+    numbers.set("abs_copies", c.abs_seeds.to_string());
     numbers.set("abs_setup", abs_setup);
     let list = |models: Vec<&Model>| -> String {
         let v: Vec<String> = models.iter().map(|m| tick_f32(m.density)).collect();
@@ -424,7 +450,11 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
     let small = &report.abs_small;
     numbers.set("abs_small_pairs", format!("{} of {}", report.abs_small_pairs, small.n));
     numbers.set("abs_small_loss", crate::output::sci(small.loss, 2));
-    // The densest privileged-basis model that beats the one-neuron-per-feature construction.
+}
+
+/// The privileged-basis models: the densest that beats the
+/// one-neuron-per-feature construction, and the neurons at the two ends.
+fn privileged_numbers(report: &Report, numbers: &mut Numbers) {
     let pays = report
         .privileged
         .iter()
@@ -440,6 +470,11 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
         numbers.set("privileged_sparse", format!("{mono} monosemantic, {poly} polysemantic and {dead} dead"));
         numbers.set("privileged_sparse_density", tick_f32(sparse.density));
     }
+}
+
+/// One polysemantic neuron of the |x| model, feature by feature.
+fn up_close_table(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
+    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     if let Some(u) = &report.up_close {
         numbers.set("up_close_neuron", format!("{}", u.neuron + 1));
         numbers.set("up_close_density", tick_f32(u.density));

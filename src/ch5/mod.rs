@@ -20,7 +20,7 @@ use crate::chapters::Chapter;
 use crate::optim::AdamConfig;
 use crate::output::{Numbers, OutDirs};
 use crate::progress::Progress;
-use crate::rng::{DEFAULT_SEED, stream};
+use crate::rng::{DEFAULT_SEED, group_stream, stream};
 use crate::sae::data::{Batch, GroundTruth, TruthConfig};
 use crate::sae::known;
 use crate::sae::metrics::{Metrics, cosine, cosines, evaluate};
@@ -28,10 +28,12 @@ use crate::sae::model::{Activation, Sae, SaeSpec};
 use crate::sae::train::{Resample, SaeTrainConfig, train};
 pub use paired::Paired;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A trained SAE whose objective exceeds the truth SAE's by more than this
 /// share has not found a solution as good as the known one.
 pub const KNOWN_MARGIN: f64 = 0.01;
+use toy_loop::Toy;
 pub use toy_loop::{Loop, LoopConfig};
 
 /// Everything the chapter computes is fixed by this configuration.
@@ -118,7 +120,8 @@ impl Config {
             train: SaeTrainConfig { steps: 600, batch: 128, dead_window: 100, ..d.train },
             resample: Resample { at_steps: vec![300], ..d.resample },
             eval_samples: 2048,
-            toy_steps: 1000,
+            // The toy models keep the reference steps: they are small, and
+            // with fewer the rarest of the five features may not have grown.
             ..d
         }
     }
@@ -210,13 +213,32 @@ enum Data {
     Toy(usize),
 }
 
+/// The chapter's groups of random draws (group `p as u64` of
+/// [`group_stream`]); the SAEs are taken back by their part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Part {
+    /// The ground truth's directions (the paired truth reuses them).
+    Truth = 1,
+    /// The fixed evaluation sets: independent, paired, then one per toy.
+    Eval,
+    /// The toy models of the loop (their copies on `stream · 256 + r`).
+    Toys,
+    Sweep,
+    TopK,
+    Resampled,
+    Paired,
+    Loop,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 struct Job {
+    part: Part,
     data: Data,
     spec: SaeSpec,
     resample: bool,
     /// The random stream (initialisation and samples): a resampled run shares
-    /// its twin's, so that resampling is the only difference.
+    /// its twin's, so that resampling is the only difference, and the paired
+    /// run the independent run's it is compared with.
     stream: u64,
 }
 
@@ -340,7 +362,7 @@ impl Report {
 /// Train one SAE on fresh samples and evaluate it on `eval`: its
 /// measurements, and the SAE for the analyses that follow.
 fn train_run(job: &Job, truth: &GroundTruth, eval: &Batch, config: &Config, bar: &dyn Fn()) -> (Run, Sae) {
-    let mut rng = stream(config.seed, 100 + job.stream);
+    let mut rng = stream(config.seed, job.stream);
     let mut sae = Sae::new(job.spec, &mut rng);
     let mut probe = Batch::new(4096, job.spec.d);
     truth.sample(&mut probe, &mut rng);
@@ -373,95 +395,130 @@ fn train_run(job: &Job, truth: &GroundTruth, eval: &Batch, config: &Config, bar:
     (run, sae)
 }
 
-/// Train every SAE of the chapter (spread over the cores) and measure them.
-pub fn run(config: &Config, progress: &dyn Progress) -> Report {
-    let t = config.truth;
-    let independent = GroundTruth::new(t, &mut stream(config.seed, 0));
-    // The same directions, firing in pairs.
-    let paired_truth = GroundTruth::new(
-        TruthConfig { pair_correlation: config.pair_correlation, ..t },
-        &mut stream(config.seed, 0),
-    );
-    let toys = toy_loop::train_toys(config);
-    let mut jobs: Vec<Job> = Vec::new();
-    let mut push = |data: Data, spec: SaeSpec, resample: bool, twin: Option<usize>| {
-        let stream = twin.unwrap_or(jobs.len()) as u64;
-        jobs.push(Job { data, spec, resample, stream });
-        jobs.len() - 1
-    };
-    let relu = |m: usize, l1: f32| SaeSpec { d: t.d, m, activation: Activation::Relu, l1 };
-    let topk_at = |m: usize, k: usize| SaeSpec { d: t.d, m, activation: Activation::TopK(k), l1: 0.0 };
-    for &m in &config.sizes {
-        for &l1 in &config.l1s {
-            push(Data::Independent, relu(m, l1), false, None);
+/// The data the SAEs train on, each with its fixed evaluation set: the
+/// independent and the paired ground truth (the same directions, firing in
+/// pairs), and the toy models' hidden layers.
+struct Sources {
+    independent: GroundTruth,
+    paired: GroundTruth,
+    eval_independent: Batch,
+    eval_paired: Batch,
+    eval_toys: Vec<Batch>,
+}
+
+impl Sources {
+    fn new(config: &Config, toys: &[Toy]) -> Sources {
+        let t = config.truth;
+        let truth_stream = || stream(config.seed, group_stream(Part::Truth as u64, 0));
+        let independent = GroundTruth::new(t, &mut truth_stream());
+        let paired_config = TruthConfig { pair_correlation: config.pair_correlation, ..t };
+        let paired = GroundTruth::new(paired_config, &mut truth_stream());
+        let eval_of = |truth: &GroundTruth, index: u64| {
+            let mut eval = Batch::new(config.eval_samples, truth.config.d);
+            truth.sample(&mut eval, &mut stream(config.seed, group_stream(Part::Eval as u64, index)));
+            eval
+        };
+        let eval_independent = eval_of(&independent, 0);
+        let eval_paired = eval_of(&paired, 1);
+        let eval_toys = toys.iter().enumerate().map(|(i, toy)| eval_of(&toy.truth, 2 + i as u64)).collect();
+        Sources { independent, paired, eval_independent, eval_paired, eval_toys }
+    }
+
+    /// The ground truth of `data` and its evaluation set.
+    fn of<'a>(&'a self, data: Data, toys: &'a [Toy]) -> (&'a GroundTruth, &'a Batch) {
+        match data {
+            Data::Independent => (&self.independent, &self.eval_independent),
+            Data::Paired => (&self.paired, &self.eval_paired),
+            Data::Toy(i) => (&toys[i].truth, &self.eval_toys[i]),
         }
     }
-    // The sweep's job at (M, λ), to share its stream.
-    let sweep_job = |m: usize, l1: f32| {
+}
+
+/// Every SAE the chapter trains, part by part, each on its part's next
+/// stream or on its twin's.
+fn jobs(config: &Config, toys: &[Toy]) -> Vec<Job> {
+    let d = config.truth.d;
+    let mut jobs: Vec<Job> = Vec::new();
+    let mut push = |part: Part, data: Data, spec: SaeSpec, resample: bool, twin: Option<u64>| {
+        let index = jobs.iter().filter(|j| j.part == part).count() as u64;
+        let stream = twin.unwrap_or(group_stream(part as u64, index));
+        jobs.push(Job { part, data, spec, resample, stream });
+        stream
+    };
+    let relu = |m: usize, l1: f32| SaeSpec { d, m, activation: Activation::Relu, l1 };
+    let topk_at = |m: usize, k: usize| SaeSpec { d, m, activation: Activation::TopK(k), l1: 0.0 };
+    for &m in &config.sizes {
+        for &l1 in &config.l1s {
+            push(Part::Sweep, Data::Independent, relu(m, l1), false, None);
+        }
+    }
+    // The stream of the sweep's job at (M, λ), to share.
+    let sweep_stream = |m: usize, l1: f32| {
         let (i, j) = (config.sizes.iter().position(|&s| s == m), config.l1s.iter().position(|&l| l == l1));
-        Some(i.expect("a swept size") * config.l1s.len() + j.expect("a swept λ"))
+        let index = i.expect("a swept size") * config.l1s.len() + j.expect("a swept λ");
+        Some(group_stream(Part::Sweep as u64, index as u64))
     };
     let largest = *config.sizes.iter().max().expect("validated: sizes");
     for &k in &config.topks {
-        push(Data::Independent, topk_at(config.main_size, k), false, None);
+        push(Part::TopK, Data::Independent, topk_at(config.main_size, k), false, None);
     }
-    push(Data::Independent, relu(largest, config.good_l1), true, sweep_job(largest, config.good_l1));
-    let topk_twin = push(Data::Independent, topk_at(config.dead_size, config.dead_topk), false, None);
-    push(Data::Independent, topk_at(config.dead_size, config.dead_topk), true, Some(topk_twin));
+    let (good, dead) = (relu(largest, config.good_l1), topk_at(config.dead_size, config.dead_topk));
+    push(Part::Resampled, Data::Independent, good, true, sweep_stream(largest, config.good_l1));
+    let twin = push(Part::Resampled, Data::Independent, dead, false, None);
+    push(Part::Resampled, Data::Independent, dead, true, Some(twin));
     // The same initialisation and stream as the independent run it is compared with.
-    push(
-        Data::Paired,
-        relu(config.main_size, config.good_l1),
-        false,
-        sweep_job(config.main_size, config.good_l1),
-    );
+    let main = relu(config.main_size, config.good_l1);
+    push(Part::Paired, Data::Paired, main, false, sweep_stream(config.main_size, config.good_l1));
     for (i, toy) in toys.iter().enumerate() {
-        let spec = SaeSpec {
-            d: toy.config.m,
-            m: toy.config.latents,
-            activation: Activation::Relu,
-            l1: config.good_l1,
-        };
-        push(Data::Toy(i), spec, false, None);
+        let (d, m) = (toy.config.m, toy.config.latents);
+        let spec = SaeSpec { d, m, activation: Activation::Relu, l1: config.good_l1 };
+        push(Part::Loop, Data::Toy(i), spec, false, None);
     }
+    jobs
+}
 
-    // One fixed evaluation set per data source.
-    let eval_of = |truth: &GroundTruth, index: u64| {
-        let mut eval = Batch::new(config.eval_samples, truth.config.d);
-        truth.sample(&mut eval, &mut stream(config.seed, index));
-        eval
-    };
-    let eval_independent = eval_of(&independent, 1);
-    let eval_paired = eval_of(&paired_truth, 2);
-    let eval_toys: Vec<Batch> =
-        toys.iter().enumerate().map(|(i, toy)| eval_of(&toy.truth, 3 + i as u64)).collect();
-
+/// Train every job (spread over the cores, the largest dictionaries first so
+/// that no core waits for one at the end): each part's runs, in the order
+/// they were pushed.
+fn train_jobs(
+    jobs: &[Job],
+    sources: &Sources,
+    toys: &[Toy],
+    config: &Config,
+    progress: &dyn Progress,
+) -> BTreeMap<Part, Vec<(Run, Sae)>> {
     progress.start((jobs.len() * config.train.steps / 100) as u64, "ch5: training SAEs");
-    // The largest dictionaries first, so that no core waits for one at the end.
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&k| std::cmp::Reverse(jobs[k].spec.m * jobs[k].spec.d));
     let trained = crate::parallel::map(&order, |&k| {
-        let job = &jobs[k];
-        let (truth, eval) = match job.data {
-            Data::Independent => (&independent, &eval_independent),
-            Data::Paired => (&paired_truth, &eval_paired),
-            Data::Toy(i) => (&toys[i].truth, &eval_toys[i]),
-        };
-        train_run(job, truth, eval, config, &|| progress.advance(1))
+        let (truth, eval) = sources.of(jobs[k].data, toys);
+        train_run(&jobs[k], truth, eval, config, &|| progress.advance(1))
     });
+    progress.finish();
     let mut slots: Vec<Option<(Run, Sae)>> = vec![None; jobs.len()];
     for (k, run) in order.into_iter().zip(trained) {
         slots[k] = Some(run);
     }
-    let mut runs = slots.into_iter().map(|r| r.expect("every job ran"));
-    progress.finish();
+    let mut parts: BTreeMap<Part, Vec<(Run, Sae)>> = BTreeMap::new();
+    for (job, run) in jobs.iter().zip(slots) {
+        parts.entry(job.part).or_default().push(run.expect("every job ran"));
+    }
+    parts
+}
 
-    let mut take = |k: usize| runs.by_ref().take(k).collect::<Vec<_>>();
-    let sweep = take(config.sizes.len() * config.l1s.len());
-    let topk = take(config.topks.len());
-    let resampled = take(3);
-    let paired_run = take(1).pop().expect("the paired run");
-    let loop_runs = take(toys.len());
+/// Train every SAE of the chapter and measure them.
+pub fn run(config: &Config, progress: &dyn Progress) -> Report {
+    let toys = toy_loop::train_toys(config);
+    let sources = Sources::new(config, &toys);
+    let jobs = jobs(config, &toys);
+    let mut parts = train_jobs(&jobs, &sources, &toys, config, progress);
+    let Sources { independent, paired: paired_truth, eval_independent, eval_paired, .. } = sources;
+    let mut take = |part: Part| parts.remove(&part).unwrap_or_default();
+    let sweep = take(Part::Sweep);
+    let topk = take(Part::TopK);
+    let resampled = take(Part::Resampled);
+    let paired_run = take(Part::Paired).pop().expect("the paired run");
+    let loop_runs = take(Part::Loop);
     let heatmap = |l1: f32| {
         let (run, sae) =
             sweep.iter().find(|(r, _)| r.m == config.main_size && r.l1 == l1).expect("validated: swept");

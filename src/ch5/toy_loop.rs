@@ -8,6 +8,7 @@
 //! [`GroundTruth::from_directions`].
 
 use super::{Config, Run};
+use crate::rng::group_stream;
 use crate::sae::data::GroundTruth;
 use crate::sae::metrics::{Metrics, RECOVERED, cosines};
 use crate::sae::model::Sae;
@@ -54,7 +55,7 @@ pub(super) fn train_toys(config: &Config) -> Vec<Toy> {
                 density: l.density,
                 importance: (0..l.n).map(|k| l.importance_decay.powi(k as i32)).collect(),
                 init: Init::Xavier,
-                stream: i as u64,
+                stream: group_stream(super::Part::Toys as u64, i as u64),
             },
             train,
             seeds: 3,
