@@ -85,22 +85,26 @@ fn ch3_gaussian_projection_preserves_squared_norms_on_average() {
 
 #[test]
 fn ch4_toy_model_gradient_matches_the_book() {
-    use superposition::toy::Batch;
-    use superposition::toy::model::{Kind, Spec, Workspace, loss_and_grad, random_params};
+    // Compared with the reference code the chapter shows (`toy::reference`),
+    // on one sample: the exercise is that code, one sample at a time.
+    use ndarray::Array1;
+    use superposition::toy::model::{Kind, Spec, random_params};
+    use superposition::toy::reference::{Model, loss_and_grad, sample};
     let (n, m) = (7, 3);
     let spec = Spec::new(Kind::ReluOutput, n, m);
     let mut rng = stream(74, 0);
     let params = random_params(&spec, &mut rng);
     let importance: Vec<f32> = (0..n).map(|i| 0.8f32.powi(i as i32)).collect();
-    let mut batch = Batch::new(1, n);
-    batch.fill(0.6, false, &mut rng);
-    let mut grad = vec![0.0f32; spec.param_count()];
-    let want =
-        loss_and_grad(&spec, &params, &importance, &batch, &mut Workspace::new(&spec, 1), Some(&mut grad));
+    let x = sample(&spec, 1, 0.6, &mut rng);
+    let want = loss_and_grad(&Model::from_flat(&spec, &params), &Array1::from(importance.clone()), &x);
+    let grad = want.flat_gradient(&spec);
     let f = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<f64>>();
+    let x = x.iter().copied().collect::<Vec<f32>>();
     let (loss, dw, db) =
-        ex::toy_model_gradient(&f(&params[..m * n]), &f(&params[m * n..]), &f(&batch.x), &f(&importance), m);
+        ex::toy_model_gradient(&f(&params[..m * n]), &f(&params[m * n..]), &f(&x), &f(&importance), m);
+    let want = want.value as f64;
     assert!((loss - want).abs() < 1e-5 * (1.0 + want), "loss {loss} vs {want}");
+    assert_eq!(dw.len() + db.len(), grad.len());
     for (k, (a, &b)) in dw.iter().chain(&db).zip(&grad).enumerate() {
         assert!((a - b as f64).abs() < 1e-4 * (1.0 + b.abs() as f64), "parameter {k}: {a} vs {b}");
     }

@@ -13,11 +13,6 @@ const WIDEST: usize = 86;
 const LONGEST: usize = 32;
 const LONGEST_IN_APPENDIX: usize = 40;
 
-/// Listings not yet rewritten as reference code (issue 15): each still shows
-/// a fast kernel or an over-wide line. The list may only shrink; a listing
-/// on it that now fits makes the test fail, so that it is taken off.
-const NOT_YET: &[&str] = &["src/sae/data.rs:sample", "src/sae/train.rs:train", "src/sae/metrics.rs:evaluate"];
-
 /// Every `{{#include ../FILE:ANCHOR}}` of the book's chapters.
 fn includes() -> Vec<(String, String, String)> {
     let mut found = Vec::new();
@@ -56,26 +51,16 @@ fn listing(file: &str, anchor: &str) -> Vec<String> {
 #[test]
 fn every_listing_fits_the_page() {
     let mut problems = Vec::new();
-    let mut seen = Vec::new();
     for (page, file, anchor) in includes() {
         let key = format!("{file}:{anchor}");
         let lines = listing(&file, &anchor);
         let widest = lines.iter().map(|l| l.chars().count()).max().unwrap_or(0);
         let longest = if page.starts_with("appendix") { LONGEST_IN_APPENDIX } else { LONGEST };
-        let fits = lines.len() <= longest && widest <= WIDEST;
-        match (fits, NOT_YET.contains(&key.as_str())) {
-            (false, false) => problems.push(format!(
+        if lines.len() > longest || widest > WIDEST {
+            problems.push(format!(
                 "{page}: {key} has {} lines (at most {longest}), the widest {widest} characters (at most {WIDEST})",
                 lines.len()
-            )),
-            (true, true) => problems.push(format!("{page}: {key} fits now: take it off NOT_YET")),
-            _ => {}
-        }
-        seen.push(key);
-    }
-    for key in NOT_YET {
-        if !seen.iter().any(|s| s == key) {
-            problems.push(format!("{key} is on NOT_YET but no page includes it"));
+            ));
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));

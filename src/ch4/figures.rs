@@ -8,6 +8,7 @@ use crate::plot::{
 };
 use crate::toy::analysis::REPRESENTED;
 use crate::toy::phase::Phase;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 
@@ -384,32 +385,36 @@ fn phase_diagram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             chart.draw_series(DashedLineSeries::new([clip(a), clip(b)], 3, 3, color(3).stroke_width(3)))?;
         }
 
-        // The key, beside the plot.
-        let entries = [
-            (Some(phase_color(Phase::First)), "only feature 1 represented"),
-            (Some(phase_color(Phase::Second)), "only feature 2 represented"),
-            (Some(phase_color(Phase::Superposition)), "both, antipodal (superposed)"),
-        ];
-        key.draw(&Text::new("learned (best of the copies):", (0, 90), (FONT, TICK + 1)))?;
-        for (k, (fill, label)) in entries.iter().enumerate() {
-            let y = 118 + 30 * k as i32;
-            if let Some(fill) = fill {
-                key.draw(&Rectangle::new([(4, y), (24, y + 20)], fill.filled()))?;
-            }
-            key.draw(&Text::new(*label, (32, y + 3), (FONT, TICK)))?;
-        }
-        key.draw(&Cross::new((14, 228), 6, BLACK.stroke_width(2)))?;
-        key.draw(&Text::new("learned ≠ predicted", (32, 221), (FONT, TICK)))?;
-        key.draw(&PathElement::new(vec![(2, 262), (26, 262)], BLACK.stroke_width(3)))?;
-        key.draw(&Text::new("predicted: global minimum", (32, 255), (FONT, TICK)))?;
-        key.draw(&Text::new("of the exact expected loss", (32, 273), (FONT, TICK - 1)))?;
-        for x in [2, 10, 18] {
-            key.draw(&PathElement::new(vec![(x, 306), (x + 5, 306)], color(3).stroke_width(3)))?;
-        }
-        key.draw(&Text::new("the paper's three candidates", (32, 299), (FONT, TICK)))?;
-        key.draw(&Text::new("(closed forms, no search)", (32, 317), (FONT, TICK - 1)))?;
-        Ok(())
+        phase_key(&key)
     })
+}
+
+/// The phase diagram's key, drawn beside the plot.
+fn phase_key(key: &DrawingArea<SVGBackend, Shift>) -> anyhow::Result<()> {
+    let entries = [
+        (Some(phase_color(Phase::First)), "only feature 1 represented"),
+        (Some(phase_color(Phase::Second)), "only feature 2 represented"),
+        (Some(phase_color(Phase::Superposition)), "both, antipodal (superposed)"),
+    ];
+    key.draw(&Text::new("learned (best of the copies):", (0, 90), (FONT, TICK + 1)))?;
+    for (k, (fill, label)) in entries.iter().enumerate() {
+        let y = 118 + 30 * k as i32;
+        if let Some(fill) = fill {
+            key.draw(&Rectangle::new([(4, y), (24, y + 20)], fill.filled()))?;
+        }
+        key.draw(&Text::new(*label, (32, y + 3), (FONT, TICK)))?;
+    }
+    key.draw(&Cross::new((14, 228), 6, BLACK.stroke_width(2)))?;
+    key.draw(&Text::new("learned ≠ predicted", (32, 221), (FONT, TICK)))?;
+    key.draw(&PathElement::new(vec![(2, 262), (26, 262)], BLACK.stroke_width(3)))?;
+    key.draw(&Text::new("predicted: global minimum", (32, 255), (FONT, TICK)))?;
+    key.draw(&Text::new("of the exact expected loss", (32, 273), (FONT, TICK - 1)))?;
+    for x in [2, 10, 18] {
+        key.draw(&PathElement::new(vec![(x, 306), (x + 5, 306)], color(3).stroke_width(3)))?;
+    }
+    key.draw(&Text::new("the paper's three candidates", (32, 299), (FONT, TICK)))?;
+    key.draw(&Text::new("(closed forms, no search)", (32, 317), (FONT, TICK - 1)))?;
+    Ok(())
 }
 
 /// The edges between fine-grid cells of `t` whose phases differ, in the

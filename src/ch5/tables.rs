@@ -174,7 +174,17 @@ fn frontier(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::R
         })
         .collect();
     write("ch5_frontier.md", markdown_table(&header, &right, &rows))?;
-    // The truth SAEs on their own: what recovering every feature costs on each objective.
+    truth_sae(report, &frontier, dirs, numbers)
+}
+
+/// The truth SAEs on their own: what recovering every feature costs on each
+/// objective, beside the trained SAE of the frontier for that objective.
+fn truth_sae(
+    report: &Report,
+    frontier: &[&Run],
+    dirs: &OutDirs,
+    numbers: &mut Numbers,
+) -> anyhow::Result<()> {
     let rows: Vec<Vec<String>> = frontier
         .iter()
         .zip(&report.known)
@@ -199,22 +209,17 @@ fn frontier(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::R
             ]
         })
         .collect();
-    write(
-        "ch5_truth_sae.md",
-        markdown_table(
-            &[
-                "objective",
-                "trained SAE",
-                "truth SAE",
-                "trained ÷ truth SAE",
-                "truth SAE: FVU",
-                "true codes",
-                "trained ÷ true codes",
-            ],
-            &[false, true, true, true, true, true, true],
-            &rows,
-        ),
-    )?;
+    let header = [
+        "objective",
+        "trained SAE",
+        "truth SAE",
+        "trained ÷ truth SAE",
+        "truth SAE: FVU",
+        "true codes",
+        "trained ÷ true codes",
+    ];
+    let table = markdown_table(&header, &[false, true, true, true, true, true, true], &rows);
+    write_atomic(&dirs.generated.join("ch5_truth_sae.md"), table.as_bytes())?;
     let beaten: Vec<String> = frontier
         .iter()
         .zip(&report.known)

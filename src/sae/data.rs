@@ -84,6 +84,33 @@ impl GroundTruth {
         &self.features[i * self.config.d..(i + 1) * self.config.d]
     }
 
+    /// One sample as the text defines it, one coin per feature: feature i
+    /// fires with probability p_i, with a coefficient c_i uniform on (0, 1],
+    /// and x = Σ_i c_i F_i. [`GroundTruth::sample`] draws from the same
+    /// distribution, made fast. Returns x and the code, (i, c_i) in order of i.
+    // ANCHOR: sample_one
+    pub fn sample_one(&self, rng: &mut ChaCha8Rng) -> (Vec<f32>, Vec<(usize, f32)>) {
+        let (d, g) = (self.config.d, self.config.g);
+        let mut fired = vec![false; g];
+        for i in 0..g {
+            // Feature 2k + 1 fires along with feature 2k with probability ρ.
+            let partner = i % 2 == 1 && fired[i - 1];
+            let along = partner && rng.random::<f64>() < self.config.pair_correlation;
+            fired[i] = along || rng.random::<f64>() < self.probs[i];
+        }
+        let mut x = vec![0.0f32; d];
+        let mut code = Vec::new();
+        for i in (0..g).filter(|&i| fired[i]) {
+            let c = 1.0 - rng.random::<f32>(); // uniform on (0, 1]
+            for (x, f) in x.iter_mut().zip(self.feature(i)) {
+                *x += c * f;
+            }
+            code.push((i, c));
+        }
+        (x, code)
+    }
+    // ANCHOR_END: sample_one
+
     /// Fill `batch` with fresh samples.
     // ANCHOR: sample
     pub fn sample(&self, batch: &mut Batch, rng: &mut ChaCha8Rng) {
@@ -211,5 +238,50 @@ mod tests {
         let alone = partner_alone as f64 / (n - first) as f64;
         let sd = (p * (1.0 - p) / (n - first) as f64).sqrt();
         assert!((alone - p).abs() < 5.0 * sd, "{alone} vs {p}");
+    }
+
+    #[test]
+    fn the_fast_sampler_draws_what_the_reference_defines() {
+        // Paired features (ρ = 0.5) with decaying rates: each feature's firing
+        // rate, each pair's rate of firing together, the number firing per
+        // sample and the coefficients agree between the two samplers, within
+        // 5 standard errors of the difference of two independent estimates.
+        let config = TruthConfig { d: 4, g: 12, mean_active: 2.0, decay: 0.85, pair_correlation: 0.5 };
+        let mut rng = stream(32, 0);
+        let truth = GroundTruth::new(config, &mut rng);
+        let n = 40_000;
+        let mut batch = Batch::new(n, 4);
+        truth.sample(&mut batch, &mut rng);
+        let fast: Vec<Vec<usize>> = (0..n)
+            .map(|s| batch.active[batch.start[s]..batch.start[s + 1]].iter().map(|&i| i as usize).collect())
+            .collect();
+        let drawn: Vec<_> = (0..n).map(|_| truth.sample_one(&mut rng)).collect();
+        let slow: Vec<Vec<usize>> = drawn.iter().map(|(_, c)| c.iter().map(|&(i, _)| i).collect()).collect();
+        // The share of samples for which `event` holds, in each sampler.
+        let share = |sets: &[Vec<usize>], event: &dyn Fn(&[usize]) -> bool| {
+            sets.iter().filter(|s| event(s)).count() as f64 / n as f64
+        };
+        let close = |event: &dyn Fn(&[usize]) -> bool, what: &str| {
+            let (a, b) = (share(&fast, event), share(&slow, event));
+            let q = (a + b) / 2.0;
+            let sd = (2.0 * q * (1.0 - q) / n as f64).sqrt();
+            assert!((a - b).abs() < 5.0 * sd + 1e-9, "{what}: fast {a}, reference {b}");
+        };
+        for i in 0..12 {
+            close(&|s| s.contains(&i), &format!("feature {i}"));
+        }
+        for k in [0, 2, 10] {
+            close(&|s| s.contains(&k) && s.contains(&(k + 1)), &format!("pair {k}"));
+        }
+        for count in 0..5 {
+            close(&|s| s.len() == count, &format!("{count} firing"));
+        }
+        // Coefficients: uniform on (0, 1] in both, below 1/4 a quarter of the time.
+        let slow_coefs: Vec<f32> = drawn.iter().flat_map(|(_, c)| c.iter().map(|&(_, c)| c)).collect();
+        for coefs in [&batch.coef, &slow_coefs] {
+            let low = coefs.iter().filter(|&&c| c <= 0.25).count() as f64 / coefs.len() as f64;
+            let sd = (0.25 * 0.75 / coefs.len() as f64).sqrt();
+            assert!((low - 0.25).abs() < 5.0 * sd && coefs.iter().all(|&c| c > 0.0 && c <= 1.0), "{low}");
+        }
     }
 }

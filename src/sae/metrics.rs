@@ -60,55 +60,72 @@ pub fn cosines(sae: &Sae, truth: &GroundTruth) -> Vec<f64> {
 // ANCHOR: evaluate
 pub fn evaluate(sae: &Sae, truth: &GroundTruth, eval: &Batch) -> Metrics {
     let (d, m, g) = (sae.spec.d, sae.spec.m, truth.config.g);
-    let n = eval.size;
-    let mut ws = Workspace::new(&sae.spec, n);
+    let mut ws = Workspace::new(&sae.spec, eval.size);
     let loss = forward(sae, &eval.x, &mut ws);
-    // FVU over the whole set.
-    let mut mean = vec![0.0f64; d];
-    for row in eval.x.chunks_exact(d) {
-        mean.iter_mut().zip(row).for_each(|(m, &v)| *m += v as f64 / n as f64);
-    }
-    let total: f64 = eval
-        .x
-        .chunks_exact(d)
-        .map(|row| row.iter().zip(&mean).map(|(&v, &m)| (v as f64 - m).powi(2)).sum::<f64>())
-        .sum();
-    let fvu = loss.mse * n as f64 / total;
-    // Shrinkage, relative to b_dec.
     let lay = sae.spec.layout();
     let b_dec = &sae.params[lay.b_dec..lay.b_dec + d];
-    let xhat = ws.reconstruction(n, d);
+    // Dead latents: those that fire on no sample of the set.
+    let mut fired = vec![false; m];
+    for &j in &ws.active {
+        fired[j as usize] = true;
+    }
+    let live: Vec<usize> = (0..m).filter(|&j| fired[j]).collect();
+    // The dictionary against the truth: c[i·m + j] = cos(F_i, D_j).
+    let c = cosines(sae, truth);
+    let truth_best = |i: usize| largest((0..m).map(|j| c[i * m + j]));
+    let latent_best = |&j: &usize| largest((0..g).map(|i| c[i * m + j]));
+    let best_for_truth: Vec<f64> = (0..g).map(truth_best).collect();
+    let best_for_latent: Vec<f64> = live.iter().map(latent_best).collect();
+    let recovered = best_for_truth.iter().filter(|&&v| v > RECOVERED).count();
+    Metrics {
+        objective: loss.total,
+        l0: loss.l0,
+        fvu: fvu(&eval.x, loss.mse, d),
+        dead: m - live.len(),
+        mmcs_truth_to_learned: mean(&best_for_truth),
+        mmcs_learned_to_truth: mean(&best_for_latent),
+        recovered: recovered as f64 / g as f64,
+        shrinkage: shrinkage(ws.reconstruction(eval.size, d), &eval.x, b_dec),
+    }
+}
+// ANCHOR_END: evaluate
+
+/// The fraction of variance unexplained, Σ‖x − x̂‖² / Σ‖x − x̄‖², from the
+/// mean squared error that the forward pass returns (samples are rows of d).
+fn fvu(x: &[f32], mse: f64, d: usize) -> f64 {
+    let n = x.len() / d;
+    let mut mean = vec![0.0f64; d];
+    for row in x.chunks_exact(d) {
+        mean.iter_mut().zip(row).for_each(|(m, &v)| *m += v as f64 / n as f64);
+    }
+    let squares = |row: &[f32]| row.iter().zip(&mean).map(|(&v, &m)| (v as f64 - m).powi(2)).sum::<f64>();
+    let total: f64 = x.chunks_exact(d).map(squares).sum();
+    mse * n as f64 / total
+}
+
+/// Shrinkage relative to b_dec: Σ (x̂ − b)·(x − b) / Σ ‖x − b‖², below 1
+/// when reconstructions are too short.
+fn shrinkage(xhat: &[f32], x: &[f32], b_dec: &[f32]) -> f64 {
+    let d = b_dec.len();
     let (mut num, mut den) = (0.0f64, 0.0f64);
-    for (xh, x) in xhat.chunks_exact(d).zip(eval.x.chunks_exact(d)) {
+    for (xh, x) in xhat.chunks_exact(d).zip(x.chunks_exact(d)) {
         for ((&a, &c), &b) in xh.iter().zip(x).zip(b_dec) {
             num += (a - b) as f64 * (c - b) as f64;
             den += ((c - b) as f64).powi(2);
         }
     }
-    // Dead latents and the dictionary against the truth.
-    let mut fired = vec![false; m];
-    for &j in &ws.active {
-        fired[j as usize] = true;
-    }
-    let c = cosines(sae, truth);
-    let best_for_truth: Vec<f64> =
-        (0..g).map(|i| (0..m).map(|j| c[i * m + j]).fold(f64::NEG_INFINITY, f64::max)).collect();
-    let live: Vec<usize> = (0..m).filter(|&j| fired[j]).collect();
-    let best_for_latent: Vec<f64> =
-        live.iter().map(|&j| (0..g).map(|i| c[i * m + j]).fold(f64::NEG_INFINITY, f64::max)).collect();
-    let mean_of = |v: &[f64]| if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 };
-    Metrics {
-        objective: loss.total,
-        l0: loss.l0,
-        fvu,
-        dead: m - live.len(),
-        mmcs_truth_to_learned: mean_of(&best_for_truth),
-        mmcs_learned_to_truth: mean_of(&best_for_latent),
-        recovered: best_for_truth.iter().filter(|&&v| v > RECOVERED).count() as f64 / g as f64,
-        shrinkage: num / den.max(1e-30),
-    }
+    num / den.max(1e-30)
 }
-// ANCHOR_END: evaluate
+
+/// The largest of some cosines (−∞ for none).
+fn largest(values: impl Iterator<Item = f64>) -> f64 {
+    values.fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// The mean of a list (0 for an empty one).
+fn mean(v: &[f64]) -> f64 {
+    if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 }
+}
 
 #[cfg(test)]
 mod tests {

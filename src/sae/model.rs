@@ -175,6 +175,21 @@ pub struct Loss {
 /// and x̂ in `ws.xhat`.
 pub fn forward(sae: &Sae, x: &[f32], ws: &mut Workspace) -> Loss {
     let SaeSpec { d, m, activation, l1 } = sae.spec;
+    let b = x.len() / d;
+    encode(sae, x, ws);
+    let l1_sum = activate(activation, b, m, ws);
+    decode(sae, b, ws);
+    let mut mse_sum = 0.0f64;
+    for (xh, xs) in ws.xhat[..b * d].chunks_exact(d).zip(x.chunks_exact(d)) {
+        mse_sum += xh.iter().zip(xs).map(|(&a, &c)| ((a - c) as f64).powi(2)).sum::<f64>();
+    }
+    let (mse, l1_mean) = (mse_sum / b as f64, l1_sum / b as f64);
+    Loss { mse, l1: l1_mean, total: mse + l1 as f64 * l1_mean, l0: ws.active.len() as f64 / b as f64 }
+}
+
+/// The pre-activations `ws.pre` = x̄ W_encᵀ + b_enc, with x̄ = x − b_dec.
+fn encode(sae: &Sae, x: &[f32], ws: &mut Workspace) {
+    let SaeSpec { d, m, .. } = sae.spec;
     let lay = sae.spec.layout();
     let p = &sae.params;
     let b = x.len() / d;
@@ -192,7 +207,11 @@ pub fn forward(sae: &Sae, x: &[f32], ws: &mut Workspace) -> Loss {
     for row in ws.pre[..b * m].chunks_exact_mut(m) {
         row.iter_mut().zip(b_enc).for_each(|(a, &c)| *a += c);
     }
-    // f: the active latents of each sample.
+}
+
+/// f: the active latents of each sample and their values, as lists in `ws`
+/// (`start`, `active`, `value`). Returns Σ f over the batch.
+fn activate(activation: Activation, b: usize, m: usize, ws: &mut Workspace) -> f64 {
     ws.active.clear();
     ws.value.clear();
     ws.start[0] = 0;
@@ -231,8 +250,16 @@ pub fn forward(sae: &Sae, x: &[f32], ws: &mut Workspace) -> Loss {
         ws.start[s + 1] = ws.active.len();
         l1_sum += ws.value[ws.start[s]..].iter().map(|&v| v as f64).sum::<f64>();
     }
-    // x̂ = Σ_active f_j W_dec[j] + b_dec: over the active latents, or as
-    // the product F W_dec when many are active (early in training).
+    l1_sum
+}
+
+/// x̂ = Σ_active f_j W_dec[j] + b_dec, into `ws.xhat`: over the active
+/// latents, or as the product F W_dec when many are active (early in training).
+fn decode(sae: &Sae, b: usize, ws: &mut Workspace) {
+    let SaeSpec { d, m, .. } = sae.spec;
+    let lay = sae.spec.layout();
+    let p = &sae.params;
+    let b_dec = &p[lay.b_dec..lay.b_dec + d];
     ws.dense = ws.active.len() as f64 > DENSE_BACKWARD * (b * m) as f64;
     if ws.dense {
         let f = &mut ws.f_dense[..b * m];
@@ -259,12 +286,6 @@ pub fn forward(sae: &Sae, x: &[f32], ws: &mut Workspace) -> Loss {
             }
         }
     }
-    let mut mse_sum = 0.0f64;
-    for (xh, xs) in ws.xhat[..b * d].chunks_exact(d).zip(x.chunks_exact(d)) {
-        mse_sum += xh.iter().zip(xs).map(|(&a, &c)| ((a - c) as f64).powi(2)).sum::<f64>();
-    }
-    let (mse, l1_mean) = (mse_sum / b as f64, l1_sum / b as f64);
-    Loss { mse, l1: l1_mean, total: mse + l1 as f64 * l1_mean, l0: ws.active.len() as f64 / b as f64 }
 }
 
 /// Above this share of active latents (L0 / M) the decoder and the backward

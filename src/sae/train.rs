@@ -53,6 +53,36 @@ pub fn dead_latents(last_fired: &[usize], step: usize, window: usize) -> Vec<usi
     (0..last_fired.len()).filter(|&j| step - last_fired[j].min(step) >= window).collect()
 }
 
+impl TrainLog {
+    fn new(latents: usize) -> Self {
+        TrainLog { resampled: Vec::new(), last_fired: vec![0; latents], dead: Vec::new() }
+    }
+
+    /// Note the latents active in this step's batch.
+    fn fired(&mut self, active: &[u32], step: usize) {
+        for &j in active {
+            self.last_fired[j as usize] = step;
+        }
+    }
+
+    /// Log the dead latents at [`DEAD_LOG_POINTS`] evenly spaced steps.
+    fn count_dead(&mut self, step: usize, config: &SaeTrainConfig) {
+        let every = config.steps.div_ceil(DEAD_LOG_POINTS).max(1);
+        if (step + 1).is_multiple_of(every) || step + 1 == config.steps {
+            let dead = dead_latents(&self.last_fired, step, config.dead_window).len();
+            self.dead.push((step + 1, dead));
+        }
+    }
+
+    /// The latents just resampled start their dead-latent window again.
+    fn resampled(&mut self, latents: &[usize], step: usize) {
+        for &j in latents {
+            self.last_fired[j] = step;
+        }
+        self.resampled.push(latents.len());
+    }
+}
+
 /// Train `sae` on fresh samples of `truth`.
 // ANCHOR: train
 pub fn train(
@@ -62,35 +92,26 @@ pub fn train(
     rng: &mut ChaCha8Rng,
     mut on_step: impl FnMut(usize),
 ) -> TrainLog {
-    let spec = sae.spec;
-    let mut batch = Batch::new(config.batch, spec.d);
-    let mut ws = Workspace::new(&spec, config.batch);
+    let mut batch = Batch::new(config.batch, sae.spec.d);
+    let mut ws = Workspace::new(&sae.spec, config.batch);
     let mut grad = vec![0.0f32; sae.params.len()];
     let mut adam = Adam::new(config.adam, sae.params.len());
-    let mut log = TrainLog { resampled: Vec::new(), last_fired: vec![0; spec.m], dead: Vec::new() };
-    let log_every = config.steps.div_ceil(DEAD_LOG_POINTS).max(1);
+    let mut log = TrainLog::new(sae.spec.m);
     for step in 0..config.steps {
         truth.sample(&mut batch, rng);
         forward(sae, &batch.x, &mut ws);
-        for &j in &ws.active {
-            log.last_fired[j as usize] = step;
-        }
+        log.fired(&ws.active, step);
         backward(sae, &batch.x, &mut ws, &mut grad);
         project_decoder_grad(sae, &mut grad);
         adam.step(&mut sae.params, &grad);
         sae.normalise_decoder();
-        if (step + 1) % log_every == 0 || step + 1 == config.steps {
-            log.dead.push((step + 1, dead_latents(&log.last_fired, step, config.dead_window).len()));
-        }
+        log.count_dead(step, config);
         if let Some(r) = &config.resample
             && r.at_steps.contains(&(step + 1))
         {
             let dead = dead_latents(&log.last_fired, step, config.dead_window);
             resample(sae, truth, &dead, r, &mut adam, rng);
-            for &j in &dead {
-                log.last_fired[j] = step;
-            }
-            log.resampled.push(dead.len());
+            log.resampled(&dead, step);
         }
         on_step(step);
     }

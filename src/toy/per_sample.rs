@@ -89,9 +89,8 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
     mut grad: Option<&mut [f32]>,
 ) -> f64 {
     let Spec { kind, n, m } = *spec;
-    let (hidden_relu, output_relu, signed) = (kind.hidden_relu(), kind.output_relu(), kind.signed());
     let p = spec.split(params);
-    let (w_out_at, b_at) = (spec.w_out_offset(), spec.weights_len());
+    let w_out_at = spec.w_out_offset();
     transpose(p.w_in, m, n, &mut ws.w_in_t);
     transpose(p.w_out, m, n, &mut ws.w_out_t);
     if let Some(grad) = grad.as_deref_mut() {
@@ -104,88 +103,19 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
     for s in 0..batch.size {
         let (x, cols, vals) = batch.sample(s);
         let sparse_x = use_sparse(cols.len(), n);
-        // ANCHOR: sparse_forward
-        // Forward: h = W_in x = Σ_i x_i W_i (+ ReLU).
-        let h = &mut ws.h;
-        if sparse_x {
-            h.fill(0.0);
-            for (&i, &v) in cols.iter().zip(vals) {
-                let i = i as usize;
-                axpy(v, &ws.w_in_t[i * m..(i + 1) * m], h);
-            }
-        } else {
-            for (j, h) in h.iter_mut().enumerate() {
-                *h = D::dot(&p.w_in[j * n..(j + 1) * n], x);
-            }
-        }
-        if hidden_relu {
-            h.iter_mut().for_each(|h| *h = h.max(0.0));
-        }
-        // ANCHOR_END: sparse_forward
-        // o = W_outᵀ h + b; x' = ReLU(o) (or o); g = ∂L/∂o, zero where the ReLU is off.
-        let o = &mut ws.o;
-        o.copy_from_slice(p.b);
-        for j in 0..m {
-            // A silent hidden ReLU adds nothing (and is common when x is sparse).
-            if h[j] != 0.0 {
-                axpy(h[j], &p.w_out[j * n..(j + 1) * n], o);
-            }
-        }
-        for ((((g, e), &o), &x), &imp) in
-            ws.g.iter_mut().zip(ws.err.iter_mut()).zip(o.iter()).zip(x).zip(importance)
-        {
-            let target = if signed { x.abs() } else { x };
-            let on = if output_relu && o <= 0.0 { 0.0 } else { 1.0 };
-            *e = on * o - target;
-            *g = on * scale * imp * *e;
-        }
-        let nonzero = ws.g.iter().filter(|&&g| g != 0.0).count();
+        hidden::<D>(spec, p.w_in, x, cols, vals, sparse_x, ws);
+        output_error(spec, p.w_out, p.b, x, importance, scale, ws);
         if LOSS {
             // Σ_i I_i e_i², as the dot product of I ⊙ e with e.
             ws.weighted.iter_mut().zip(&ws.err).zip(importance).for_each(|((w, &e), &imp)| *w = imp * e);
             loss += D::dot(&ws.weighted, &ws.err) as f64;
         }
         let Some(grad) = grad.as_deref_mut() else { continue };
-        // Backward through o = W_outᵀ h + b:
-        //   ∂L/∂b_i = g_i,  ∂L/∂W_out[j, i] = h_j g_i,  ∂L/∂h_j = Σ_i W_out[j, i] g_i.
-        let (g, gh) = (&ws.g, &mut ws.gh);
-        axpy(1.0, g, &mut grad[b_at..b_at + n]);
-        if use_sparse(nonzero, n) {
-            ws.active.clear();
-            ws.active.extend((0..n as u32).filter(|&i| g[i as usize] != 0.0));
-            gh.fill(0.0);
-            for &i in &ws.active {
-                let (i, gi) = (i as usize, g[i as usize]);
-                axpy(gi, &ws.w_out_t[i * m..(i + 1) * m], gh);
-                axpy(gi, h, &mut ws.grad_out_t[i * m..(i + 1) * m]);
-            }
-        } else {
-            for j in 0..m {
-                if hidden_relu && h[j] <= 0.0 {
-                    gh[j] = 0.0; // masked by the hidden ReLU below, and h_j g adds nothing
-                    continue;
-                }
-                gh[j] = D::dot(&p.w_out[j * n..(j + 1) * n], g);
-                let row = w_out_at + j * n;
-                axpy(h[j], g, &mut grad[row..row + n]);
-            }
+        backward_output::<D>(spec, p.w_out, ws, grad);
+        if kind.hidden_relu() {
+            ws.gh.iter_mut().zip(&ws.h).for_each(|(gh, &h)| *gh = if h > 0.0 { *gh } else { 0.0 });
         }
-        // Backward through h = W_in x (+ ReLU): ∂L/∂W_in[j, i] = ∂L/∂h_j · 1[h_j > 0] · x_i.
-        if hidden_relu {
-            gh.iter_mut().zip(h.iter()).for_each(|(gh, &h)| *gh = if h > 0.0 { *gh } else { 0.0 });
-        }
-        if sparse_x {
-            for (&i, &v) in cols.iter().zip(vals) {
-                let i = i as usize;
-                axpy(v, gh, &mut ws.grad_in_t[i * m..(i + 1) * m]);
-            }
-        } else {
-            for j in 0..m {
-                if gh[j] != 0.0 {
-                    axpy(gh[j], x, &mut grad[j * n..(j + 1) * n]);
-                }
-            }
-        }
+        backward_hidden(spec, x, cols, vals, sparse_x, ws, grad);
     }
     if let Some(grad) = grad {
         // The sparse paths collected their gradients feature-major.
@@ -195,3 +125,126 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
     loss / (batch.size * n) as f64
 }
 // ANCHOR_END: per_sample
+
+/// Forward to the hidden layer, into `ws.h`.
+#[inline(always)]
+fn hidden<D: Dot>(
+    spec: &Spec,
+    w_in: &[f32],
+    x: &[f32],
+    cols: &[u32],
+    vals: &[f32],
+    sparse_x: bool,
+    ws: &mut PerSample,
+) {
+    let (n, m) = (spec.n, spec.m);
+    // ANCHOR: sparse_forward
+    // Forward: h = W_in x = Σ_i x_i W_i (+ ReLU).
+    let h = &mut ws.h;
+    if sparse_x {
+        h.fill(0.0);
+        for (&i, &v) in cols.iter().zip(vals) {
+            let i = i as usize;
+            axpy(v, &ws.w_in_t[i * m..(i + 1) * m], h);
+        }
+    } else {
+        for (j, h) in h.iter_mut().enumerate() {
+            *h = D::dot(&w_in[j * n..(j + 1) * n], x);
+        }
+    }
+    if spec.kind.hidden_relu() {
+        h.iter_mut().for_each(|h| *h = h.max(0.0));
+    }
+    // ANCHOR_END: sparse_forward
+}
+
+/// Forward to the output and the error: o = W_outᵀ h + b; x' = ReLU(o) (or
+/// o); `ws.err` = x' − target and `ws.g` = ∂L/∂o, zero where the ReLU is off.
+#[inline(always)]
+fn output_error(
+    spec: &Spec,
+    w_out: &[f32],
+    b: &[f32],
+    x: &[f32],
+    importance: &[f32],
+    scale: f32,
+    ws: &mut PerSample,
+) {
+    let (n, m) = (spec.n, spec.m);
+    let (output_relu, signed) = (spec.kind.output_relu(), spec.kind.signed());
+    let (h, o) = (&ws.h, &mut ws.o);
+    o.copy_from_slice(b);
+    for j in 0..m {
+        // A silent hidden ReLU adds nothing (and is common when x is sparse).
+        if h[j] != 0.0 {
+            axpy(h[j], &w_out[j * n..(j + 1) * n], o);
+        }
+    }
+    for ((((g, e), &o), &x), &imp) in
+        ws.g.iter_mut().zip(ws.err.iter_mut()).zip(o.iter()).zip(x).zip(importance)
+    {
+        let target = if signed { x.abs() } else { x };
+        let on = if output_relu && o <= 0.0 { 0.0 } else { 1.0 };
+        *e = on * o - target;
+        *g = on * scale * imp * *e;
+    }
+}
+
+/// Backward through o = W_outᵀ h + b, into `grad` and `ws.gh`:
+///   ∂L/∂b_i = g_i,  ∂L/∂W_out[j, i] = h_j g_i,  ∂L/∂h_j = Σ_i W_out[j, i] g_i.
+#[inline(always)]
+fn backward_output<D: Dot>(spec: &Spec, w_out: &[f32], ws: &mut PerSample, grad: &mut [f32]) {
+    let (n, m) = (spec.n, spec.m);
+    let (w_out_at, b_at) = (spec.w_out_offset(), spec.weights_len());
+    let (g, h, gh) = (&ws.g, &ws.h, &mut ws.gh);
+    axpy(1.0, g, &mut grad[b_at..b_at + n]);
+    let nonzero = g.iter().filter(|&&g| g != 0.0).count();
+    if use_sparse(nonzero, n) {
+        ws.active.clear();
+        ws.active.extend((0..n as u32).filter(|&i| g[i as usize] != 0.0));
+        gh.fill(0.0);
+        for &i in &ws.active {
+            let (i, gi) = (i as usize, g[i as usize]);
+            axpy(gi, &ws.w_out_t[i * m..(i + 1) * m], gh);
+            axpy(gi, h, &mut ws.grad_out_t[i * m..(i + 1) * m]);
+        }
+    } else {
+        for j in 0..m {
+            if spec.kind.hidden_relu() && h[j] <= 0.0 {
+                gh[j] = 0.0; // masked by the hidden ReLU, and h_j g adds nothing
+                continue;
+            }
+            gh[j] = D::dot(&w_out[j * n..(j + 1) * n], g);
+            let row = w_out_at + j * n;
+            axpy(h[j], g, &mut grad[row..row + n]);
+        }
+    }
+}
+
+/// Backward through h = W_in x (after the hidden ReLU's mask on `ws.gh`):
+/// ∂L/∂W_in[j, i] = ∂L/∂h_j · 1[h_j > 0] · x_i.
+#[inline(always)]
+fn backward_hidden(
+    spec: &Spec,
+    x: &[f32],
+    cols: &[u32],
+    vals: &[f32],
+    sparse_x: bool,
+    ws: &mut PerSample,
+    grad: &mut [f32],
+) {
+    let (n, m) = (spec.n, spec.m);
+    let gh = &ws.gh;
+    if sparse_x {
+        for (&i, &v) in cols.iter().zip(vals) {
+            let i = i as usize;
+            axpy(v, gh, &mut ws.grad_in_t[i * m..(i + 1) * m]);
+        }
+    } else {
+        for j in 0..m {
+            if gh[j] != 0.0 {
+                axpy(gh[j], x, &mut grad[j * n..(j + 1) * n]);
+            }
+        }
+    }
+}
