@@ -9,7 +9,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// `f` applied to every item, on as many threads as there are cores, with
 /// the results in the items' order.
 pub fn map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get()).min(items.len()).max(1);
+    map_on(std::thread::available_parallelism().map_or(1, |t| t.get()), items, f)
+}
+
+/// [`map`] on at most `threads` threads (the same results, in the same
+/// order, for any number).
+pub fn map_on<T: Sync, R: Send>(threads: usize, items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads.min(items.len()).max(1);
     let next = AtomicUsize::new(0);
     let results: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
     std::thread::scope(|scope| {
@@ -69,5 +75,8 @@ mod tests {
         assert_eq!(squares, items.iter().map(|i| i * i).collect::<Vec<_>>());
         let costliest_first = super::map_costliest_first(&items, |&i| (i % 7) as f64, |&i| i * i);
         assert_eq!(costliest_first, squares);
+        for threads in [1, 3] {
+            assert_eq!(super::map_on(threads, &items, |&i| i * i), squares, "{threads} threads");
+        }
     }
 }

@@ -45,7 +45,7 @@ fn cases() -> [Case; 4] {
 /// Microseconds per call of `f`, the best of five rounds of about
 /// `seconds / 5` each (the best round is the least disturbed by the rest of
 /// the machine).
-fn micros(seconds: f64, mut f: impl FnMut()) -> f64 {
+pub fn micros(seconds: f64, mut f: impl FnMut()) -> f64 {
     f(); // warm-up: first touch of the buffers
     let start = Instant::now();
     let mut calls = 0u64;
@@ -125,7 +125,7 @@ pub fn compare(seconds: f64) -> String {
 }
 
 /// The processor's model name, as Linux reports it.
-fn cpu() -> String {
+pub fn cpu() -> String {
     let info = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
     let name = info.lines().find_map(|l| l.strip_prefix("model name")).and_then(|l| l.split(':').nth(1));
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());

@@ -2,7 +2,8 @@
 //!
 //!     cargo run --release --example bench            # everything
 //!     cargo run --release --example bench -- --quick # fewer repetitions
-//!     cargo run --release --example bench -- --kernels --write-kernels book/measured/fast_kernels.md
+//!     cargo run --release --example bench -- --kernels --write-kernels book/measured/fast_kernels.md \
+//!         --write-tricks book/measured/tricks.md
 //!
 //! - seconds per optimiser step of Chapter 2's demonstration at its original
 //!   size (N = 10,000 vectors, d = 100), and steps per second;
@@ -18,6 +19,8 @@
 //!   and gradient apart), at four of Chapter 4's sizes; `--write-kernels
 //!   FILE` also writes them as the Markdown table of the appendix "How the
 //!   code is made fast";
+//! - what each trick of that appendix buys on its own, the same computation
+//!   without the trick and with it (`--write-tricks FILE` writes the table);
 //! - seconds per chapter for every chapter at its book configuration.
 
 use clap::Parser;
@@ -27,6 +30,7 @@ use superposition::toy::{Init, Job, Kind, Spec, TrainConfig, train};
 use superposition::{chapters, cli, rng};
 
 mod kernels;
+mod tricks;
 
 /// Print steps per second and seconds per chapter.
 #[derive(Parser)]
@@ -42,6 +46,10 @@ struct Args {
     /// (the book's is `book/measured/fast_kernels.md`).
     #[arg(long, value_name = "FILE")]
     write_kernels: Option<std::path::PathBuf>,
+    /// Also write what each trick of the appendix buys on its own as a
+    /// Markdown table to this file (the book's is `book/measured/tricks.md`).
+    #[arg(long, value_name = "FILE")]
+    write_tricks: Option<std::path::PathBuf>,
 }
 
 fn main() {
@@ -88,6 +96,11 @@ fn main() {
 fn compare_kernels(args: &Args) {
     let table = kernels::compare(if args.quick { 0.05 } else { 0.5 });
     if let Some(path) = &args.write_kernels {
+        cli::run_or_exit(|| superposition::output::write_atomic(path, table.as_bytes()));
+        println!("wrote {}", path.display());
+    }
+    let table = tricks::measure(if args.quick { 0.05 } else { 0.5 });
+    if let Some(path) = &args.write_tricks {
         cli::run_or_exit(|| superposition::output::write_atomic(path, table.as_bytes()));
         println!("wrote {}", path.display());
     }

@@ -298,7 +298,10 @@ pub fn backward(sae: &Sae, x: &[f32], ws: &mut Workspace, grad: &mut [f32]) {
     backward_with(sae, x, ws, grad, dense);
 }
 
-pub(crate) fn backward_with(sae: &Sae, x: &[f32], ws: &mut Workspace, grad: &mut [f32], dense: bool) {
+/// [`backward`] with the choice of path made by the caller: the dense
+/// matrix products (`dense`) or the lists of active latents. Both give the
+/// same gradient (the tests check); the benchmark measures the difference.
+pub fn backward_with(sae: &Sae, x: &[f32], ws: &mut Workspace, grad: &mut [f32], dense: bool) {
     let SaeSpec { d, m, .. } = sae.spec;
     let lay = sae.spec.layout();
     let b = x.len() / d;

@@ -41,6 +41,17 @@ impl Workspace {
         }
     }
 
+    /// The batched kernel's workspace, whatever the model's size (for the
+    /// benchmark that measures what each kernel buys).
+    pub fn batched(spec: &Spec, batch: usize) -> Self {
+        Workspace::Batched(Batched::new(spec, batch))
+    }
+
+    /// The per-sample kernel's workspace, whatever the model's size.
+    pub fn per_sample(spec: &Spec) -> Self {
+        Workspace::PerSample(PerSample::new(spec))
+    }
+
     /// An empty batch of `size` samples for the kernel that suits the
     /// model: the batched kernel reads only the dense rows, so its batches
     /// skip the lists of present features.
@@ -80,6 +91,20 @@ pub fn gradient(
     grad: &mut [f32],
 ) {
     dispatch::<false>(spec, params, importance, batch, ws, Some(grad));
+}
+
+/// [`gradient`] without AVX2, as it runs on a processor that lacks it: the
+/// same bits (a test checks), for the benchmark that measures what the
+/// vector instructions buy.
+pub fn gradient_portable(
+    spec: &Spec,
+    params: &[f32],
+    importance: &[f32],
+    batch: &Batch,
+    ws: &mut Workspace,
+    grad: &mut [f32],
+) {
+    kernel::<Portable, false>(spec, params, importance, batch, ws, Some(grad));
 }
 
 /// Check the sizes, then run the kernel built for the CPU. `LOSS` says
@@ -148,7 +173,7 @@ mod tests {
     const KINDS: [Kind; 4] = Kind::ALL;
 
     fn both_workspaces(spec: &Spec, batch: usize) -> [Workspace; 2] {
-        [Workspace::Batched(Batched::new(spec, batch)), Workspace::PerSample(PerSample::new(spec))]
+        [Workspace::batched(spec, batch), Workspace::per_sample(spec)]
     }
 
     /// Central finite differences of the loss against the backward pass, for
@@ -225,6 +250,30 @@ mod tests {
                 gradient(&spec, &params, &importance, &batch, &mut ws, &mut gb);
                 let bits = |g: &[f32]| g.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&ga), bits(&gb), "{kind:?}, n = {n}");
+            }
+        }
+    }
+
+    /// The promise of the same bytes on any x86 processor: the gradient with
+    /// AVX2 (where this machine has it) and without are the same bits, for
+    /// both kernels, every kind, dense and sparse samples.
+    #[test]
+    fn with_and_without_avx2_the_same_bits() {
+        for (k, kind) in KINDS.into_iter().enumerate() {
+            for density in [0.6, 0.05] {
+                let spec = Spec::new(kind, 37, 11);
+                let mut rng = stream(14, k as u64);
+                let params = random_params(&spec, &mut rng);
+                let importance: Vec<f32> = (0..37).map(|i| 0.9f32.powi(i)).collect();
+                let mut batch = Batch::new(64, 37);
+                batch.fill(density, kind.signed(), &mut rng);
+                for mut ws in both_workspaces(&spec, 64) {
+                    let (mut ga, mut gb) = (vec![0.0; spec.param_count()], vec![0.0; spec.param_count()]);
+                    gradient(&spec, &params, &importance, &batch, &mut ws, &mut ga);
+                    gradient_portable(&spec, &params, &importance, &batch, &mut ws, &mut gb);
+                    let bits = |g: &[f32]| g.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&ga), bits(&gb), "{kind:?}, density {density}");
+                }
             }
         }
     }
