@@ -39,8 +39,9 @@ fn levenstein_sq(n: f64, d: f64) -> f64 {
 }
 
 /// The orthoplex bound (Conway, Hardin & Sloane 1996): more than d(d+1)/2
-/// lines in R^d have max |cos| ≥ 1/√d. Weaker than Levenstein for real
-/// vectors; kept because it is the simplest statement.
+/// lines in R^d have max |cos| ≥ 1/√d. It is the strongest of the three
+/// just above d(d+1)/2: Levenstein reaches 1/√d only at N = d(d+2)/2, so
+/// for d(d+1)/2 < N < d(d+2)/2 the orthoplex bound decides.
 pub fn orthoplex(n: usize, d: usize) -> Option<f64> {
     (n as f64 > (d * (d + 1)) as f64 / 2.0).then(|| 1.0 / (d as f64).sqrt())
 }
@@ -48,7 +49,8 @@ pub fn orthoplex(n: usize, d: usize) -> Option<f64> {
 /// The best of the rigorous lower bounds on max |cos| for N vectors in R^d.
 pub fn best_lower_bound(n: usize, d: usize) -> f64 {
     let w = welch(n, d);
-    levenstein(n, d).map_or(w, |l| l.max(w))
+    let l = levenstein(n, d).map_or(w, |l| l.max(w));
+    orthoplex(n, d).map_or(l, |o| o.max(l))
 }
 
 /// Gerzon's bound: at most d(d+1)/2 equiangular lines in R^d.
@@ -83,12 +85,20 @@ pub fn cap_packing_cap(d: usize, eps: f64) -> f64 {
     -(2f64.ln() + ln_cap) / LN_10
 }
 
+/// log₁₀ of the orthoplex cap: with ε < 1/√d, at most d(d+1)/2 lines.
+pub fn orthoplex_cap(d: usize, eps: f64) -> Option<f64> {
+    (eps < 1.0 / (d as f64).sqrt()).then(|| (gerzon(d) as f64).log10())
+}
+
 /// log₁₀ of the best rigorous upper bound on N at tolerance ε in R^d:
-/// the smallest of the Welch, Levenstein and cap-packing caps (Welch and
-/// Levenstein only apply in their regimes; Levenstein's cap is used only
-/// when it exceeds d(d+1)/2, where its hypothesis holds).
+/// the smallest of the Welch, Levenstein, orthoplex and cap-packing caps
+/// (each only in its regime; Levenstein's cap is used only when it exceeds
+/// d(d+1)/2, where its hypothesis holds).
 pub fn best_upper_cap(d: usize, eps: f64) -> (f64, &'static str) {
     let mut best = (cap_packing_cap(d, eps), "cap packing");
+    if let Some(o) = orthoplex_cap(d, eps).filter(|&o| o < best.0) {
+        best = (o, "orthoplex");
+    }
     if let Some(w) = welch_cap(d, eps).filter(|&w| w < best.0) {
         best = (w, "Welch");
     }
@@ -159,6 +169,31 @@ mod tests {
         assert_relative_eq!(welch(6, 3), 1.0 / 5f64.sqrt(), max_relative = 1e-12);
         // d+1 vectors of a simplex: |cos| = 1/d = Welch.
         assert_relative_eq!(welch(4, 3), 1.0 / 3.0, max_relative = 1e-12);
+    }
+
+    /// Just above d(d+1)/2 the orthoplex bound is the strongest: 7 lines in
+    /// R³ (the best packing has |cos| = 1/√3 exactly) sit on it, and
+    /// Levenstein takes over only from N = d(d+2)/2, where the two meet.
+    #[test]
+    fn orthoplex_decides_between_gerzon_and_d_d_plus_2_over_2() {
+        assert_relative_eq!(best_lower_bound(7, 3), 1.0 / 3f64.sqrt(), max_relative = 1e-12);
+        for d in [3usize, 4, 10, 64] {
+            let meet = (d * (d + 2)) as f64 / 2.0;
+            for n in (gerzon(d) + 1..).take_while(|&n| (n as f64) < meet) {
+                assert!(orthoplex(n, d).unwrap() > levenstein(n, d).unwrap(), "d = {d}, N = {n}");
+                assert_eq!(best_lower_bound(n, d), orthoplex(n, d).unwrap());
+            }
+            if d % 2 == 0 {
+                let at_meet = levenstein(meet as usize, d).unwrap();
+                assert_relative_eq!(at_meet, 1.0 / (d as f64).sqrt(), max_relative = 1e-12);
+            }
+            // The cap: below 1/√d, no more than d(d+1)/2 lines, however
+            // close ε is to 1/√d (where Welch's and Levenstein's caps blow up).
+            let eps = 0.999 / (d as f64).sqrt();
+            let (cap, kind) = best_upper_cap(d, eps);
+            assert_eq!(kind, "orthoplex", "d = {d}");
+            assert_relative_eq!(10f64.powf(cap), gerzon(d) as f64, max_relative = 1e-9);
+        }
     }
 
     #[test]

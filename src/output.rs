@@ -184,6 +184,19 @@ pub fn markdown_table(header: &[&str], right: &[bool], rows: &[Vec<String>]) -> 
     s
 }
 
+/// 1234567 as "1,234,567".
+pub fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// A number with `sig` significant digits, in plain notation when it is
 /// between 1e−4 and 1e6, else as `m × 10^e` in inline LaTeX.
 ///

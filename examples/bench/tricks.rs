@@ -6,7 +6,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use ndarray::Array2;
-use superposition::output::markdown_table;
+use superposition::output::{grouped, markdown_table};
 use superposition::packing::{DEMO_BLOCK, demo_loss_grad, demo_loss_grad_reference, random_unit_rows};
 use superposition::sae::data::{Batch as SaeBatch, GroundTruth, TruthConfig};
 use superposition::sae::model::{
@@ -166,7 +166,7 @@ fn gram_blocks() -> Row {
         timed: format!(
             "the demonstration's loss and gradient, N = {}, d = {d}: whole N × N matrices (the reference) \
              → blocks on and above the diagonal",
-            grouped(n)
+            grouped(n as u64)
         ),
         without,
         with,
@@ -191,7 +191,7 @@ fn one_pass() -> Row {
         timed: format!(
             "the worst distortion for every k ≤ {kmax}, {points} points in {} dimensions: \
              a projection per k (the chapter's listing) → one pass",
-            grouped(dim)
+            grouped(dim as u64)
         ),
         without,
         with,
@@ -249,19 +249,6 @@ fn no_allocation(seconds: f64) -> Row {
         without,
         with,
     }
-}
-
-/// 10000 as "10,000".
-fn grouped(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Measure every trick, print each, and return the Markdown table.

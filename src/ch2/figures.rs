@@ -1,7 +1,7 @@
 //! Chapter 2's figures and generated tables.
 
 use super::Report;
-use crate::output::{Numbers, OutDirs, markdown_table, write_atomic};
+use crate::output::{Numbers, OutDirs, grouped, markdown_table, write_atomic};
 use crate::plot::{CAPTION, FONT, LABEL, TICK, color, draw_legend, legend_line, line, svg_figure, tick};
 use plotters::prelude::*;
 
@@ -171,6 +171,7 @@ fn demo_histogram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     random_table(report, dirs)?;
     hadamard_table(report, dirs)?;
+    mub_table(report, dirs)?;
     capacity_table(report, dirs)?;
     optimised_table(report, dirs)?;
     lines_table(report, dirs)?;
@@ -236,6 +237,54 @@ fn hadamard_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The mutually unbiased bases, checked, against the bound and random sets.
+fn mub_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let rows = report
+        .mubs
+        .iter()
+        .map(|m| {
+            let checked = if m.every_pair { "all" } else { "sampled" };
+            vec![
+                m.d.to_string(),
+                grouped(m.lines as u64),
+                format!("{:.3}°", m.angle_deg),
+                format!("{}\u{a0}{checked}", grouped(m.check.pairs)),
+                if m.check.exact { "yes" } else { "NO" }.to_string(),
+                format!("{:.6}", m.check.worst_across),
+                format!("{:.6}", m.bound),
+                count_from_log10(m.log10_random_median),
+                count_from_log10(m.log10_greedy),
+            ]
+        })
+        .collect::<Vec<_>>();
+    let table = markdown_table(
+        &["d", "lines", "angle", "pairs checked", "exact", "worst \\|cos\\|", "bound", "random", "greedy"],
+        &[true, true, true, true, false, true, true, true, true],
+        &rows,
+    );
+    write_atomic(&dirs.generated.join("ch2_mubs.md"), table.as_bytes())
+}
+
+/// A count the book builds, with the blocks it is built from: M for
+/// mutually unbiased bases, H for identity + Hadamard, B for a basis alone.
+fn built_cell(b: &crate::mub::Built) -> String {
+    let kind = if !b.mub_blocks.is_empty() {
+        "M"
+    } else if !b.hadamard_blocks.is_empty() {
+        "H"
+    } else {
+        "B"
+    };
+    let count = if b.lines < 1_000_000 {
+        grouped(b.lines)
+    } else {
+        let x = (b.lines as f64).log10();
+        let mantissa = 10f64.powf(x - x.floor());
+        format!("${mantissa:.2} \\times 10^{{{}}}$", x.floor())
+    };
+    format!("{count}\u{a0}({kind})")
+}
+
 /// How many directions fit within an angle: random, greedy, the rigorous cap and the KL estimate.
 fn capacity_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
@@ -249,7 +298,8 @@ fn capacity_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 crate::output::sci_from_ln(c.log10_p * std::f64::consts::LN_10, 2),
                 count_from_log10(c.log10_random_median),
                 count_from_log10(c.log10_greedy),
-                format!("{} ({})", count_from_log10(c.log10_upper), &c.upper_kind[..1]),
+                built_cell(&c.built),
+                format!("{}\u{a0}({})", count_from_log10(c.log10_upper), &c.upper_kind[..1]),
                 count_from_log10(c.log10_kl),
             ]
         })
@@ -257,8 +307,8 @@ fn capacity_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     write(
         "ch2_capacity.md",
         markdown_table(
-            &["d", "angle", "p", "random, median", "greedy", "rigorous cap", "KL estimate"],
-            &[true, true, true, true, true, false, true],
+            &["d", "angle", "p", "random, median", "greedy", "built", "rigorous cap", "KL estimate"],
+            &[true, true, true, true, true, true, false, true],
             &rows,
         ),
     )?;
@@ -349,6 +399,18 @@ fn prose_numbers(report: &Report, numbers: &mut Numbers) {
         numbers.set("greedy_12288_85", count_from_log10(c.log10_greedy));
         numbers.set("upper_12288_85", count_from_log10(c.log10_upper));
         numbers.set("kl_12288_85", count_from_log10(c.log10_kl));
+    }
+    if let Some(c) = cell(4096, 89.0) {
+        numbers.set("built_4096_89", built_cell(&c.built));
+        numbers.set("median_4096_89", count_from_log10(c.log10_random_median));
+        numbers.set("greedy_4096_89", count_from_log10(c.log10_greedy));
+        numbers.set("upper_4096_89", count_from_log10(c.log10_upper));
+    }
+    if let Some(m) = report.mubs.iter().find(|m| m.d == 4096) {
+        numbers.set("mub_lines_4096", grouped(m.lines as u64));
+        numbers.set("mub_angle_4096", format!("{:.2}", m.angle_deg));
+        numbers.set("mub_median_4096", count_from_log10(m.log10_random_median));
+        numbers.set("mub_greedy_4096", count_from_log10(m.log10_greedy));
     }
     if let Some(c) = cell(100_000, 80.0) {
         numbers.set("p_100000_80", crate::output::sci_from_ln(c.log10_p * std::f64::consts::LN_10, 2));

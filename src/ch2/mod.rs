@@ -6,6 +6,7 @@
 //! structured set (identity plus a Sylvester–Hadamard matrix) against random
 //! ones; and the capacity table for model-sized dimensions.
 
+mod constructions;
 mod figures;
 
 use crate::angles::ln_tail;
@@ -22,9 +23,10 @@ use crate::packing::{
 };
 use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, stream};
-use ndarray::{Array1, Array2, s};
+use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 
+pub use constructions::{HadamardRow, MubRow, identity_plus_hadamard, sylvester_hadamard};
 pub use figures::figures;
 
 /// What Chapter 2 computes. `Default` is the book's configuration.
@@ -46,6 +48,12 @@ pub struct Config {
     pub bound_draws: usize,
     /// Dimensions (powers of two) for the Hadamard construction.
     pub hadamard_dims: Vec<usize>,
+    /// Dimensions (powers of four) for the mutually unbiased bases; every
+    /// pair is checked up to `mub_every_pair_max`, `mub_samples` random
+    /// pairs above.
+    pub mub_dims: Vec<usize>,
+    pub mub_every_pair_max: usize,
+    pub mub_samples: u64,
     /// The capacity table.
     pub capacity_dims: Vec<usize>,
     pub capacity_angles: Vec<f64>,
@@ -74,6 +82,9 @@ impl Default for Config {
             bound_sizes: vec![11, 15, 20, 30, 40, 55, 75, 100, 150, 200, 300, 500, 1000],
             bound_draws: 20,
             hadamard_dims: vec![16, 64, 256, 1024],
+            mub_dims: vec![16, 64, 256, 1024, 4096],
+            mub_every_pair_max: 64,
+            mub_samples: 4000,
             capacity_dims: vec![100, 768, 4096, 12288, 100_000],
             capacity_angles: vec![89.0, 88.0, 87.0, 85.0, 80.0],
             demo: DemoConfig { n: 2000, ..DemoConfig::default() },
@@ -105,6 +116,12 @@ impl Config {
         if let Some(a) = self.capacity_angles.iter().find(|a| !(**a > 0.0 && **a <= 90.0)) {
             return Err(format!("every angle must be in (0°, 90°], got {a}"));
         }
+        if let Some(d) = self.mub_dims.iter().find(|&&d| crate::mub::Kerdock::new(d).is_none()) {
+            return Err(format!(
+                "the mutually unbiased bases need a power of four from 4 to {}, got {d}",
+                crate::mub::MAX_DIM
+            ));
+        }
         if let Some(d) = self.capacity_dims.iter().find(|&&d| d < 2) {
             return Err(format!("every dimension must be at least 2, got {d}"));
         }
@@ -122,6 +139,9 @@ impl Config {
             bound_sizes: vec![11, 20, 55, 100, 300],
             bound_draws: 4,
             hadamard_dims: vec![16, 64],
+            mub_dims: vec![16, 64, 256],
+            mub_every_pair_max: 16,
+            mub_samples: 400,
             demo: DemoConfig { n: 300, d: 20, steps: 60, ..DemoConfig::default() },
             optimised: vec![(3, 6), (5, 10), (10, 20)],
             smooth_steps: 600,
@@ -143,6 +163,7 @@ pub struct Report {
     #[serde(skip)]
     pub bound_curves: BoundCurves,
     pub hadamard: Vec<HadamardRow>,
+    pub mubs: Vec<MubRow>,
     pub capacity: Vec<CapacityRow>,
     pub demo: DemoReport,
     pub optimised: Vec<OptimisedRow>,
@@ -237,20 +258,6 @@ fn bound_curves(config: &Config) -> BoundCurves {
     }
 }
 
-/// The identity plus a normalised Sylvester–Hadamard matrix.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct HadamardRow {
-    pub d: usize,
-    /// Worst |cos| among the 2d structured vectors (computed from the vectors).
-    pub structured_worst: f64,
-    /// 1/√d, the value the construction promises.
-    pub one_over_sqrt_d: f64,
-    /// Worst |cos| among 2d random unit vectors (one draw).
-    pub random_worst: f64,
-    /// Welch's bound for N = 2d.
-    pub welch: f64,
-}
-
 /// One cell of the capacity table: counts as log₁₀.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CapacityRow {
@@ -263,6 +270,8 @@ pub struct CapacityRow {
     pub log10_upper: f64,
     pub upper_kind: String,
     pub log10_kl: f64,
+    /// The largest set the book builds at this tolerance ([`crate::mub::best_built`]).
+    pub built: crate::mub::Built,
 }
 
 /// Run every experiment of the chapter.
@@ -282,7 +291,8 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
         random,
         bounds: config.bound_sizes.iter().map(|&n| bound_row(config, n)).collect(),
         bound_curves: bound_curves(config),
-        hadamard: config.hadamard_dims.iter().map(|&d| hadamard_row(config, d)).collect(),
+        hadamard: config.hadamard_dims.iter().map(|&d| constructions::hadamard_row(config, d)).collect(),
+        mubs: config.mub_dims.iter().map(|&d| constructions::mub_row(config, d)).collect(),
         capacity: capacity_table(config),
         demo: demo(config, progress),
         optimised: config.optimised.iter().map(|&(d, n)| optimised_row(config, d, n)).collect(),
@@ -316,6 +326,7 @@ const SEQUENTIAL_STREAM: u64 = 1 << 32;
 const GREEDY_STREAM: u64 = 2 << 32;
 const BOUND_STREAM: u64 = 3 << 32;
 const HADAMARD_STREAM: u64 = 4 << 32;
+const MUB_STREAM: u64 = 8 << 32;
 const DEMO_STREAM: u64 = 5 << 32;
 const SMOOTH_STREAM: u64 = 6 << 32;
 const LINES_STREAM: u64 = 7 << 32;
@@ -451,45 +462,6 @@ fn bound_row(config: &Config, n: usize) -> BoundRow {
     }
 }
 
-/// The Sylvester–Hadamard matrix of order d (a power of two):
-/// H₁ = [1], H₂ₖ = [[Hₖ, Hₖ], [Hₖ, −Hₖ]]. Its rows are orthogonal with norm √d.
-// ANCHOR: hadamard
-pub fn sylvester_hadamard(d: usize) -> Array2<f64> {
-    assert!(d.is_power_of_two(), "Sylvester's construction needs a power of two");
-    let mut h = Array2::from_elem((1, 1), 1.0);
-    while h.nrows() < d {
-        let k = h.nrows();
-        let mut next = Array2::zeros((2 * k, 2 * k));
-        next.slice_mut(s![..k, ..k]).assign(&h);
-        next.slice_mut(s![..k, k..]).assign(&h);
-        next.slice_mut(s![k.., ..k]).assign(&h);
-        next.slice_mut(s![k.., k..]).assign(&(-&h));
-        h = next;
-    }
-    h
-}
-
-/// The 2d unit vectors e₁…e_d and the rows of H/√d: every cross pair has
-/// |cos| = |H_ij|/√d = 1/√d, and each half is orthonormal.
-pub fn identity_plus_hadamard(d: usize) -> Array2<f64> {
-    let mut v = Array2::zeros((2 * d, d));
-    v.slice_mut(s![..d, ..]).assign(&Array2::eye(d));
-    v.slice_mut(s![d.., ..]).assign(&(sylvester_hadamard(d) / (d as f64).sqrt()));
-    v
-}
-// ANCHOR_END: hadamard
-
-fn hadamard_row(config: &Config, d: usize) -> HadamardRow {
-    let mut rng = stream(config.seed, HADAMARD_STREAM + d as u64);
-    HadamardRow {
-        d,
-        structured_worst: max_abs_cos(&identity_plus_hadamard(d)),
-        one_over_sqrt_d: 1.0 / (d as f64).sqrt(),
-        random_worst: max_abs_cos(&random_unit_vectors(2 * d, d, &mut rng)),
-        welch: best_lower_bound(2 * d, d),
-    }
-}
-
 fn capacity_table(config: &Config) -> Vec<CapacityRow> {
     let mut rows = Vec::new();
     for &d in &config.capacity_dims {
@@ -506,6 +478,7 @@ fn capacity_table(config: &Config) -> Vec<CapacityRow> {
                 log10_upper: upper,
                 upper_kind: kind.into(),
                 log10_kl: kl_estimate(d, eps),
+                built: crate::mub::best_built(d, eps),
             });
         }
     }
