@@ -237,6 +237,7 @@ fn readout_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 sci(r.max_abs_cos, 3),
                 sci(r.rms_error, 3),
                 sci(r.rms_predicted, 3),
+                sci(r.rms_offset, 3),
                 r.rms_random_theory.map_or("—".into(), |v| sci(v, 3)),
             ]
         })
@@ -244,8 +245,17 @@ fn readout_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     write(
         "ch1_readout.md",
         markdown_table(
-            &["directions", "N", "d", "max \\|cos\\|", "RMS error", "predicted", "random estimate"],
-            &[false, true, true, true, true, true, true],
+            &[
+                "directions",
+                "N",
+                "d",
+                "max \\|cos\\|",
+                "RMS error",
+                "predicted",
+                "its offset part",
+                "random estimate",
+            ],
+            &[false, true, true, true, true, true, true, true],
             &rows,
         ),
     )?;

@@ -170,8 +170,12 @@ pub struct Readout {
     pub max_abs_cos: f64,
     /// Root-mean-square of (read-off − true value) over all samples and features.
     pub rms_error: f64,
-    /// The same, predicted from the dictionary: √(mean_i Σ_{j≠i} E[x_j²] cos²(f_i, f_j)).
+    /// The same, predicted exactly from the dictionary:
+    /// √(mean_i [σ² Σ_{j≠i} c_ij² + μ² (Σ_{j≠i} c_ij)²]), c_ij = cos(f_i, f_j).
     pub rms_predicted: f64,
+    /// The fixed-offset part alone, √(mean_i μ² (Σ_{j≠i} c_ij)²): what a
+    /// bias b_i = −μ Σ_{j≠i} c_ij on each read-out would remove.
+    pub rms_offset: f64,
     /// The random-direction approximation √((N−1) E[x²] / d) (random dictionary only).
     pub rms_random_theory: Option<f64>,
     /// (true value, read-off value) for the first feature-samples, for the figure.
@@ -299,11 +303,26 @@ fn readout(config: &Config, dictionary: Dictionary) -> Readout {
     // ANCHOR_END: readout
     let err = &read - &x;
     let rms_error = (err.mapv(|e| e * e).mean().unwrap_or(0.0)).sqrt();
-    // E[x_j²] = p · E[U²] = p/3; the error of feature i is Σ_{j≠i} x_j cos(f_i, f_j).
+    // The error of feature i is e_i = Σ_{j≠i} x_j c_ij with c_ij = cos(f_i, f_j),
+    // and the x_j are independent with mean μ = p/2, E[x²] = p/3, variance
+    // σ² = p/3 − p²/4. So E[e_i²] = σ² Σ_j c_ij² + μ² (Σ_j c_ij)²: noise, plus
+    // the square of a fixed offset μ Σ_j c_ij of feature i's read-out.
     let second_moment = config.density / 3.0;
+    let mean = config.density / 2.0;
+    let variance = second_moment - mean * mean;
     let gram = features.dot(&features.t());
-    let off_diagonal: f64 = gram.iter().map(|g| g * g).sum::<f64>() - n as f64;
-    let rms_predicted = (second_moment * off_diagonal / n as f64).sqrt();
+    let (mut noise, mut offset) = (0.0, 0.0);
+    for (i, row) in gram.outer_iter().enumerate() {
+        let (squares, sum) = row
+            .iter()
+            .enumerate()
+            .filter(|&(j, _)| j != i)
+            .fold((0.0, 0.0), |(q, s), (_, c)| (q + c * c, s + c));
+        noise += variance * squares;
+        offset += mean * mean * sum * sum;
+    }
+    let rms_predicted = ((noise + offset) / n as f64).sqrt();
+    let rms_offset = (offset / n as f64).sqrt();
     let max_abs_cos = max_abs_cos(&features);
     let (mut points_active, mut points_absent) = (Vec::new(), Vec::new());
     for (xi, ri) in x.iter().zip(read.iter()) {
@@ -322,6 +341,7 @@ fn readout(config: &Config, dictionary: Dictionary) -> Readout {
         max_abs_cos,
         rms_error,
         rms_predicted,
+        rms_offset,
         rms_random_theory: match dictionary {
             Dictionary::Orthogonal => None,
             // E[cos²(f_i, f_j)] = 1/d for independent random directions.
