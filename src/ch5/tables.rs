@@ -139,6 +139,11 @@ fn sweep(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Resu
     Ok(())
 }
 
+/// A matched latent's slope or offset, or a dash where no feature was recovered.
+fn slope(x: Option<f64>) -> String {
+    x.map_or("—".into(), |x| format!("{x:.3}"))
+}
+
 /// The frontier of reconstruction against sparsity, and the truth SAEs on their own.
 fn frontier(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
@@ -148,13 +153,12 @@ fn frontier(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::R
         "SAE",
         "L0",
         "FVU",
-        "shrinkage",
         "recovered",
         "MMCS truth → learned",
         "MMCS learned → truth",
         "dead (evaluation set)",
     ];
-    let right = [false, true, true, true, true, true, true, true];
+    let right = [false, true, true, true, true, true, true];
     let frontier: Vec<&Run> =
         c.l1s.iter().map(|&l| report.sweep_run(c.main_size, l)).chain(report.topk.iter()).collect();
     let rows: Vec<Vec<String>> = frontier
@@ -165,7 +169,6 @@ fn frontier(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::R
                 r.label(),
                 format!("{:.1}", m.l0),
                 sci(m.fvu, 2),
-                format!("{:.3}", m.shrinkage),
                 pct(m.recovered),
                 format!("{:.3}", m.mmcs_truth_to_learned),
                 format!("{:.3}", m.mmcs_learned_to_truth),
@@ -174,6 +177,23 @@ fn frontier(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::R
         })
         .collect();
     write("ch5_frontier.md", markdown_table(&header, &right, &rows))?;
+    // The same SAEs' shrinkage, measured on the reconstructions and on the latents.
+    let header = ["SAE", "L0", "shrinkage", "latent slope", "offset", "missed"];
+    let rows: Vec<Vec<String>> = frontier
+        .iter()
+        .map(|r| {
+            let (m, fit) = (&r.metrics, &r.metrics.latents);
+            vec![
+                r.label(),
+                format!("{:.1}", m.l0),
+                format!("{:.3}", m.shrinkage),
+                slope(fit.slope),
+                slope(fit.offset),
+                fit.missed.map_or("—".into(), pct),
+            ]
+        })
+        .collect();
+    write("ch5_shrinkage.md", markdown_table(&header, &[false, true, true, true, true, true], &rows))?;
     truth_sae(report, &frontier, dirs, numbers)
 }
 
@@ -252,6 +272,9 @@ fn recovery(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::R
         numbers.set(&format!("{name}_mmcs"), format!("{:.3}", r.metrics.mmcs_truth_to_learned));
     }
     numbers.set("good_shrinkage", format!("{:.3}", good.metrics.shrinkage));
+    numbers.set("good_latent_slope", slope(good.metrics.latents.slope));
+    numbers.set("good_latent_offset", slope(good.metrics.latents.offset));
+    numbers.set("good_missed", good.metrics.latents.missed.map_or("—".into(), pct));
     let k = report.topk_run(c.dead_topk);
     numbers.set("topk_k", c.dead_topk.to_string());
     numbers.set("dead_size", c.dead_size.to_string());
@@ -264,6 +287,9 @@ fn recovery(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::R
     numbers.set("topk_recovery", pct(k.metrics.recovered));
     numbers.set("topk_fvu", sci(k.metrics.fvu, 2));
     numbers.set("topk_shrinkage", format!("{:.3}", k.metrics.shrinkage));
+    numbers.set("topk_latent_slope", slope(k.metrics.latents.slope));
+    numbers.set("topk_latent_offset", slope(k.metrics.latents.offset));
+    numbers.set("topk_missed", k.metrics.latents.missed.map_or("—".into(), pct));
 
     // Dead latents, with and without resampling.
     let header = [

@@ -12,7 +12,15 @@
 //! - Recovery: the share of true features with some decoder direction at
 //!   cos > [`RECOVERED`].
 //! - Shrinkage: Σ x̂·x / Σ x·x over the set (after removing b_dec): below 1
-//!   when the L1 penalty shrinks the reconstructions.
+//!   when the L1 penalty shrinks the reconstructions — and also when
+//!   features are dropped, which it cannot tell apart.
+//! - The latents' own shrinkage, which can: for each recovered feature, its
+//!   best-matching latent's activation f against the feature's true
+//!   coefficient c, over the samples where the feature is present and the
+//!   latent fires, fitted by least squares as f ≈ slope · c + offset (pooled
+//!   over the features): a slope below 1 shrinks by a factor, a negative
+//!   offset by a fixed amount (the L1 penalty's soft threshold); and how
+//!   often the latent stays off when its feature is present.
 
 use super::data::{Batch, GroundTruth};
 use super::model::{Sae, Workspace, forward};
@@ -32,6 +40,21 @@ pub struct Metrics {
     pub mmcs_learned_to_truth: f64,
     pub recovered: f64,
     pub shrinkage: f64,
+    /// The matched latents against the true coefficients.
+    pub latents: LatentFit,
+}
+
+/// The least-squares line f ≈ slope · c + offset through the (true
+/// coefficient, matched latent's activation) pairs where both are non-zero:
+/// slope 1 and offset 0 when latents report their features at full size
+/// (`None` when fewer than two such pairs); and the share of a recovered
+/// feature's occurrences where its matched latent does not fire (`None` when
+/// no feature is recovered).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LatentFit {
+    pub slope: Option<f64>,
+    pub offset: Option<f64>,
+    pub missed: Option<f64>,
 }
 
 /// cos(a, b), accumulated in f64.
@@ -86,9 +109,50 @@ pub fn evaluate(sae: &Sae, truth: &GroundTruth, eval: &Batch) -> Metrics {
         mmcs_learned_to_truth: mean(&best_for_latent),
         recovered: recovered as f64 / g as f64,
         shrinkage: shrinkage(ws.reconstruction(eval.size, d), &eval.x, b_dec),
+        latents: latent_fit(&c, m, eval, &ws),
     }
 }
 // ANCHOR_END: evaluate
+
+/// The matched latents' slope and miss rate (see the module's notes), from
+/// the cosines `c` (G × M), the evaluation set's true codes and the
+/// latents' activations on it (`ws`, after the forward pass).
+fn latent_fit(c: &[f64], m: usize, eval: &Batch, ws: &Workspace) -> LatentFit {
+    let g = c.len() / m;
+    // The latent matched to each recovered feature.
+    let matched: Vec<Option<u32>> = (0..g)
+        .map(|i| {
+            let row = &c[i * m..(i + 1) * m];
+            let (j, &best) = row.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
+            (best > RECOVERED).then_some(j as u32)
+        })
+        .collect();
+    // Sums for the least-squares line over the firing pairs (c, f).
+    let (mut sc, mut sf, mut scc, mut scf) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+    let (mut present, mut fired) = (0usize, 0usize);
+    for s in 0..eval.size {
+        let latents = &ws.active[ws.start[s]..ws.start[s + 1]];
+        let values = &ws.value[ws.start[s]..ws.start[s + 1]];
+        for (&i, &a) in eval.active[eval.start[s]..eval.start[s + 1]].iter().zip(&eval.coef[eval.start[s]..])
+        {
+            let Some(j) = matched[i as usize] else { continue };
+            present += 1;
+            if let Some(k) = latents.iter().position(|&l| l == j) {
+                let (c, f) = (a as f64, values[k] as f64);
+                fired += 1;
+                (sc, sf, scc, scf) = (sc + c, sf + f, scc + c * c, scf + c * f);
+            }
+        }
+    }
+    let missed = (present > 0).then(|| 1.0 - fired as f64 / present as f64);
+    let n = fired as f64;
+    let spread = n * scc - sc * sc;
+    if fired < 2 || spread <= 0.0 {
+        return LatentFit { slope: None, offset: None, missed };
+    }
+    let slope = (n * scf - sc * sf) / spread;
+    LatentFit { slope: Some(slope), offset: Some((sf - slope * sc) / n), missed }
+}
 
 /// The fraction of variance unexplained, Σ‖x − x̂‖² / Σ‖x − x̄‖², from the
 /// mean squared error that the forward pass returns (samples are rows of d).
@@ -166,5 +230,30 @@ mod tests {
         sae.params[lay.w_enc..lay.b_enc].iter_mut().for_each(|v| *v *= 0.5);
         let half = evaluate(&sae, &truth, &eval);
         assert!((half.shrinkage - 0.5).abs() < 1e-6 && half.fvu > 0.1 && half.recovered == 1.0);
+        // The latents' own measure sees the same halving...
+        assert!((m.latents.slope.unwrap() - 1.0).abs() < 1e-6 && m.latents.missed == Some(0.0), "{m:?}");
+        assert!(m.latents.offset.unwrap().abs() < 1e-6);
+        assert!(
+            (half.latents.slope.unwrap() - 0.5).abs() < 1e-6 && half.latents.missed == Some(0.0),
+            "{half:?}"
+        );
+        // ...and tells it apart from dropping: keeping only the largest
+        // latent (TopK with k = 1) reports every kept coefficient at full
+        // size but misses the others, which the reconstruction measure
+        // counts as shrinkage.
+        let mut top1 = sae.clone();
+        top1.spec.activation = Activation::TopK(1);
+        top1.params[lay.w_enc..lay.b_enc].copy_from_slice(&truth.features);
+        let t = evaluate(&top1, &truth, &eval);
+        assert!((t.latents.slope.unwrap() - 1.0).abs() < 1e-6, "{t:?}");
+        // A soft threshold (a negative encoder bias) shows as an offset,
+        // not as a slope.
+        let mut soft = sae.clone();
+        soft.params[lay.w_enc..lay.b_enc].copy_from_slice(&truth.features);
+        soft.params[lay.b_enc..lay.b_enc + 6].fill(-0.1);
+        let s = evaluate(&soft, &truth, &eval);
+        assert!((s.latents.slope.unwrap() - 1.0).abs() < 1e-6, "{s:?}");
+        assert!((s.latents.offset.unwrap() + 0.1).abs() < 1e-6 && s.latents.missed.unwrap() > 0.05, "{s:?}");
+        assert!(t.latents.missed.unwrap() > 0.2 && t.shrinkage < 0.95, "{t:?}");
     }
 }
