@@ -183,15 +183,18 @@ pub struct Built {
     pub basis: usize,
 }
 
-/// The most lines with every |cos| ≤ ε that such blocks give in R^d (the
-/// best split of d, found by dynamic programming over the dimensions).
-pub fn best_built(d: usize, eps: f64) -> Built {
-    #[derive(Clone, Copy)]
-    enum Block {
-        Basis,
-        Mub(usize),
-        Hadamard(usize),
-    }
+#[derive(Clone, Copy)]
+enum Block {
+    Basis,
+    Mub(usize),
+    Hadamard(usize),
+}
+
+/// For every r ≤ d, the most lines with every |cos| ≤ ε that blocks give in
+/// R^r, and the last block of the best split (dynamic programming over the
+/// dimensions: the best split of r ends with some block, and the rest is
+/// the best split of what remains).
+fn most_lines(d: usize, eps: f64) -> Vec<(u64, Block)> {
     let fits = |b: usize| 1.0 / (b as f64).sqrt() <= eps * (1.0 + 1e-12);
     let mut options = Vec::new();
     for a in 1..=MAX_DIM.trailing_zeros() {
@@ -213,6 +216,19 @@ pub fn best_built(d: usize, eps: f64) -> Built {
             }
         }
     }
+    most
+}
+
+/// The number of lines [`best_built`] gives in R^r with every |cos| ≤ ε,
+/// for every r = 0 … d at once.
+pub fn built_counts(d: usize, eps: f64) -> Vec<u64> {
+    most_lines(d, eps).into_iter().map(|(count, _)| count).collect()
+}
+
+/// The most lines with every |cos| ≤ ε that such blocks give in R^d (the
+/// best split of d, found by dynamic programming over the dimensions).
+pub fn best_built(d: usize, eps: f64) -> Built {
+    let most = most_lines(d, eps);
     let mut built = Built { lines: most[d].0, mub_blocks: vec![], hadamard_blocks: vec![], basis: 0 };
     let mut r = d;
     while r > 0 {
@@ -351,6 +367,11 @@ mod tests {
         // but 1024 > 768: identity + Hadamard in 512 dimensions, 256 basis vectors.
         let h = best_built(768, eps(87.0));
         assert_eq!((h.lines, h.hadamard_blocks.clone(), h.basis), (1024 + 256, vec![512], 256));
+        // The counts for every dimension at once are the same.
+        let all = built_counts(1000, eps(85.0));
+        for d in [1, 63, 64, 65, 255, 256, 700, 1000] {
+            assert_eq!(all[d], best_built(d, eps(85.0)).lines, "d = {d}");
+        }
         // Every split accounts for every dimension.
         for (d, deg) in [(100, 80.0), (768, 85.0), (100_000, 89.0), (100_000, 80.0)] {
             let b = best_built(d, eps(deg));

@@ -3,7 +3,7 @@
 //! the bounds.
 
 use super::{Config, HADAMARD_STREAM, MUB_STREAM};
-use crate::bounds::{best_lower_bound, greedy_guarantee, random_median};
+use crate::bounds::{best_lower_bound, best_upper_cap, greedy_guarantee, random_median};
 use crate::geometry::{max_abs_cos, random_unit_vectors};
 use crate::mub::{self, Check, Kerdock};
 use crate::rng::stream;
@@ -100,4 +100,55 @@ pub(super) fn mub_row(config: &Config, d: usize) -> MubRow {
         log10_random_median: random_median(d, eps),
         log10_greedy: greedy_guarantee(d, eps),
     }
+}
+
+/// Counts against the dimension at one tolerance, for the figure: random
+/// directions, the sets the book builds, and the rigorous cap (log₁₀).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CapacityCurve {
+    pub angle_deg: f64,
+    pub points: Vec<CapacityPoint>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CapacityPoint {
+    pub d: usize,
+    pub log10_random_median: f64,
+    pub log10_greedy: f64,
+    pub log10_built: f64,
+    pub log10_upper: f64,
+}
+
+/// The dimensions of the curves: evenly spaced in log d from 16 to `max`,
+/// with every size where a block of the built sets starts (each power of
+/// two and its multiples by 2 and 3, and one below), so the steps show.
+fn curve_dims(max: usize) -> Vec<usize> {
+    let mut dims: Vec<usize> =
+        (0..=120).map(|i| (16.0 * (max as f64 / 16.0).powf(i as f64 / 120.0)).round() as usize).collect();
+    let mut b = 16;
+    while b <= max {
+        for k in 1..=3 {
+            dims.extend([k * b - 1, k * b].into_iter().filter(|&d| d <= max));
+        }
+        b *= 2;
+    }
+    dims.sort_unstable();
+    dims.dedup();
+    dims
+}
+
+pub(super) fn capacity_curve(config: &Config, angle_deg: f64) -> CapacityCurve {
+    let eps = angle_deg.to_radians().cos();
+    let built = mub::built_counts(config.curve_max_dim, eps);
+    let points = curve_dims(config.curve_max_dim)
+        .into_iter()
+        .map(|d| CapacityPoint {
+            d,
+            log10_random_median: random_median(d, eps),
+            log10_greedy: greedy_guarantee(d, eps),
+            log10_built: (built[d] as f64).log10(),
+            log10_upper: best_upper_cap(d, eps).0,
+        })
+        .collect();
+    CapacityCurve { angle_deg, points }
 }

@@ -9,6 +9,7 @@ use plotters::prelude::*;
 pub fn figures(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     random_counts(report, dirs)?;
     bounds(report, dirs)?;
+    capacity_figure(report, dirs)?;
     demo_histogram(report, dirs)?;
     tables(report, dirs, numbers)
 }
@@ -119,6 +120,60 @@ fn bounds(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .label(format!("optimised (smooth max, best of {} restarts)", report.config.restarts))
             .legend(|(x, y)| TriangleMarker::new((x + 10, y), 7, BLACK.filled()));
         draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
+    })
+}
+
+/// How many directions fit against the dimension, one panel per tolerance:
+/// random directions, the sets the book builds, and the rigorous cap.
+fn capacity_figure(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    const TOP: f64 = 12.0; // the y axis ends at 10^12
+    let curves = &report.capacity_curves;
+    let height = 440 * curves.len().max(1) as u32;
+    svg_figure(&dirs.figures.join("ch2_capacity.svg"), (800, height), |root| {
+        for (curve, area) in curves.iter().zip(root.split_evenly((curves.len().max(1), 1))) {
+            let p = &curve.points;
+            let (dmin, dmax) = (p.first().map_or(16, |q| q.d) as f64, p.last().map_or(17, |q| q.d) as f64);
+            let mut chart = ChartBuilder::on(&area)
+                .caption(format!("every pair within {}° of 90°", 90.0 - curve.angle_deg), (FONT, LABEL + 2))
+                .margin(12)
+                .margin_right(36)
+                .x_label_area_size(50)
+                .y_label_area_size(70)
+                .build_cartesian_2d((dmin..dmax).log_scale(), 0f64..TOP)?;
+            chart
+                .configure_mesh()
+                .x_desc("dimension d")
+                .y_desc("number of directions")
+                .axis_desc_style((FONT, LABEL))
+                .label_style((FONT, TICK))
+                .x_label_formatter(&|x| tick(*x))
+                .y_labels(7)
+                .y_label_formatter(&|y| crate::plot::pow10_label(10f64.powf(*y)))
+                .draw()?;
+            let series = |f: fn(&super::CapacityPoint) -> f64| -> Vec<(f64, f64)> {
+                p.iter().map(|q| (q.d as f64, f(q))).filter(|&(_, y)| y <= TOP).collect()
+            };
+            chart
+                .draw_series(LineSeries::new(series(|q| q.log10_built), line(color(3)).stroke_width(3)))?
+                .label("built: mutually unbiased bases, identity + Hadamard, basis")
+                .legend(legend_line(color(3)));
+            chart
+                .draw_series(LineSeries::new(series(|q| q.log10_greedy), line(color(1))))?
+                .label("random: greedy guarantee 1/p")
+                .legend(legend_line(color(1)));
+            chart
+                .draw_series(LineSeries::new(series(|q| q.log10_random_median), line(color(0))))?
+                .label("random: median of sequential draws")
+                .legend(legend_line(color(0)));
+            // The cap leaves the axis where it is astronomically large: draw
+            // it only where it is on the axis (it never comes back down).
+            chart
+                .draw_series(DashedLineSeries::new(series(|q| q.log10_upper), 6, 4, line(BLACK)))?
+                .label("rigorous cap (no set is larger)")
+                .legend(legend_line(BLACK));
+            draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+        }
+        Ok(())
     })
 }
 

@@ -26,7 +26,9 @@ use crate::rng::{DEFAULT_SEED, stream};
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 
-pub use constructions::{HadamardRow, MubRow, identity_plus_hadamard, sylvester_hadamard};
+pub use constructions::{
+    CapacityCurve, CapacityPoint, HadamardRow, MubRow, identity_plus_hadamard, sylvester_hadamard,
+};
 pub use figures::figures;
 
 /// What Chapter 2 computes. `Default` is the book's configuration.
@@ -57,6 +59,10 @@ pub struct Config {
     /// The capacity table.
     pub capacity_dims: Vec<usize>,
     pub capacity_angles: Vec<f64>,
+    /// The capacity figure: counts against d from 16 to `curve_max_dim`,
+    /// one panel per angle.
+    pub curve_angles: Vec<f64>,
+    pub curve_max_dim: usize,
     /// The well-known demonstration (N vectors in d dimensions, Adam): the
     /// default is smaller than the original 10,000 × 100, which `--full-demo` runs.
     pub demo: DemoConfig,
@@ -87,6 +93,8 @@ impl Default for Config {
             mub_samples: 4000,
             capacity_dims: vec![100, 768, 4096, 12288, 100_000],
             capacity_angles: vec![89.0, 88.0, 87.0, 85.0, 80.0],
+            curve_angles: vec![89.0, 85.0],
+            curve_max_dim: 100_000,
             demo: DemoConfig { n: 2000, ..DemoConfig::default() },
             optimised: vec![
                 (3, 6),
@@ -120,6 +128,15 @@ impl Config {
             return Err(format!(
                 "the mutually unbiased bases need a power of four from 4 to {}, got {d}",
                 crate::mub::MAX_DIM
+            ));
+        }
+        if let Some(a) = self.curve_angles.iter().find(|a| !(**a > 0.0 && **a < 90.0)) {
+            return Err(format!("every angle of the capacity figure must be in (0°, 90°), got {a}"));
+        }
+        if !(16..=10_000_000).contains(&self.curve_max_dim) {
+            return Err(format!(
+                "the capacity figure's largest dimension must be from 16 to 10,000,000, got {}",
+                self.curve_max_dim
             ));
         }
         if let Some(d) = self.capacity_dims.iter().find(|&&d| d < 2) {
@@ -165,6 +182,7 @@ pub struct Report {
     pub hadamard: Vec<HadamardRow>,
     pub mubs: Vec<MubRow>,
     pub capacity: Vec<CapacityRow>,
+    pub capacity_curves: Vec<CapacityCurve>,
     pub demo: DemoReport,
     pub optimised: Vec<OptimisedRow>,
     pub lines: Vec<LinesRow>,
@@ -294,6 +312,11 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
         hadamard: config.hadamard_dims.iter().map(|&d| constructions::hadamard_row(config, d)).collect(),
         mubs: config.mub_dims.iter().map(|&d| constructions::mub_row(config, d)).collect(),
         capacity: capacity_table(config),
+        capacity_curves: config
+            .curve_angles
+            .iter()
+            .map(|&a| constructions::capacity_curve(config, a))
+            .collect(),
         demo: demo(config, progress),
         optimised: config.optimised.iter().map(|&(d, n)| optimised_row(config, d, n)).collect(),
         lines: (3..=config.lines_max).map(|n| lines_row(config, n)).collect(),
