@@ -455,6 +455,15 @@ fn prose_numbers(report: &Report, numbers: &mut Numbers) {
         numbers.set("upper_12288_85", count_from_log10(c.log10_upper));
         numbers.set("kl_12288_85", count_from_log10(c.log10_kl));
     }
+    // The cells where a built set is larger than the KL estimate.
+    let beaten: Vec<String> = report
+        .capacity
+        .iter()
+        .filter(|c| (c.built.lines as f64).log10() > c.log10_kl && c.built.lines > c.d as u64)
+        .map(|c| format!("{} dimensions at {}°", c.d, c.angle_deg))
+        .collect();
+    numbers
+        .set("kl_beaten", if beaten.is_empty() { "no cell of the table".into() } else { beaten.join(", ") });
     if let Some(c) = cell(4096, 89.0) {
         numbers.set("built_4096_89", built_cell(&c.built));
         numbers.set("median_4096_89", count_from_log10(c.log10_random_median));
