@@ -152,3 +152,27 @@ pub(super) fn capacity_curve(config: &Config, angle_deg: f64) -> CapacityCurve {
         .collect();
     CapacityCurve { angle_deg, points }
 }
+
+/// A built set in the bounds figure's dimension: its size and worst |cos|.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct BuiltPoint {
+    pub lines: u64,
+    pub worst: f64,
+}
+
+/// The largest built set in R^d at each tolerance a block can have,
+/// 1/√b for b = 2, 4, 8, … ≤ d (its worst |cos| is exactly that tolerance,
+/// the largest in any of its blocks), keeping those with more than d lines.
+pub(super) fn built_points(d: usize) -> Vec<BuiltPoint> {
+    let mut points = Vec::new();
+    let mut b = 2;
+    while b <= d {
+        let worst = 1.0 / (b as f64).sqrt();
+        let built = mub::best_built(d, worst);
+        if built.lines > d as u64 {
+            points.push(BuiltPoint { lines: built.lines, worst });
+        }
+        b *= 2;
+    }
+    points
+}

@@ -119,6 +119,14 @@ fn bounds(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .draw_series(optimised.iter().map(|&p| TriangleMarker::new(p, 7, BLACK.filled())))?
             .label(format!("optimised (smooth max, best of {} restarts)", report.config.restarts))
             .legend(|(x, y)| TriangleMarker::new((x + 10, y), 7, BLACK.filled()));
+        let built: Vec<(f64, f64)> =
+            report.bound_built.iter().map(|b| (b.lines as f64, b.worst)).filter(|p| p.0 <= nmax).collect();
+        chart
+            .draw_series(built.iter().map(|&(x, y)| {
+                EmptyElement::at((x, y)) + Rectangle::new([(-6, -6), (6, 6)], BLACK.stroke_width(2))
+            }))?
+            .label("built (identity + Hadamard, mutually unbiased bases)")
+            .legend(|(x, y)| Rectangle::new([(x + 4, y - 6), (x + 16, y + 6)], BLACK.stroke_width(2)));
         draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
     })
 }

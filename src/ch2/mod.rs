@@ -27,7 +27,7 @@ use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 
 pub use constructions::{
-    CapacityCurve, CapacityPoint, HadamardRow, MubRow, identity_plus_hadamard, sylvester_hadamard,
+    BuiltPoint, CapacityCurve, CapacityPoint, HadamardRow, MubRow, identity_plus_hadamard, sylvester_hadamard,
 };
 pub use figures::figures;
 
@@ -179,6 +179,8 @@ pub struct Report {
     /// The same bounds on a fine grid of N, for the figure (not in the JSON).
     #[serde(skip)]
     pub bound_curves: BoundCurves,
+    /// The largest sets the book builds in R^d (d = `bound_dim`), for the figure.
+    pub bound_built: Vec<BuiltPoint>,
     pub hadamard: Vec<HadamardRow>,
     pub mubs: Vec<MubRow>,
     pub capacity: Vec<CapacityRow>,
@@ -309,6 +311,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
         random,
         bounds: config.bound_sizes.iter().map(|&n| bound_row(config, n)).collect(),
         bound_curves: bound_curves(config),
+        bound_built: constructions::built_points(config.bound_dim),
         hadamard: config.hadamard_dims.iter().map(|&d| constructions::hadamard_row(config, d)).collect(),
         mubs: config.mub_dims.iter().map(|&d| constructions::mub_row(config, d)).collect(),
         capacity: capacity_table(config),
