@@ -2,9 +2,11 @@
 //!
 //! Random vectors (the exact tail, the median count of sequential draws, the
 //! greedy guarantee, both simulated); rigorous bounds on the worst |cos|
-//! (Welch, Levenstein, orthoplex) against what random sets achieve; a
-//! structured set (identity plus a Sylvester–Hadamard matrix) against random
-//! ones; and the capacity table for model-sized dimensions.
+//! (Welch, Levenstein, orthoplex) against what random sets achieve;
+//! structured sets (identity plus a Sylvester–Hadamard matrix, and the
+//! mutually unbiased bases of [`crate::mub`]) against random ones; and the
+//! capacity table and figure for model-sized dimensions, with the largest
+//! sets the book builds.
 
 mod constructions;
 mod figures;
