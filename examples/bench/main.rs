@@ -56,8 +56,10 @@ fn main() {
     // SAFETY: first thing in main, no other thread yet.
     unsafe { superposition::parallel::one_thread_per_matrix_product() };
     let args: Args = cli::parse();
+    // The kernels first, while the allocator is fresh (see kernels::compare).
+    compare_kernels(&args);
     if args.kernels {
-        return compare_kernels(&args);
+        return;
     }
     let steps = if args.quick { 2 } else { 10 };
     let config = DemoConfig::default();
@@ -79,7 +81,6 @@ fn main() {
     toy_bench("toy models, n = 5, m = 2, 10 instances", 5, 2, 10, if args.quick { 500 } else { 5000 });
     toy_bench("toy models, n = 100, m = 20, 20 instances", 100, 20, 20, if args.quick { 20 } else { 200 });
     sae_bench(if args.quick { 100 } else { 2000 });
-    compare_kernels(&args);
     if args.quick {
         return;
     }
