@@ -176,6 +176,31 @@ mod tests {
         [Workspace::batched(spec, batch), Workspace::per_sample(spec)]
     }
 
+    /// A model of `kind` with n features in m dimensions and random
+    /// parameters, importances `decay^i`, and a batch of `size` samples at
+    /// `density`, all from stream (`seed`, `k`).
+    fn problem(
+        kind: Kind,
+        (n, m): (usize, usize),
+        decay: f32,
+        size: usize,
+        density: f32,
+        (seed, k): (u64, u64),
+    ) -> (Spec, Vec<f32>, Vec<f32>, Batch) {
+        let spec = Spec::new(kind, n, m);
+        let mut rng = stream(seed, k);
+        let params = random_params(&spec, &mut rng);
+        let importance: Vec<f32> = (0..n).map(|i| decay.powi(i as i32)).collect();
+        let mut batch = Batch::new(size, n);
+        batch.fill(density, kind.signed(), &mut rng);
+        (spec, params, importance, batch)
+    }
+
+    /// A gradient's bits, for comparisons that must be exact.
+    fn bits(g: &[f32]) -> Vec<u32> {
+        g.iter().map(|x| x.to_bits()).collect()
+    }
+
     /// Central finite differences of the loss against the backward pass, for
     /// every parameter of a small model of each kind, with both kernels and
     /// with dense and sparse samples (which take different paths).
@@ -183,12 +208,8 @@ mod tests {
     fn gradients_match_finite_differences() {
         for (k, kind) in KINDS.into_iter().enumerate() {
             for density in [1.0, 0.3, 0.1] {
-                let spec = Spec::new(kind, 9, 3);
-                let mut rng = stream(10, k as u64);
-                let params = random_params(&spec, &mut rng);
-                let importance: Vec<f32> = (0..9).map(|i| 0.8f32.powi(i)).collect();
-                let mut batch = Batch::new(16, 9);
-                batch.fill(density, kind.signed(), &mut rng);
+                let (spec, params, importance, batch) =
+                    problem(kind, (9, 3), 0.8, 16, density, (10, k as u64));
                 for mut ws in both_workspaces(&spec, 16) {
                     let mut grad = vec![0.0; spec.param_count()];
                     loss_and_grad(&spec, &params, &importance, &batch, &mut ws, Some(&mut grad));
@@ -248,7 +269,6 @@ mod tests {
                 let (mut ga, mut gb) = (vec![0.0; spec.param_count()], vec![0.0; spec.param_count()]);
                 loss_and_grad(&spec, &params, &importance, &batch, &mut ws, Some(&mut ga));
                 gradient(&spec, &params, &importance, &batch, &mut ws, &mut gb);
-                let bits = |g: &[f32]| g.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                 assert_eq!(bits(&ga), bits(&gb), "{kind:?}, n = {n}");
             }
         }
@@ -261,17 +281,12 @@ mod tests {
     fn with_and_without_avx2_the_same_bits() {
         for (k, kind) in KINDS.into_iter().enumerate() {
             for density in [0.6, 0.05] {
-                let spec = Spec::new(kind, 37, 11);
-                let mut rng = stream(14, k as u64);
-                let params = random_params(&spec, &mut rng);
-                let importance: Vec<f32> = (0..37).map(|i| 0.9f32.powi(i)).collect();
-                let mut batch = Batch::new(64, 37);
-                batch.fill(density, kind.signed(), &mut rng);
+                let (spec, params, importance, batch) =
+                    problem(kind, (37, 11), 0.9, 64, density, (14, k as u64));
                 for mut ws in both_workspaces(&spec, 64) {
                     let (mut ga, mut gb) = (vec![0.0; spec.param_count()], vec![0.0; spec.param_count()]);
                     gradient(&spec, &params, &importance, &batch, &mut ws, &mut ga);
                     gradient_portable(&spec, &params, &importance, &batch, &mut ws, &mut gb);
-                    let bits = |g: &[f32]| g.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
                     assert_eq!(bits(&ga), bits(&gb), "{kind:?}, density {density}");
                 }
             }
