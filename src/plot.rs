@@ -40,6 +40,10 @@ pub const FONT: &str = "sans-serif";
 pub const CAPTION: u32 = 22;
 pub const LABEL: u32 = 17;
 pub const TICK: u32 = 14;
+/// Tick and legend text large enough to stay at least 12 px when an 800 px
+/// wide figure is shown in the book's 750 px column (used so far by
+/// Chapter 2's bounds and capacity figures; the others still use [`TICK`]).
+pub const TICK_READABLE: u32 = 16;
 
 /// Draw a figure of `size` pixels with `draw` and write it to `path` as SVG.
 pub fn svg_figure(
@@ -139,11 +143,25 @@ where
     DB::ErrorType: 'static,
     CT: CoordTranslate,
 {
+    draw_legend_sized(chart, position, TICK)
+}
+
+/// [`draw_legend`] with labels of font size `size`.
+pub fn draw_legend_sized<'a, DB, CT>(
+    chart: &mut ChartContext<'a, DB, CT>,
+    position: SeriesLabelPosition,
+    size: u32,
+) -> anyhow::Result<()>
+where
+    DB: DrawingBackend + 'a,
+    DB::ErrorType: 'static,
+    CT: CoordTranslate,
+{
     chart
         .configure_series_labels()
         .background_style(WHITE.mix(0.9))
         .border_style(BLACK.mix(0.5))
-        .label_font((FONT, TICK))
+        .label_font((FONT, size))
         .position(position)
         .draw()?;
     Ok(())

@@ -90,7 +90,7 @@ fn bounds(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .x_desc("number of vectors N")
             .y_desc("worst |cos| over all pairs")
             .axis_desc_style((FONT, LABEL))
-            .label_style((FONT, TICK))
+            .label_style((FONT, crate::plot::TICK_READABLE))
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| tick(*y))
             .draw()?;
@@ -127,7 +127,11 @@ fn bounds(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             }))?
             .label("built (identity + Hadamard, mutually unbiased bases)")
             .legend(|(x, y)| Rectangle::new([(x + 4, y - 6), (x + 16, y + 6)], BLACK.stroke_width(2)));
-        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
+        crate::plot::draw_legend_sized(
+            &mut chart,
+            SeriesLabelPosition::LowerRight,
+            crate::plot::TICK_READABLE,
+        )
     })
 }
 
@@ -153,7 +157,7 @@ fn capacity_figure(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 .x_desc("dimension d")
                 .y_desc("number of directions")
                 .axis_desc_style((FONT, LABEL))
-                .label_style((FONT, TICK))
+                .label_style((FONT, crate::plot::TICK_READABLE))
                 .x_label_formatter(&|x| tick(*x))
                 .y_labels(7)
                 .y_label_formatter(&|y| crate::plot::pow10_label(10f64.powf(*y)))
@@ -179,7 +183,11 @@ fn capacity_figure(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 .draw_series(DashedLineSeries::new(series(|q| q.log10_upper), 6, 4, line(BLACK)))?
                 .label("rigorous cap (no set is larger)")
                 .legend(legend_line(BLACK));
-            draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+            crate::plot::draw_legend_sized(
+                &mut chart,
+                SeriesLabelPosition::UpperLeft,
+                crate::plot::TICK_READABLE,
+            )?;
         }
         Ok(())
     })
