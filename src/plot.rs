@@ -10,6 +10,7 @@
 use crate::output::write_atomic;
 use crate::stats::Bins;
 use plotters::coord::Shift;
+use plotters::element::ComposedElement;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::DerivedColorMap;
 use std::path::Path;
@@ -103,6 +104,63 @@ pub fn diverging(v: f64) -> RGBColor {
 /// A short horizontal line segment for a legend entry.
 pub fn legend_line(c: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
     move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], line(c))
+}
+
+/// Two short dashes, as a legend entry: [`legend_dashed`].
+pub type TwoDashes<DB> = ComposedElement<(i32, i32), DB, PathElement<(i32, i32)>, PathElement<(i32, i32)>>;
+
+/// A dashed line segment for a legend entry (two dashes), for series drawn
+/// with `DashedLineSeries`.
+pub fn legend_dashed<DB: DrawingBackend>(c: RGBColor) -> impl Fn((i32, i32)) -> TwoDashes<DB> {
+    move |(x, y)| {
+        EmptyElement::at((x, y))
+            + PathElement::new(vec![(0, 0), (8, 0)], line(c))
+            + PathElement::new(vec![(13, 0), (20, 0)], line(c))
+    }
+}
+
+/// How a legend entry in [`draw_legend_band`] is marked.
+#[derive(Debug, Clone, Copy)]
+pub enum LegendMark {
+    /// Bars, drawn as [`histogram_bars`] draws them.
+    Bar(RGBColor),
+    Line(RGBColor),
+    Dashed(RGBColor),
+}
+
+/// One legend for a figure of several panels, in a band of its own (split
+/// from the top of the figure), its entries side by side: it covers no data.
+pub fn draw_legend_band<DB: DrawingBackend>(
+    band: &DrawingArea<DB, Shift>,
+    entries: &[(&str, LegendMark)],
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let (_, height) = band.dim_in_pixel();
+    let y = height as i32 / 2;
+    let mut x = 16;
+    let font = (FONT, TICK_READABLE).into_font().color(&BLACK);
+    let style = font.pos(plotters::style::text_anchor::Pos::new(
+        plotters::style::text_anchor::HPos::Left,
+        plotters::style::text_anchor::VPos::Center,
+    ));
+    for &(label, mark) in entries {
+        match mark {
+            LegendMark::Bar(c) => {
+                band.draw(&Rectangle::new([(x, y - 7), (x + 22, y + 7)], c.mix(0.45).filled()))?
+            }
+            LegendMark::Line(c) => band.draw(&PathElement::new(vec![(x, y), (x + 22, y)], line(c)))?,
+            LegendMark::Dashed(c) => {
+                band.draw(&PathElement::new(vec![(x, y), (x + 8, y)], line(c)))?;
+                band.draw(&PathElement::new(vec![(x + 14, y), (x + 22, y)], line(c)))?;
+            }
+        }
+        band.draw(&Text::new(label.to_string(), (x + 30, y), style.clone()))?;
+        // About 0.55 em a character for the sans-serif font.
+        x += 30 + (label.chars().count() as f64 * 0.55 * TICK_READABLE as f64) as i32 + 28;
+    }
+    Ok(())
 }
 
 /// A filled square for a legend entry (bars).

@@ -33,6 +33,34 @@ impl Bins {
         Bins { lo, hi, counts, below, above }
     }
 
+    /// Empty bins over [lo, hi), to be filled one value at a time with [`Bins::add`].
+    pub fn empty(lo: f64, hi: f64, n: usize) -> Self {
+        Bins { lo, hi, counts: vec![0; n], below: 0, above: 0 }
+    }
+
+    /// Count one value.
+    pub fn add(&mut self, v: f64) {
+        let n = self.counts.len();
+        if v < self.lo {
+            self.below += 1;
+        } else if v >= self.hi {
+            self.above += 1;
+        } else {
+            let i = (((v - self.lo) / self.width()) as usize).min(n - 1);
+            self.counts[i] += 1;
+        }
+    }
+
+    /// Add the counts of `other`, binned over the same edges.
+    pub fn merge(&mut self, other: &Bins) {
+        assert!(self.lo == other.lo && self.hi == other.hi && self.counts.len() == other.counts.len());
+        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
+            *a += b;
+        }
+        self.below += other.below;
+        self.above += other.above;
+    }
+
     /// The width of one bin.
     pub fn width(&self) -> f64 {
         (self.hi - self.lo) / self.counts.len() as f64
@@ -68,6 +96,12 @@ mod tests {
         let b = Bins::new(&[-1.0, 0.0, 0.1, 0.5, 0.99, 1.0, 2.0], 0.0, 1.0, 4);
         assert_eq!(b.counts, vec![2, 0, 1, 1]);
         assert_eq!((b.below, b.above, b.total()), (1, 2, 7));
+        // One at a time, in two halves merged, gives the same bins.
+        let (mut first, mut second) = (Bins::empty(0.0, 1.0, 4), Bins::empty(0.0, 1.0, 4));
+        [-1.0, 0.0, 0.1].iter().for_each(|&v| first.add(v));
+        [0.5, 0.99, 1.0, 2.0].iter().for_each(|&v| second.add(v));
+        first.merge(&second);
+        assert_eq!(first, b);
     }
 
     #[test]

@@ -4,8 +4,9 @@ use super::Report;
 use crate::jl::Method;
 use crate::output::{Numbers, OutDirs, markdown_table, write_atomic};
 use crate::plot::{
-    CAPTION, FONT, GREY, LABEL, TICK, color, draw_legend, histogram_bars, legend_box, legend_line, line,
-    pow10_label, superscript, svg_figure, tick,
+    CAPTION, FONT, GREY, LABEL, LegendMark, TICK, TICK_READABLE, color, draw_legend, draw_legend_band,
+    draw_legend_sized, histogram_bars, legend_dashed, legend_line, line, pow10_label, superscript,
+    svg_figure, tick,
 };
 use plotters::prelude::*;
 
@@ -89,8 +90,20 @@ fn bound_vs_eps(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 fn ratio_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let ks = &report.config.ks;
     let datasets = ["documents", "clusters"];
-    svg_figure(&dirs.figures.join("ch3_ratio_histograms.svg"), (300 * ks.len() as u32 + 40, 640), |root| {
-        let panels = root.split_evenly((datasets.len(), ks.len()));
+    let eps = report.config.eps;
+    svg_figure(&dirs.figures.join("ch3_ratio_histograms.svg"), (330 * ks.len() as u32 + 10, 720), |root| {
+        // One legend for all the panels, in a band above them: inside a panel it would cover a peak.
+        let (band, body) = root.split_vertically(44);
+        let c = |m| method_color(m);
+        let entries: [(&str, LegendMark); 5] = [
+            ("Gaussian", LegendMark::Bar(c(Method::Gaussian))),
+            ("Achlioptas", LegendMark::Line(c(Method::Achlioptas))),
+            ("very sparse", LegendMark::Line(c(Method::VerySparse))),
+            ("χ²ₖ/k (exact, Gaussian)", LegendMark::Line(BLACK)),
+            ("1 ± ε", LegendMark::Dashed(GREY)),
+        ];
+        draw_legend_band(&band, &entries)?;
+        let panels = body.split_evenly((datasets.len(), ks.len()));
         for (p, area) in panels.iter().enumerate() {
             let (dataset, t) = (datasets[p / ks.len()], p % ks.len());
             let exps: Vec<_> = report.experiments.iter().filter(|e| e.dataset == dataset).collect();
@@ -105,57 +118,40 @@ fn ratio_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             let mut chart = ChartBuilder::on(area)
                 .caption(format!("{dataset}, k = {}", gaussian.k), (FONT, LABEL))
                 .margin(8)
-                .x_label_area_size(40)
-                .y_label_area_size(45)
+                .margin_right(16)
+                .x_label_area_size(48)
+                .y_label_area_size(50)
                 .build_cartesian_2d(gaussian.bins.lo..gaussian.bins.hi, 0.0..ymax)?;
             chart
                 .configure_mesh()
-                .x_desc("‖f(u)−f(v)‖² / ‖u−v‖²")
-                .axis_desc_style((FONT, TICK))
-                .label_style((FONT, TICK - 2))
-                .x_labels(5)
+                .x_desc("‖f(u) − f(v)‖² / ‖u − v‖²")
+                .y_desc("density")
+                .axis_desc_style((FONT, TICK_READABLE))
+                .label_style((FONT, TICK_READABLE))
+                .x_labels(4)
                 .y_labels(4)
                 .x_label_formatter(&|x| format!("{x:.2}"))
                 .y_label_formatter(&|y| format!("{y:.1}"))
                 .draw()?;
             // The tolerance band 1 ± ε.
-            let eps = report.config.eps;
             for edge in [1.0 - eps, 1.0 + eps] {
                 if edge > gaussian.bins.lo && edge < gaussian.bins.hi {
                     chart.draw_series(DashedLineSeries::new(
                         [(edge, 0.0), (edge, ymax)],
+                        7,
                         5,
-                        4,
-                        GREY.into(),
+                        line(GREY),
                     ))?;
                 }
             }
-            chart
-                .draw_series(histogram_bars(&gaussian.bins, color(0)))?
-                .label("Gaussian")
-                .legend(legend_box(color(0)));
+            chart.draw_series(histogram_bars(&gaussian.bins, color(0)))?;
             for e in &exps[1..] {
                 let c = method_color(e.method);
                 let b = &e.at_k[t].bins;
                 let pts: Vec<(f64, f64)> = b.densities().map(|(l, r, d)| (0.5 * (l + r), d)).collect();
-                chart
-                    .draw_series(LineSeries::new(pts, line(c)))?
-                    .label(e.method.name())
-                    .legend(legend_line(c));
+                chart.draw_series(LineSeries::new(pts, line(c)))?;
             }
-            chart
-                .draw_series(LineSeries::new(theory.iter().copied(), line(BLACK)))?
-                .label("χ²ₖ/k (exact, Gaussian)")
-                .legend(legend_line(BLACK));
-            if p == 0 {
-                chart
-                    .configure_series_labels()
-                    .background_style(WHITE.mix(0.9))
-                    .border_style(GREY)
-                    .label_font((FONT, TICK - 3))
-                    .position(SeriesLabelPosition::UpperRight)
-                    .draw()?;
-            }
+            chart.draw_series(LineSeries::new(theory.iter().copied(), line(BLACK)))?;
         }
         Ok(())
     })
@@ -163,23 +159,31 @@ fn ratio_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 
 /// The worst distortion over all pairs against k, with what the bound guarantees.
 fn worst_distortion(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
-    let n = report.config.points;
+    let n = report.config.points as u64;
+    let pairs = n * (n - 1) / 2;
     let kmax = report.k_search as f64;
     svg_figure(&dirs.figures.join("ch3_worst_distortion.svg"), (1000, 460), |root| {
         let panels = root.split_evenly((1, 2));
         for (area, dataset) in panels.iter().zip(["documents", "clusters"]) {
             let mut chart = ChartBuilder::on(area)
-                .caption(format!("{dataset}: worst pair of {n} points"), (FONT, LABEL))
+                .caption(
+                    format!("{dataset}: worst of {} pairs", crate::output::grouped(pairs)),
+                    (FONT, LABEL),
+                )
                 .margin(10)
+                .margin_right(24)
                 .x_label_area_size(45)
-                .y_label_area_size(60)
-                .build_cartesian_2d((4f64..kmax).log_scale(), (0.1f64..10.0).log_scale())?;
+                .y_label_area_size(70)
+                .build_cartesian_2d(
+                    (20f64..kmax).log_scale().with_key_points(vec![20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]),
+                    (0.2f64..5.0).log_scale().with_key_points(vec![0.2, 0.3, 0.5, 1.0, 2.0, 5.0]),
+                )?;
             chart
                 .configure_mesh()
                 .x_desc("target dimension k")
                 .y_desc("max over pairs of |ratio − 1|")
-                .axis_desc_style((FONT, TICK + 1))
-                .label_style((FONT, TICK))
+                .axis_desc_style((FONT, LABEL))
+                .label_style((FONT, TICK_READABLE))
                 .x_label_formatter(&|x| format!("{x:.0}"))
                 .y_label_formatter(&|y| tick(*y))
                 .draw()?;
@@ -189,54 +193,72 @@ fn worst_distortion(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 .legend(legend_line(BLACK));
             let eps = report.config.eps;
             chart
-                .draw_series(DashedLineSeries::new([(4.0, eps), (kmax, eps)], 6, 4, GREY.into()))?
+                .draw_series(DashedLineSeries::new([(20.0, eps), (kmax, eps)], 7, 5, line(GREY)))?
                 .label(format!("ε = {eps}"))
-                .legend(legend_line(GREY));
+                .legend(legend_dashed(GREY));
             for e in report.experiments.iter().filter(|e| e.dataset == dataset) {
                 let c = method_color(e.method);
-                let pts = e.worst_by_k.iter().enumerate().skip(3).map(|(c, &w)| ((c + 1) as f64, w.max(0.1)));
+                let pts = e
+                    .worst_by_k
+                    .iter()
+                    .filter(|(k, _)| *k >= 20)
+                    .map(|&(k, w)| (k as f64, w.clamp(0.2, 5.0)));
                 chart
                     .draw_series(LineSeries::new(pts, line(c)))?
                     .label(e.method.name())
                     .legend(legend_line(c));
             }
-            draw_legend(&mut chart, SeriesLabelPosition::LowerLeft)?;
+            draw_legend_sized(&mut chart, SeriesLabelPosition::UpperRight, TICK_READABLE)?;
         }
         Ok(())
     })
 }
 
-/// Smallest k keeping every pair inside 1 ± ε against n, measured and the bound.
+/// Smallest k keeping every pair inside 1 ± ε against n, measured and the
+/// bound, with what a map that looks at the data needs: min(n − 1, D).
 fn smallest_k(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let eps = report.config.eps;
     let sizes = &report.config.sizes;
-    let nmax = *sizes.iter().max().unwrap_or(&2) as f64;
-    let kmax = report.dg.k_largest_size as f64 * 1.5;
-    svg_figure(&dirs.figures.join("ch3_smallest_k.svg"), (1000, 460), |root| {
+    let (nmin, nmax) = (*sizes.iter().min().unwrap_or(&2) as f64, *sizes.iter().max().unwrap_or(&2) as f64);
+    let dim = report.config.dim as f64;
+    // Room above the span's plateau at D for the legend.
+    let kmax = (report.dg.k_largest_size as f64 * 1.25).max(dim * 1.6);
+    svg_figure(&dirs.figures.join("ch3_smallest_k.svg"), (1000, 480), |root| {
         let panels = root.split_evenly((1, 2));
         for (area, dataset) in panels.iter().zip(["documents", "clusters"]) {
             let mut chart = ChartBuilder::on(area)
-                .caption(format!("{dataset}: smallest k with every pair in 1 ± {eps}"), (FONT, LABEL))
+                .caption(format!("{dataset}: every pair in 1 ± {eps}"), (FONT, LABEL))
                 .margin(10)
-                .x_label_area_size(45)
-                .y_label_area_size(60)
+                .margin_right(24)
+                .x_label_area_size(50)
+                .y_label_area_size(70)
                 .build_cartesian_2d(
-                    (5f64..nmax * 1.5).log_scale().with_key_points(sizes.iter().map(|&n| n as f64).collect()),
+                    (nmin / 1.3..nmax * 1.3)
+                        .log_scale()
+                        .with_key_points(sizes.iter().map(|&n| n as f64).collect()),
                     0f64..kmax,
                 )?;
             chart
                 .configure_mesh()
                 .x_desc("number of points n")
                 .y_desc("target dimension k")
-                .axis_desc_style((FONT, TICK + 1))
-                .label_style((FONT, TICK))
-                .x_label_formatter(&|x| format!("{x:.0}"))
+                .axis_desc_style((FONT, LABEL))
+                .label_style((FONT, TICK_READABLE))
+                .x_label_formatter(&|x| crate::output::grouped(x.round() as u64))
                 .y_label_formatter(&|y| format!("{y:.0}"))
                 .draw()?;
             chart
                 .draw_series(LineSeries::new(report.dg.k_by_n.iter().copied(), line(BLACK)))?
                 .label("Dasgupta–Gupta bound")
                 .legend(legend_line(BLACK));
+            // Projecting onto the points' span keeps every distance exactly.
+            let span = (0..=60)
+                .map(|i| nmin / 1.3 * (1.69 * nmax / nmin).powf(i as f64 / 60.0))
+                .map(|n| (n, (n - 1.0).min(dim)));
+            chart
+                .draw_series(DashedLineSeries::new(span, 7, 5, line(GREY)))?
+                .label("onto the points' span: min(n − 1, D)")
+                .legend(legend_dashed(GREY));
             for e in report.experiments.iter().filter(|e| e.dataset == dataset) {
                 let c = method_color(e.method);
                 let pts: Vec<(f64, f64)> = sizes
@@ -244,13 +266,28 @@ fn smallest_k(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                     .zip(&e.smallest_k_by_size)
                     .filter_map(|(&n, k)| k.map(|k| (n as f64, k as f64)))
                     .collect();
-                chart
-                    .draw_series(LineSeries::new(pts.clone(), line(c)))?
-                    .label(e.method.name())
-                    .legend(legend_line(c));
+                chart.draw_series(LineSeries::new(pts.clone(), line(c)))?.label(e.method.name()).legend(
+                    move |(x, y)| {
+                        EmptyElement::at((x, y))
+                            + PathElement::new(vec![(0, 0), (20, 0)], line(c))
+                            + Circle::new((10, 0), 4, c.filled())
+                    },
+                );
                 chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4, c.filled())))?;
+                // Sizes whose k was not found below the search's limit: a triangle there.
+                let above = sizes.iter().zip(&e.smallest_k_by_size).filter(|(_, k)| k.is_none());
+                chart.draw_series(above.map(|(&n, _)| {
+                    TriangleMarker::new((n as f64, report.k_search as f64), 7, c.stroke_width(2))
+                }))?;
             }
-            draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+            let here = report.experiments.iter().filter(|e| e.dataset == dataset);
+            if here.clone().any(|e| e.smallest_k_by_size.iter().any(Option::is_none)) {
+                chart
+                    .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+                    .label(format!("triangle: more than {} (the search's limit)", report.k_search))
+                    .legend(|(x, y)| TriangleMarker::new((x + 10, y), 7, BLACK.stroke_width(2)));
+            }
+            draw_legend_sized(&mut chart, SeriesLabelPosition::UpperLeft, TICK_READABLE)?;
         }
         Ok(())
     })
@@ -321,6 +358,7 @@ fn superposition(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     ratios_table(report, dirs)?;
     smallest_k_table(report, dirs)?;
+    typical_table(report, dirs)?;
     superposition_table(report, dirs)?;
     prose_numbers(report, numbers);
     Ok(())
@@ -384,6 +422,33 @@ fn smallest_k_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The worst pair against the typical pair, for the Gaussian projection: the
+/// smallest k for every pair and for 99% of them, per ε, beside the bound.
+fn typical_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let c = &report.config;
+    let gaussian: Vec<_> = report.experiments.iter().filter(|e| e.method == Method::Gaussian).collect();
+    let k_text = |k: &Option<usize>| k.map_or(format!("> {}", report.k_search), |k| k.to_string());
+    let rows: Vec<Vec<String>> = c
+        .eps_table
+        .iter()
+        .enumerate()
+        .map(|(i, eps)| {
+            let mut row = vec![format!("{eps}"), report.dg.k_points_by_eps[i].to_string()];
+            row.extend(gaussian.iter().map(|e| k_text(&e.smallest_k_by_eps[i])));
+            row.extend(gaussian.iter().map(|e| k_text(&e.typical_k_by_eps[i])));
+            row
+        })
+        .collect();
+    let share = format!("{:.0}%", 100.0 * super::TYPICAL_SHARE);
+    let mut header = vec!["ε".to_string(), "bound".to_string()];
+    header.extend(gaussian.iter().map(|e| format!("every pair: {}", e.dataset)));
+    header.extend(gaussian.iter().map(|e| format!("{share} of pairs: {}", e.dataset)));
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    let right: Vec<bool> = (0..header.len()).map(|i| i >= 1).collect();
+    write_atomic(&dirs.generated.join("ch3_typical.md"), markdown_table(&header, &right, &rows).as_bytes())?;
+    Ok(())
+}
+
 /// Superposition from a random projection: the worst and RMS cosines against the bounds.
 fn superposition_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
@@ -415,7 +480,7 @@ fn superposition_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 /// Inline values.
 fn prose_numbers(report: &Report, numbers: &mut Numbers) {
     let c = &report.config;
-    numbers.set("points", c.points.to_string());
+    numbers.set("points", crate::output::grouped(c.points as u64));
     numbers.set("dim", c.dim.to_string());
     numbers.set("eps", c.eps.to_string());
     numbers.set("basis", c.basis.to_string());
@@ -430,4 +495,13 @@ fn prose_numbers(report: &Report, numbers: &mut Numbers) {
         let text = k.map_or(format!("more than {}", report.k_search), |k| k.to_string());
         numbers.set(&format!("gaussian_smallest_k_{}", e.dataset), text);
     }
+    let n = c.points as u64;
+    numbers.set("pairs", crate::output::grouped(n * (n - 1) / 2));
+    numbers.set("span", super::span(c).to_string());
+    numbers.set("step", c.step.to_string());
+    numbers.set("typical_share", format!("{:.0}", 100.0 * super::TYPICAL_SHARE));
+    let worst = super::gaussian_worst_share(report);
+    numbers.set("bound_share", worst.map_or("—".into(), |w| format!("{:.0}%", 100.0 * w)));
+    let typical = super::gaussian_typical_share(report);
+    numbers.set("typical_bound_share", typical.map_or("—".into(), |w| format!("{:.0}%", 100.0 * w)));
 }

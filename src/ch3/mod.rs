@@ -13,7 +13,8 @@ use crate::angles::ln_tail;
 use crate::chapters::Chapter;
 use crate::geometry::pair_cosines;
 use crate::jl::{
-    Method, chi2_ratio_density, dasgupta_gupta_eps, dasgupta_gupta_k, distortion_pass, projection_matrix,
+    Method, chi2_ratio_density, dasgupta_gupta_eps, dasgupta_gupta_k, projection_matrix, scan,
+    smallest_good_k,
 };
 use crate::output::{Numbers, OutDirs};
 use crate::progress::Progress;
@@ -37,8 +38,12 @@ pub struct Config {
     pub ks: Vec<usize>,
     /// Tolerances for the "smallest k" table (the smallest sets how far k is searched).
     pub eps_table: Vec<f64>,
-    /// Subset sizes n for the smallest-k-against-n figure (each ≤ `points`).
+    /// Subset sizes n for the smallest-k-against-n figure: the first n points
+    /// (each a multiple of [`scan::GROUP`], or all the points).
     pub sizes: Vec<usize>,
+    /// The spacing of the grid of k at which the scan computes every pair's
+    /// ratio (the smallest k is exact all the same; see [`crate::jl::scan`]).
+    pub step: usize,
     /// JL to superposition: N basis vectors of R^N projected to each k.
     pub basis: usize,
     pub basis_ks: Vec<usize>,
@@ -49,12 +54,13 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             seed: DEFAULT_SEED,
-            points: 300,
-            dim: 3000,
-            eps: 0.25,
+            points: 10_000,
+            dim: 2000,
+            eps: 0.3,
             ks: vec![25, 100, 400],
-            eps_table: vec![0.2, 0.3, 0.5],
-            sizes: vec![10, 20, 50, 100, 200, 300],
+            eps_table: vec![0.3, 0.4, 0.5],
+            sizes: vec![100, 200, 500, 1000, 2000, 5000, 10_000],
+            step: 32,
             basis: 2000,
             basis_ks: vec![16, 32, 64, 128, 256, 512, 1024],
             hist_bins: 60,
@@ -63,22 +69,22 @@ impl Default for Config {
 }
 
 impl Config {
-    /// About how many bytes the run holds at its peak: a data set (N × D),
-    /// its Gram matrix, a projection matrix and the projected points (up to
-    /// `k_search` coordinates), and the pairwise ratios for every k shown
-    /// (8 bytes each).
+    /// About how many bytes the run holds at its peak: a data set (n × D, in
+    /// f64 and f32), a projection matrix and the projected points (K =
+    /// `k_search` coordinates, f64 and f32), and four tiles of the scan per
+    /// core (200 × 1,024 floats each).
     pub fn memory_bytes(&self) -> f64 {
         let (n, d, k) = (self.points as f64, self.dim as f64, self.k_search() as f64);
-        8.0 * (n * d + n * n + d * k + n * k + self.ks.len() as f64 * n * (n - 1.0) / 2.0)
+        12.0 * (n * d + d * k + n * k) + 2.0 * 4.0 * 4.0 * 200.0 * 1024.0
     }
 
     /// A small configuration that runs in about a second (for `--quick` and tests).
     pub fn quick() -> Self {
         Config {
-            points: 60,
+            points: 600,
             dim: 400,
             ks: vec![25, 100],
-            sizes: vec![10, 30, 60],
+            sizes: vec![100, 300, 600],
             basis: 200,
             basis_ks: vec![16, 64, 128],
             hist_bins: 30,
@@ -103,8 +109,17 @@ impl Config {
         if let Some(k) = self.basis_ks.iter().find(|&&k| k == 0 || k > self.basis) {
             return Err(format!("every basis k must be between 1 and N = {}, got {k}", self.basis));
         }
-        if let Some(n) = self.sizes.iter().find(|&&n| n < 2 || n > self.points) {
-            return Err(format!("every subset size must be between 2 and {} points, got {n}", self.points));
+        if self.step == 0 {
+            return Err("the grid step must be at least 1".into());
+        }
+        let fits = |n: usize| n == self.points || (n < self.points && n.is_multiple_of(scan::GROUP));
+        if let Some(n) = self.sizes.iter().find(|&&n| n < 2 || !fits(n)) {
+            return Err(format!(
+                "every subset size must be a multiple of {} below {} points, or {} itself; got {n}",
+                scan::GROUP,
+                self.points,
+                self.points
+            ));
         }
         Ok(())
     }
@@ -189,18 +204,53 @@ pub struct BoundCurve {
 pub struct Experiment {
     pub dataset: String,
     pub method: Method,
-    /// Per k in `config.ks`: the ratio histogram and summary.
+    /// Per k in `config.ks`: the ratio histogram and summary, over all pairs.
     pub at_k: Vec<AtK>,
-    /// The worst distortion over all pairs, for k = 1..=k_search (all points).
-    pub worst_by_k: Vec<f64>,
+    /// The worst distortion over all pairs, (k, worst) on the scan's grid of
+    /// k up to `k_search` (all points).
+    pub worst_by_k: Vec<(usize, f64)>,
     /// Smallest k keeping every pair inside 1 ± ε, per subset size (ε = config.eps).
     pub smallest_k_by_size: Vec<Option<usize>>,
     /// Smallest k keeping every pair inside 1 ± ε, per ε in `config.eps_table` (all points).
     pub smallest_k_by_eps: Vec<Option<usize>>,
-    /// Wall-clock time to draw the matrix and project (not serialised: it
-    /// varies between runs and machines; the example prints it).
+    /// The typical pair: the smallest k of the grid from which on at least
+    /// 99% of the pairs are inside 1 ± ε, per ε in `config.eps_table`.
+    pub typical_k_by_eps: Vec<Option<usize>>,
+    /// Wall-clock time to draw the matrices, project and scan every pair,
+    /// for the data set's three projections together, divided by three (not
+    /// serialised: it varies between runs and machines; the example prints it).
     #[serde(skip)]
     pub seconds: f64,
+}
+
+/// The share of pairs that "typical" asks to be inside 1 ± ε.
+pub const TYPICAL_SHARE: f64 = 0.99;
+
+/// The dimension a map that looks at the data needs to keep every distance
+/// exactly: the points span at most min(n − 1, D) dimensions.
+pub fn span(config: &Config) -> usize {
+    (config.points - 1).min(config.dim)
+}
+
+/// The Gaussian projection's smallest k for every pair (all the points, the
+/// experiment's ε), as a share of the bound's: the larger over the data sets.
+/// `None` if a data set's k was not found.
+pub fn gaussian_worst_share(report: &Report) -> Option<f64> {
+    let ks: Option<Vec<usize>> =
+        gaussian(report).map(|e| e.smallest_k_by_size.last().copied().flatten()).collect();
+    Some(ks?.into_iter().max()? as f64 / dasgupta_gupta_k(report.config.points, report.config.eps) as f64)
+}
+
+/// The same for 99% of the pairs (at the experiment's ε, which must be in the table).
+pub fn gaussian_typical_share(report: &Report) -> Option<f64> {
+    let t = report.config.eps_table.iter().position(|&e| e == report.config.eps)?;
+    let ks: Option<Vec<usize>> =
+        gaussian(report).map(|e| e.typical_k_by_eps.get(t).copied().flatten()).collect();
+    Some(ks?.into_iter().max()? as f64 / dasgupta_gupta_k(report.config.points, report.config.eps) as f64)
+}
+
+fn gaussian(report: &Report) -> impl Iterator<Item = &Experiment> {
+    report.experiments.iter().filter(|e| e.method == Method::Gaussian)
 }
 
 /// The squared-distance ratios at one k.
@@ -231,21 +281,36 @@ pub struct BasisProjection {
 }
 
 /// Run every experiment of the chapter.
-pub fn run(config: &Config) -> Report {
+pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let k_search = config.k_search();
     let mut experiments = Vec::new();
+    progress.start(6, "projections, every pair scanned");
     for (d, dataset) in ["documents", "clusters"].into_iter().enumerate() {
         let mut rng = stream(config.seed, DATA_STREAM + d as u64);
         let x = match dataset {
             "documents" => data::documents(config.points, config.dim, &mut rng),
             _ => data::clusters(config.points, config.dim, 10, &mut rng),
         };
-        let gram = x.dot(&x.t());
-        for (m, method) in Method::ALL.into_iter().enumerate() {
-            let mut rng = stream(config.seed, PROJECTION_STREAM + 16 * d as u64 + m as u64);
-            experiments.push(experiment(config, dataset, method, &x, &gram, k_search, &mut rng));
+        let x = x.mapv(|v| v as f32);
+        let start = Instant::now();
+        let ys: Vec<_> = Method::ALL
+            .into_iter()
+            .enumerate()
+            .map(|(m, method)| {
+                let mut rng = stream(config.seed, PROJECTION_STREAM + 16 * d as u64 + m as u64);
+                project(config, method, x.view(), k_search, &mut rng)
+            })
+            .collect();
+        let plan = scan_plan(config, k_search);
+        let views: Vec<_> = ys.iter().map(|y| y.view()).collect();
+        let scans = scan::scan(x.view(), &views, &plan);
+        let seconds = start.elapsed().as_secs_f64() / 3.0;
+        for (method, blocks) in Method::ALL.into_iter().zip(&scans) {
+            experiments.push(summarise(config, dataset, method, &plan, blocks, seconds));
         }
+        progress.advance(3);
     }
+    progress.finish();
     Report {
         config: config.clone(),
         bound_vs_n: [0.05, 0.1, 0.2, 0.3, 0.5]
@@ -285,7 +350,7 @@ impl Chapter for Ch3 {
     const NAME: &'static str = "ch3_jl";
     const ID: &'static str = "ch3";
     const DIGITS: i32 = 8;
-    const BOOK_SECONDS: f64 = 5.0;
+    const BOOK_SECONDS: f64 = 15.0;
     type Config = Config;
     type Report = Report;
 
@@ -295,8 +360,13 @@ impl Chapter for Ch3 {
     fn memory_bytes(config: &Config) -> Option<f64> {
         Some(config.memory_bytes())
     }
-    fn run(config: &Config, _: &dyn Progress) -> Report {
-        run(config)
+    fn work(config: &Config) -> Option<f64> {
+        // Every pair, once for d² (D products) and once per method for its ratios (k_search).
+        let n = config.points as f64;
+        Some(n * n * (config.dim + 3 * config.k_search()) as f64)
+    }
+    fn run(config: &Config, progress: &dyn Progress) -> Report {
+        run(config, progress)
     }
     fn write(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
         figures(report, dirs, numbers)
@@ -307,49 +377,136 @@ const DATA_STREAM: u64 = 1 << 32;
 const PROJECTION_STREAM: u64 = 2 << 32;
 const BASIS_STREAM: u64 = 3 << 32;
 
-fn experiment(
+/// Draw one projection matrix and project the points: all k_search
+/// coordinates, before the 1/√k scaling.
+fn project(
+    config: &Config,
+    method: Method,
+    x: ndarray::ArrayView2<f32>,
+    k_search: usize,
+    rng: &mut crate::rng::ChaCha8Rng,
+) -> ndarray::Array2<f32> {
+    // ANCHOR: experiment
+    // All k_search coordinates at once, before the 1/√k scaling (in f32).
+    let r = projection_matrix(method, config.dim, k_search, rng).mapv(|v| v as f32);
+    project_f32(x, r.view())
+    // ANCHOR_END: experiment
+}
+
+/// The scan's grid (every `step`, the histograms' k and k_search), its
+/// tolerances (the experiment's ε, then the table's) and histograms.
+fn scan_plan(config: &Config, k_search: usize) -> scan::Plan {
+    let mut grid: Vec<usize> =
+        (config.step..k_search).step_by(config.step).chain(config.ks.iter().copied()).collect();
+    grid.push(k_search);
+    grid.sort_unstable();
+    grid.dedup();
+    let hists = config
+        .ks
+        .iter()
+        .map(|&k| {
+            // 1 ± 5 standard deviations of the Gaussian case (√(2/k)), within (0, 2].
+            let half = (5.0 * (2.0 / k as f64).sqrt()).min(1.0);
+            scan::HistSpec { k, lo: 1.0 - half, hi: 1.0 + half, bins: config.hist_bins }
+        })
+        .collect();
+    // The experiment's ε first, then the table's that differ from it.
+    let mut eps = vec![config.eps];
+    eps.extend(config.eps_table.iter().copied().filter(|&e| e != config.eps));
+    scan::Plan { grid, eps, hists }
+}
+
+/// x R in f32: row by row over the non-zero entries of x when it is sparse
+/// (the documents), one matrix product per thread's share of rows otherwise.
+fn project_f32(x: ndarray::ArrayView2<f32>, r: ndarray::ArrayView2<f32>) -> ndarray::Array2<f32> {
+    let nonzero = x.iter().filter(|&&v| v != 0.0).count() as f64 / x.len().max(1) as f64;
+    let rows: Vec<(usize, usize)> =
+        (0..x.nrows()).step_by(500).map(|i| (i, (i + 500).min(x.nrows()))).collect();
+    let parts = crate::parallel::map(&rows, |&(a, b)| {
+        let xs = x.slice(ndarray::s![a..b, ..]);
+        if nonzero > 0.1 {
+            return xs.dot(&r);
+        }
+        let mut y = ndarray::Array2::zeros((b - a, r.ncols()));
+        for (xi, mut yi) in xs.rows().into_iter().zip(y.rows_mut()) {
+            for (w, &v) in xi.iter().enumerate().filter(|(_, v)| **v != 0.0) {
+                yi.scaled_add(v, &r.row(w));
+            }
+        }
+        y
+    });
+    let views: Vec<_> = parts.iter().map(|p| p.view()).collect();
+    ndarray::concatenate(ndarray::Axis(0), &views).expect("the parts have the same width")
+}
+
+/// The blocks' findings, put together: the answer for all the points, for
+/// each subset size (the blocks it contains), and per k shown.
+fn summarise(
     config: &Config,
     dataset: &str,
     method: Method,
-    x: &ndarray::Array2<f64>,
-    gram: &ndarray::Array2<f64>,
-    k_search: usize,
-    rng: &mut crate::rng::ChaCha8Rng,
+    plan: &scan::Plan,
+    blocks: &[scan::BlockScan],
+    seconds: f64,
 ) -> Experiment {
-    let start = Instant::now();
-    // ANCHOR: experiment
-    let r = projection_matrix(method, config.dim, k_search, rng);
-    let y = x.dot(&r); // all k_search coordinates, before the 1/√k scaling
-    // ANCHOR_END: experiment
-    let seconds = start.elapsed().as_secs_f64();
-    let pass = distortion_pass(y.view(), gram.view(), &config.sizes, &config.ks);
-    let at_k = config
-        .ks
+    let kmax = *plan.grid.last().expect("a grid");
+    let last_bad = |e: usize, upto: usize| {
+        let groups = upto.div_ceil(scan::GROUP);
+        blocks.iter().flat_map(|b| &b.last_bad).take(groups).map(|group| group[e]).max().unwrap_or(0)
+    };
+    let pairs = (config.points * (config.points - 1) / 2) as f64;
+    let inside_share = |t: usize, e: usize| blocks.iter().map(|b| b.inside[t][e]).sum::<u64>() as f64 / pairs;
+    let typical = |e: usize| {
+        // The first grid point from which on the share stays at least TYPICAL_SHARE.
+        let below = (0..plan.grid.len()).rposition(|t| inside_share(t, e) < TYPICAL_SHARE);
+        match below {
+            None => Some(plan.grid[0]),
+            Some(t) => plan.grid.get(t + 1).copied(),
+        }
+    };
+    let at_k = plan
+        .hists
         .iter()
-        .zip(&pass.ratios)
-        .map(|(&k, ratios)| {
-            let n = ratios.len() as f64;
-            let mean = ratios.iter().sum::<f64>() / n;
-            let variance = ratios.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0);
-            let inside = ratios.iter().filter(|r| (*r - 1.0).abs() <= config.eps).count() as f64 / n;
-            // 1 ± 5 standard deviations of the Gaussian case (√(2/k)), within (0, 3].
-            let half = (5.0 * (2.0 / k as f64).sqrt()).min(1.0);
-            let bins = Bins::new(ratios, 1.0 - half, 1.0 + half, config.hist_bins);
-            AtK { k, mean, variance, inside, chi2: chi2_curve(k, &bins), bins }
+        .enumerate()
+        .map(|(h, spec)| {
+            let mut bins = crate::stats::Bins::empty(spec.lo, spec.hi, spec.bins);
+            let (mut sum, mut sum_sq) = (0.0, 0.0);
+            for b in blocks {
+                bins.merge(&b.hists[h].bins);
+                sum += b.hists[h].sum;
+                sum_sq += b.hists[h].sum_sq;
+            }
+            let (mean_dev, t) =
+                (sum / pairs, plan.grid.iter().position(|&k| k == spec.k).expect("on the grid"));
+            let variance = (sum_sq - pairs * mean_dev * mean_dev) / (pairs - 1.0);
+            let k = spec.k;
+            AtK {
+                k,
+                mean: 1.0 + mean_dev,
+                variance,
+                inside: inside_share(t, 0),
+                chi2: chi2_curve(k, &bins),
+                bins,
+            }
         })
         .collect();
-    let worst_by_k = pass.worst.last().cloned().unwrap_or_default();
+    let worst_by_k = plan
+        .grid
+        .iter()
+        .enumerate()
+        .map(|(t, &k)| (k, blocks.iter().map(|b| b.worst[t]).fold(0.0, f64::max)))
+        .collect();
+    // Where each ε of the table sits in the scan's list.
+    let table: Vec<usize> =
+        config.eps_table.iter().map(|e| plan.eps.iter().position(|p| p == e).expect("in the plan")).collect();
     Experiment {
         dataset: dataset.into(),
         method,
         at_k,
-        smallest_k_by_size: pass.worst.iter().map(|w| crate::jl::smallest_good_k(w, config.eps)).collect(),
-        smallest_k_by_eps: config
-            .eps_table
-            .iter()
-            .map(|&e| crate::jl::smallest_good_k(&worst_by_k, e))
-            .collect(),
         worst_by_k,
+        smallest_k_by_size: config.sizes.iter().map(|&n| smallest_good_k(last_bad(0, n), kmax)).collect(),
+        smallest_k_by_eps: table.iter().map(|&e| smallest_good_k(last_bad(e, config.points), kmax)).collect(),
+        typical_k_by_eps: table.iter().map(|&e| typical(e)).collect(),
         seconds,
     }
 }

@@ -17,6 +17,8 @@ use ndarray::{Array2, ArrayView1, ArrayView2, s};
 use rand::Rng;
 use rand_distr::StandardNormal;
 
+pub mod scan;
+
 /// The Dasgupta–Gupta dimension: the smallest whole k with
 /// k ≥ 4 ln n / (ε²/2 − ε³/3).
 // ANCHOR: bound
@@ -109,7 +111,7 @@ pub fn project(x: ArrayView2<f64>, r: ArrayView2<f64>) -> Array2<f64> {
 /// The distance ratio of every pair of points, for one k: project with the
 /// first k columns of `r`, then divide each pair's squared distance after
 /// the projection by its squared distance before. This is what
-/// [`distortion_pass`] computes for every k at once, made fast.
+/// [`scan::scan`] computes for every pair and every k, made fast.
 // ANCHOR: ratios
 pub fn distance_ratios(x: ArrayView2<f64>, r: ArrayView2<f64>, k: usize) -> Vec<f64> {
     let y = project(x, r.slice(s![.., ..k]));
@@ -130,67 +132,6 @@ pub fn distance_ratios(x: ArrayView2<f64>, r: ArrayView2<f64>, k: usize) -> Vec<
 }
 // ANCHOR_END: ratios
 
-/// What one pass over all pairs measures for one projection draw.
-#[derive(Debug, Clone)]
-pub struct Distortion {
-    /// `worst[m][c]`: the largest |ratio − 1| over the pairs among the first
-    /// `sizes[m]` points, projecting with the first c + 1 columns.
-    pub worst: Vec<Vec<f64>>,
-    /// `ratios[t]`: the ratio of every pair at k = `ks[t]`.
-    pub ratios: Vec<Vec<f64>>,
-}
-
-/// One pass over all pairs (i, j) of points, for every k = 1..=K at once.
-///
-/// ratio = ‖f(x_i) − f(x_j)‖² / ‖x_i − x_j‖², where f uses the first k
-/// columns of the projection. `y` holds the projections by all K columns
-/// *without* the 1/√k scaling (y = x R); `gram` is x xᵀ, from which
-/// ‖x_i − x_j‖² = G_ii + G_jj − 2 G_ij. Each prefix of the columns is itself
-/// a random projection to k dimensions, so one draw answers every k.
-/// Pairs are visited with j outer, so the pairs among the first m points are
-/// complete when j reaches m: that gives the answer for every subset size.
-// ANCHOR: distortion
-pub fn distortion_pass(
-    y: ArrayView2<f64>,
-    gram: ArrayView2<f64>,
-    sizes: &[usize],
-    ks: &[usize],
-) -> Distortion {
-    let (n, kmax) = y.dim();
-    let mut worst = vec![0.0f64; kmax];
-    let ratios = vec![Vec::new(); ks.len()];
-    let mut out = Distortion { worst: Vec::new(), ratios };
-    // kept[c]: the indices t of the ks equal to c + 1, whose ratios are kept.
-    let mut kept = vec![Vec::new(); kmax];
-    for (t, &k) in ks.iter().enumerate() {
-        kept[k - 1].push(t);
-    }
-    for j in 0..n {
-        if sizes.contains(&j) {
-            out.worst.push(worst.clone());
-        }
-        for i in 0..j {
-            let d2 = gram[[i, i]] + gram[[j, j]] - 2.0 * gram[[i, j]];
-            // Running sum of squared coordinate differences, one column at a time.
-            let mut sum = 0.0;
-            for (c, w) in worst.iter_mut().enumerate() {
-                let diff = y[[i, c]] - y[[j, c]];
-                sum += diff * diff;
-                let ratio = sum / ((c + 1) as f64 * d2);
-                *w = w.max((ratio - 1.0).abs());
-                for &t in &kept[c] {
-                    out.ratios[t].push(ratio);
-                }
-            }
-        }
-    }
-    if sizes.contains(&n) {
-        out.worst.push(worst);
-    }
-    out
-}
-// ANCHOR_END: distortion
-
 /// The density of the Gaussian projection's squared-distance ratio: exactly
 /// χ²_k / k, whose density at r is k · χ²_k(k r), with mean 1 and variance 2/k.
 pub fn chi2_ratio_density(k: usize, r: f64) -> f64 {
@@ -203,43 +144,17 @@ pub fn chi2_ratio_density(k: usize, r: f64) -> f64 {
     k * ln_chi2.exp()
 }
 
-/// The smallest k from which on every pair stays inside 1 ± ε (the last k
-/// whose worst distortion exceeds ε, plus one), or `None` if even the largest
-/// k tried fails.
-pub fn smallest_good_k(worst_by_k: &[f64], eps: f64) -> Option<usize> {
-    match worst_by_k.iter().rposition(|&w| w > eps) {
-        None => Some(1),
-        Some(last_bad) if last_bad + 1 < worst_by_k.len() => Some(last_bad + 2),
-        Some(_) => None,
-    }
+/// The smallest k from which on every pair stays inside 1 ± ε, given the
+/// last k (of 1..=`kmax`) at which some pair is outside (0 if none), or `None`
+/// if even `kmax` fails.
+pub fn smallest_good_k(last_bad: usize, kmax: usize) -> Option<usize> {
+    (last_bad < kmax).then_some(last_bad + 1)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rng::seeded;
-
-    #[test]
-    fn the_fast_pass_computes_the_reference_ratios() {
-        // Random points and a Gaussian projection; the one-pass kernel must
-        // give, for each k, the ratios that the listing computes pair by pair.
-        let mut rng = seeded(7);
-        let x = Array2::from_shape_simple_fn((12, 30), || rng.sample::<f64, _>(StandardNormal));
-        let r = projection_matrix(Method::Gaussian, 30, 9, &mut rng);
-        let y = x.dot(&r);
-        let gram = x.dot(&x.t());
-        let ks = [1, 4, 9];
-        let pass = distortion_pass(y.view(), gram.view(), &[5, 12], &ks);
-        for (t, &k) in ks.iter().enumerate() {
-            let reference = distance_ratios(x.view(), r.view(), k);
-            assert_eq!(pass.ratios[t].len(), reference.len());
-            for (a, b) in pass.ratios[t].iter().zip(&reference) {
-                assert!((a - b).abs() < 1e-12 * b.max(1.0), "k = {k}: {a} vs {b}");
-            }
-            let worst = reference.iter().map(|r| (r - 1.0).abs()).fold(0.0, f64::max);
-            assert!((pass.worst[1][k - 1] - worst).abs() < 1e-12, "k = {k}");
-        }
-    }
 
     #[test]
     fn bound_matches_hand_computation() {
@@ -306,18 +221,15 @@ mod tests {
     }
 
     #[test]
-    fn distortion_of_identity_projection_is_zero() {
+    fn identity_projection_keeps_every_ratio() {
         // With R = √k·I (k = D), the projection is the identity at k = D.
         let x = ndarray::array![[1.0, 0.0, 2.0], [0.0, 1.0, 1.0], [3.0, 1.0, 0.0]];
-        let y = x.clone() * 3f64.sqrt();
-        let gram = x.dot(&x.t());
-        let pass = distortion_pass(y.view(), gram.view(), &[2, 3], &[3]);
-        assert_eq!(pass.worst.len(), 2);
-        assert!(pass.worst[1][2] < 1e-12, "{:?}", pass.worst);
-        assert!(pass.ratios[0].iter().all(|r| (r - 1.0).abs() < 1e-12));
+        let r = Array2::eye(3) * 3f64.sqrt();
+        assert!(distance_ratios(x.view(), r.view(), 3).iter().all(|r| (r - 1.0).abs() < 1e-12));
         // The squared distances agree with the direct computation.
         assert_eq!(pair_sq_distances(x.view()), vec![3.0, 9.0, 10.0]);
-        assert_eq!(smallest_good_k(&[0.9, 0.3, 0.05, 0.2, 0.01], 0.1), Some(5));
-        assert_eq!(smallest_good_k(&[0.9, 0.3], 0.1), None);
+        assert_eq!(smallest_good_k(0, 5), Some(1));
+        assert_eq!(smallest_good_k(4, 5), Some(5));
+        assert_eq!(smallest_good_k(5, 5), None);
     }
 }
