@@ -129,8 +129,8 @@ pub fn kl_estimate(d: usize, eps: f64) -> f64 {
 }
 
 /// log₁₀ of the median number of random unit vectors drawn one after another
-/// before the first pair violates |cos| ≤ ε: P(m vectors all fine) ≈
-/// (1 − p)^{m(m−1)/2} ≈ exp(−p m²/2) = ½ gives m ≈ √(2 ln 2 / p), with
+/// before the first pair violates |cos| ≤ ε: P(N vectors all fine) ≈
+/// (1 − p)^{N(N−1)/2} ≈ exp(−p N²/2) = ½ gives N ≈ √(2 ln 2 / p), with
 /// p = P(|cos| > ε) exact (log space).
 // ANCHOR: random_counts
 pub fn random_median(d: usize, eps: f64) -> f64 {

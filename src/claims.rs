@@ -145,16 +145,16 @@ fn claim_1(r: &Reports) -> anyhow::Result<Claim> {
     })
 }
 
-/// 2. At most n orthogonal vectors in n dimensions.
+/// 2. At most d orthogonal vectors in d dimensions.
 fn claim_2(r: &Reports) -> anyhow::Result<Claim> {
-    let worst_after = r.ch1.gram_schmidt.iter().map(|g| g.max_after_n).fold(0.0f64, f64::max);
+    let worst_after = r.ch1.gram_schmidt.iter().map(|g| g.max_after_d).fold(0.0f64, f64::max);
     Ok(Claim {
         id: 2,
-        claim: "Strictly orthogonal: at most n vectors fit in n dimensions.",
+        claim: "Strictly orthogonal: at most d vectors fit in d dimensions.",
         source: "linear algebra; every explainer",
         verdict: if worst_after < 1e-12 { Verdict::Holds } else { Verdict::Wrong },
         evidence: format!(
-            "Gram–Schmidt leaves at most {} of vector n + 1 (rounding error).",
+            "Gram–Schmidt leaves at most {} of vector d + 1 (rounding error).",
             crate::output::sci(worst_after, 2)
         ),
         link: "[Gram–Schmidt figure](ch1_dimension.md)",

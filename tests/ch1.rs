@@ -119,7 +119,7 @@ fn book_report_agrees_with_theory() {
     // measured interference ≈ predicted.
     let report = ch1::run(&ch1::Config::default());
     for run in &report.gram_schmidt {
-        assert!(run.min_first_n > 1e-3 && run.max_after_n < 1e-13, "n={}: {run:?}", run.n);
+        assert!(run.min_first_d > 1e-3 && run.max_after_d < 1e-13, "d={}: {run:?}", run.d);
     }
     for h in &report.histograms {
         assert!((h.var_cos / h.var_cos_exact - 1.0).abs() < 0.05, "d={}: {}", h.d, h.var_cos);

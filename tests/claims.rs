@@ -152,7 +152,7 @@ fn the_other_verdicts_flip_with_their_numbers() {
     }
     assert_eq!(verdict(&before, 1), Verdict::Holds);
     // A Gram–Schmidt residual of 0.1 after n vectors would refute "at most n".
-    r.ch1.gram_schmidt[0].max_after_n = 0.1;
+    r.ch1.gram_schmidt[0].max_after_d = 0.1;
     // A Gaussian projection needing 50 dimensions, a twentieth of the bound, would make it pessimistic.
     for e in r.ch3.experiments.iter_mut().filter(|e| e.method == Method::Gaussian) {
         *e.smallest_k_by_size.last_mut().unwrap() = Some(50);

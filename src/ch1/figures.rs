@@ -22,7 +22,7 @@ fn gram_schmidt(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let steps = report.gram_schmidt.iter().map(|r| r.residuals.len()).max().unwrap_or(1);
     svg_figure(&dirs.figures.join("ch1_gram_schmidt.svg"), (800, 500), |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption("Gram–Schmidt runs out of room after n vectors", (FONT, CAPTION))
+            .caption("Gram–Schmidt runs out of room after d vectors", (FONT, CAPTION))
             .margin(12)
             .x_label_area_size(50)
             .y_label_area_size(80)
@@ -46,12 +46,17 @@ fn gram_schmidt(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 run.residuals.iter().enumerate().map(|(j, &r)| ((j + 1) as f64, r.max(1e-17))).collect();
             chart
                 .draw_series(LineSeries::new(pts.clone(), line(c)))?
-                .label(format!("{} random vectors in R{}", run.residuals.len(), superscript(run.n as i32)))
+                .label(format!("{} random vectors in R{}", run.residuals.len(), superscript(run.d as i32)))
                 .legend(legend_line(c));
             chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4, c.filled())))?;
-            // The n-th vector: the last one that can still be new.
-            let n = run.n as f64 + 0.5;
-            chart.draw_series(DashedLineSeries::new([(n, 1e-17), (n, 10.0)], 4, 4, c.mix(0.7).into()))?;
+            // The d-th vector: the last one that can still be new.
+            let last_new = run.d as f64 + 0.5;
+            chart.draw_series(DashedLineSeries::new(
+                [(last_new, 1e-17), (last_new, 10.0)],
+                4,
+                4,
+                c.mix(0.7).into(),
+            ))?;
         }
         // The middle of the plot is empty: nothing lives between O(1) and rounding error.
         draw_legend(&mut chart, SeriesLabelPosition::Coordinate(260, 170))
@@ -197,7 +202,7 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
     Ok(())
 }
 
-/// Gram–Schmidt: the residuals of the first n vectors and of the rest.
+/// Gram–Schmidt: the residuals of the first d vectors and of the rest.
 fn gram_schmidt_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let rows = report
@@ -205,17 +210,17 @@ fn gram_schmidt_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         .iter()
         .map(|r| {
             vec![
-                r.n.to_string(),
-                (r.n + report.config.gs_extra).to_string(),
-                sci(r.min_first_n, 3),
-                sci(r.max_after_n, 2),
+                r.d.to_string(),
+                (r.d + report.config.gs_extra).to_string(),
+                sci(r.min_first_d, 3),
+                sci(r.max_after_d, 2),
             ]
         })
         .collect::<Vec<_>>();
     write(
         "ch1_gram_schmidt.md",
         markdown_table(
-            &["n", "vectors", "smallest residual, vectors 1…n", "largest residual, vectors n+1…"],
+            &["d", "vectors", "smallest residual, vectors 1…d", "largest residual, vectors d+1…"],
             &[true, true, true, true],
             &rows,
         ),

@@ -1,6 +1,6 @@
 //! Chapter 1 — Dimension.
 //!
-//! Three experiments: Gram–Schmidt runs out of room after n vectors in R^n;
+//! Three experiments: Gram–Schmidt runs out of room after d vectors in R^d;
 //! reading features off an activation vector with dot products, and the
 //! interference when feature directions are not orthogonal; and the
 //! concentration of the angle between random unit vectors around 90°.
@@ -24,7 +24,7 @@ pub use figures::figures;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Config {
     pub seed: u64,
-    /// Dimensions n for Gram–Schmidt on n + `gs_extra` random vectors.
+    /// Dimensions d for Gram–Schmidt on d + `gs_extra` random vectors.
     pub gs_dims: Vec<usize>,
     pub gs_extra: usize,
     /// Dimensions of the angle histograms, and how many random vectors each
@@ -147,16 +147,16 @@ pub struct Report {
     pub within: Vec<Within>,
 }
 
-/// Gram–Schmidt on n + extra random vectors in R^n.
+/// Gram–Schmidt on d + extra random vectors in R^d.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GramSchmidtRun {
-    pub n: usize,
+    pub d: usize,
     /// Relative residual of each vector after removing the previous directions.
     pub residuals: Vec<f64>,
-    /// The smallest residual among the first n vectors (order one).
-    pub min_first_n: f64,
-    /// The largest residual after the n-th (rounding error).
-    pub max_after_n: f64,
+    /// The smallest residual among the first d vectors (order one).
+    pub min_first_d: f64,
+    /// The largest residual after the d-th (rounding error).
+    pub max_after_d: f64,
 }
 
 /// Reading features off activations with dot products, for one dictionary.
@@ -222,7 +222,7 @@ pub struct Within {
 pub fn run(config: &Config) -> Report {
     Report {
         config: config.clone(),
-        gram_schmidt: config.gs_dims.iter().map(|&n| gram_schmidt_run(config, n)).collect(),
+        gram_schmidt: config.gs_dims.iter().map(|&d| gram_schmidt_run(config, d)).collect(),
         readout: vec![readout(config, Dictionary::Orthogonal), readout(config, Dictionary::Random)],
         histograms: config.hist_dims.iter().map(|&d| angle_histogram(config, d)).collect(),
         spread: config.spread_dims.iter().map(|&d| spread(config, d)).collect(),
@@ -262,14 +262,14 @@ const HIST_STREAM: u64 = 3 << 32;
 const SPREAD_STREAM: u64 = 4 << 32;
 const WITHIN_STREAM: u64 = 5 << 32;
 
-fn gram_schmidt_run(config: &Config, n: usize) -> GramSchmidtRun {
-    let mut rng = stream(config.seed, GS_STREAM + n as u64);
-    let v = random_unit_vectors(n + config.gs_extra, n, &mut rng);
+fn gram_schmidt_run(config: &Config, d: usize) -> GramSchmidtRun {
+    let mut rng = stream(config.seed, GS_STREAM + d as u64);
+    let v = random_unit_vectors(d + config.gs_extra, d, &mut rng);
     let residuals = gram_schmidt_residuals(&v);
     GramSchmidtRun {
-        n,
-        min_first_n: residuals[..n].iter().copied().fold(f64::INFINITY, f64::min),
-        max_after_n: residuals[n..].iter().copied().fold(0.0, f64::max),
+        d,
+        min_first_d: residuals[..d].iter().copied().fold(f64::INFINITY, f64::min),
+        max_after_d: residuals[d..].iter().copied().fold(0.0, f64::max),
         residuals,
     }
 }
