@@ -38,7 +38,7 @@ fn main() {
     cli::run_chapter::<ch4::Ch4>(&args.common, &config, |report, seconds| {
         for m in report.gram.iter().chain(&report.linear) {
             println!(
-                "n = 20, m = 5, {:?}, density {:<6}: {:>2} features represented, max |cos| {:.3}, loss {:.5}",
+                "N = 20, d = 5, {:?}, density {:<6}: {:>2} features represented, max |cos| {:.3}, loss {:.5}",
                 m.kind, m.density, m.represented, m.max_cos, m.loss
             );
         }

@@ -3,7 +3,7 @@
 //!
 //!     cargo run --release --example ch5_sae            # the book's configuration
 //!     cargo run --release --example ch5_sae -- --quick # a small one, in seconds
-//!     cargo run --release --example ch5_sae -- --large # the published size, d = 256, G = 512
+//!     cargo run --release --example ch5_sae -- --large # the published size, d = 256, N = 512
 
 use clap::Parser;
 use superposition::{ch5, cli};
@@ -18,7 +18,7 @@ use superposition::{ch5, cli};
 struct Args {
     #[command(flatten)]
     common: cli::Common,
-    /// The published size: d = 256, G = 512, dictionaries of 256 to 1024 latents (minutes).
+    /// The published size: d = 256, N = 512, dictionaries of 256 to 1024 latents (minutes).
     #[arg(long, conflicts_with = "quick")]
     large: bool,
     /// Training steps per SAE (the book: 6000).
@@ -58,8 +58,8 @@ fn main() {
         }
         for l in &report.loops {
             println!(
-                "toy model n = {}, m = {}: {} of {} represented features recovered (worst cos {:.3})",
-                l.config.n, l.config.m, l.recovered, l.represented, l.worst_represented
+                "toy model N = {}, d = {}: {} of {} represented features recovered (worst cos {:.3})",
+                l.config.n, l.config.d, l.recovered, l.represented, l.worst_represented
             );
         }
         let samples_per_second = ch5::trained_samples(&config) as f64 / seconds;

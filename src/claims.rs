@@ -275,7 +275,7 @@ fn claim_7(r: &Reports) -> anyhow::Result<Claim> {
 /// The toy models claim 8 rests on: the densest and the sparsest of each
 /// sweep of Chapter 4.
 struct ToyModels<'a> {
-    /// Without a hidden ReLU: n = 20 features in m = [`GRAM_M`] dimensions.
+    /// Without a hidden ReLU: N = 20 features in d = [`GRAM_D`] dimensions.
     dense: &'a ch4::ModelSummary,
     sparse: &'a ch4::ModelSummary,
     /// With a hidden ReLU (a privileged basis): 10 features, 5 neurons.
@@ -290,8 +290,8 @@ struct ToyModels<'a> {
     cells: usize,
 }
 
-/// The dimensions of Chapter 4's n = 20 models.
-const GRAM_M: usize = 5;
+/// The dimension d of Chapter 4's N = 20 models.
+const GRAM_D: usize = 5;
 
 /// The first and the last model of a sweep.
 fn ends<'a>(models: &'a [ch4::ModelSummary], what: &str) -> anyhow::Result<[&'a ch4::ModelSummary; 2]> {
@@ -338,10 +338,10 @@ impl<'a> ToyModels<'a> {
         let (_, abs_sparse_poly, _) = abs_sparse.neurons;
         let counted = |m: &ch4::ModelSummary, shown: bool| m.converged.then_some(shown);
         [
-            counted(dense, dense.represented <= GRAM_M && dense.max_cos < 0.1),
+            counted(dense, dense.represented <= GRAM_D && dense.max_cos < 0.1),
             counted(first, poly == 0 && mono > 0),
             counted(abs_dense, abs_mono > abs_poly),
-            counted(sparse, sparse.represented > GRAM_M && ratio(sparse) < 1.0),
+            counted(sparse, sparse.represented > GRAM_D && ratio(sparse) < 1.0),
             counted(last, sparse_poly > 0 && ratio(last) < 1.0),
             counted(abs_sparse, abs_sparse_poly > 0 && ratio(abs_sparse) < 1.0),
         ]
@@ -442,7 +442,7 @@ impl<'a> SaeRuns<'a> {
         };
         let (good, low) = (at(c.good_l1)?, at(c.low_l1)?);
         let small_best =
-            sweep.iter().filter(|run| run.m < c.truth.g).map(|run| run.metrics.recovered).fold(0.0, f64::max);
+            sweep.iter().filter(|run| run.m < c.truth.n).map(|run| run.metrics.recovered).fold(0.0, f64::max);
         let toy = ch5.loops.first().ok_or_else(|| anyhow!("ch5.json has no toy loop"))?;
         Ok(SaeRuns { best, good, low, small_best, toy })
     }
@@ -480,7 +480,7 @@ fn claim_9(r: &Reports) -> anyhow::Result<Claim> {
              {:.0}% of them at cos > {} (best: {:.0}% at M = {}, λ = {}). With λ = {} it reconstructs better \
              (FVU {} against {}) and recovers {:.0}%; with fewer latents than features, at most {:.0}%. On a \
              Chapter 4 toy model it finds {} of {} columns of W.",
-            c.truth.g,
+            c.truth.n,
             c.truth.d,
             c.main_size,
             c.good_l1,

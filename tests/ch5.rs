@@ -31,10 +31,10 @@ fn quick_figures_snapshot_and_determinism() {
     }
 }
 
-/// Train one ReLU SAE with M latents and penalty λ on d = 32, G = 64 (five
+/// Train one ReLU SAE with M latents and penalty λ on d = 32, N = 64 (five
 /// features per sample), and measure it on a fixed evaluation set.
 fn trained(m: usize, l1: f32) -> Metrics {
-    let config = TruthConfig { d: 32, g: 64, mean_active: 5.0, decay: 0.99, pair_correlation: 0.0 };
+    let config = TruthConfig { d: 32, n: 64, mean_active: 5.0, decay: 0.99, pair_correlation: 0.0 };
     let truth = GroundTruth::new(config, &mut stream(80, 0));
     let mut eval = Batch::new(4096, 32);
     truth.sample(&mut eval, &mut stream(80, 1));
@@ -59,7 +59,7 @@ fn recovery_needs_sparsity_and_enough_latents_and_reconstruction_does_not_show_i
     let settings = [(128, 0.2f32), (128, 0.02), (32, 0.2)];
     let [good, low, small] =
         superposition::parallel::map(&settings, |&(m, l1)| trained(m, l1)).try_into().unwrap();
-    // M = 2G with a penalty in the window: nearly every feature comes back.
+    // M = 2N with a penalty in the window: nearly every feature comes back.
     assert!(good.recovered >= 0.9, "{good:?}");
     assert!(good.mmcs_truth_to_learned > 0.95, "{good:?}");
     // A tenth of the penalty reconstructs better and recovers little: more
@@ -76,7 +76,7 @@ fn recovery_needs_sparsity_and_enough_latents_and_reconstruction_does_not_show_i
 #[test]
 fn an_sae_finds_the_columns_of_the_pentagon_toy_model() {
     let report = ch5::run(&ch5::Config::quick(), &Quiet);
-    let pentagon = report.loops.iter().find(|l| (l.config.n, l.config.m) == (5, 2)).unwrap();
+    let pentagon = report.loops.iter().find(|l| (l.config.n, l.config.d) == (5, 2)).unwrap();
     assert_eq!(pentagon.represented, 5, "norms {:?}", pentagon.norms);
     assert_eq!(pentagon.recovered, 5, "best cosines {:?}", pentagon.best_cos);
     // Five distinct latents, one per feature.
@@ -130,11 +130,11 @@ fn every_frontier_sae_meets_the_truth_sae() {
         let (toy, construction) = (num(&l["toy_loss"]), num(&l["toy_construction"]));
         assert!(toy <= (1.0 + KNOWN_MARGIN) * construction, "toy model {toy} vs {construction}");
     }
-    // Every swept SAE with at least G latents (the truth SAE has G) is at or
+    // Every swept SAE with at least N latents (the truth SAE has N) is at or
     // below the truth SAE for its λ.
-    let g = num(&c["truth"]["g"]);
+    let features = num(&c["truth"]["n"]);
     let l1s = c["l1s"].as_array().expect("λs");
-    for run in report["sweep"].as_array().expect("sweep").iter().filter(|r| num(&r["m"]) >= g) {
+    for run in report["sweep"].as_array().expect("sweep").iter().filter(|r| num(&r["m"]) >= features) {
         let k = l1s.iter().position(|l| *l == run["l1"]).expect("a swept λ");
         let (trained, truth) = (num(&run["metrics"]["objective"]), num(&known[k]["objective"]));
         assert!(

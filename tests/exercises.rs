@@ -90,8 +90,8 @@ fn ch4_toy_model_gradient_matches_the_book() {
     use ndarray::Array1;
     use superposition::toy::model::{Kind, Spec, random_params};
     use superposition::toy::reference::{Model, loss_and_grad, sample};
-    let (n, m) = (7, 3);
-    let spec = Spec::new(Kind::ReluOutput, n, m);
+    let (n, d) = (7, 3);
+    let spec = Spec::new(Kind::ReluOutput, n, d);
     let mut rng = stream(74, 0);
     let params = random_params(&spec, &mut rng);
     let importance: Vec<f32> = (0..n).map(|i| 0.8f32.powi(i as i32)).collect();
@@ -101,7 +101,7 @@ fn ch4_toy_model_gradient_matches_the_book() {
     let f = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<f64>>();
     let x = x.iter().copied().collect::<Vec<f32>>();
     let (loss, dw, db) =
-        ex::toy_model_gradient(&f(&params[..m * n]), &f(&params[m * n..]), &f(&x), &f(&importance), m);
+        ex::toy_model_gradient(&f(&params[..d * n]), &f(&params[d * n..]), &f(&x), &f(&importance), d);
     let want = want.value as f64;
     assert!((loss - want).abs() < 1e-5 * (1.0 + want), "loss {loss} vs {want}");
     assert_eq!(dw.len() + db.len(), grad.len());
@@ -112,14 +112,14 @@ fn ch4_toy_model_gradient_matches_the_book() {
 
 #[test]
 fn ch4_feature_dimensionality_matches_the_book() {
-    let (n, m) = (9, 4);
-    let mut w: Vec<f32> = (0..m * n).map(|k| ((k * 7919 % 23) as f32 / 11.0) - 1.0).collect();
+    let (n, d) = (9, 4);
+    let mut w: Vec<f32> = (0..d * n).map(|k| ((k * 7919 % 23) as f32 / 11.0) - 1.0).collect();
     w[2] = 0.0; // a dropped feature: column 2 is zero
     w[n + 2] = 0.0;
     w[2 * n + 2] = 0.0;
     w[3 * n + 2] = 0.0;
     let want = superposition::toy::analysis::features(&w, n).dimensionality;
-    let got = ex::feature_dimensionality(&w.iter().map(|&v| v as f64).collect::<Vec<f64>>(), m);
+    let got = ex::feature_dimensionality(&w.iter().map(|&v| v as f64).collect::<Vec<f64>>(), d);
     for (a, b) in got.iter().zip(&want) {
         assert!((a - b).abs() < 1e-6, "{got:?} vs {want:?}");
     }
@@ -133,7 +133,7 @@ fn small_sae() -> (superposition::sae::data::GroundTruth, superposition::sae::mo
     use superposition::sae::model::{Activation, Sae, SaeSpec};
     use superposition::sae::train::{SaeTrainConfig, train};
     let mut rng = stream(75, 0);
-    let config = TruthConfig { d: 8, g: 12, mean_active: 2.0, decay: 0.95, pair_correlation: 0.0 };
+    let config = TruthConfig { d: 8, n: 12, mean_active: 2.0, decay: 0.95, pair_correlation: 0.0 };
     let truth = GroundTruth::new(config, &mut rng);
     let mut sae = Sae::new(SaeSpec { d: 8, m: 16, activation: Activation::Relu, l1: 0.1 }, &mut rng);
     let mut probe = Batch::new(256, 8);

@@ -130,11 +130,11 @@ pub fn compare(seconds: f64) -> String {
     for ((case, f), w) in cases().iter().zip(&fresh).zip(&warm) {
         let Case { what, spec, density } = case;
         println!(
-            "toy kernels, {what} ({:?}, n = {}, m = {}, p = {density}), batch {BATCH}: sampling {:.0} → {:.1} µs, \
+            "toy kernels, {what} ({:?}, N = {}, d = {}, p = {density}), batch {BATCH}: sampling {:.0} → {:.1} µs, \
              gradient {:.0} → {:.1} µs; with the allocator warm, gradient {:.0} → {:.1} µs",
             spec.kind,
             spec.n,
-            spec.m,
+            spec.d,
             f.ref_sample,
             f.fast_sample,
             f.ref_grad,
@@ -142,13 +142,13 @@ pub fn compare(seconds: f64) -> String {
             w.ref_grad,
             w.fast_grad
         );
-        let kernel = if spec.n * spec.m <= superposition::toy::model::BATCHED_MAX_WEIGHTS {
+        let kernel = if spec.n * spec.d <= superposition::toy::model::BATCHED_MAX_WEIGHTS {
             "batched"
         } else {
             "per sample"
         };
         rows.push(vec![
-            format!("{what} (n = {}, m = {}, p = {density})", spec.n, spec.m),
+            format!("{what} (N = {}, d = {}, p = {density})", spec.n, spec.d),
             cell(f.ref_sample, f.fast_sample),
             cell(f.ref_grad, f.fast_grad),
             cell(w.ref_grad, w.fast_grad),

@@ -8,7 +8,7 @@
 //! - seconds per optimiser step of Chapter 2's demonstration at its original
 //!   size (N = 10,000 vectors, d = 100), and steps per second;
 //! - steps per second of the toy-model trainer (Chapter 4) for the two
-//!   reference configurations (n = 5, m = 2, 10 instances; n = 100, m = 20,
+//!   reference configurations (N = 5, d = 2, 10 instances; N = 100, d = 20,
 //!   20 instances; batch 1024), where one step advances every instance;
 //! - samples per second of the sparse-autoencoder trainer (Chapter 5) for
 //!   d = 256, a dictionary of 1024, batch 256, data generation included,
@@ -78,8 +78,8 @@ fn main() {
         1.0 / per_step,
         steps
     );
-    toy_bench("toy models, n = 5, m = 2, 10 instances", 5, 2, 10, if args.quick { 500 } else { 5000 });
-    toy_bench("toy models, n = 100, m = 20, 20 instances", 100, 20, 20, if args.quick { 20 } else { 200 });
+    toy_bench("toy models, N = 5, d = 2, 10 instances", 5, 2, 10, if args.quick { 500 } else { 5000 });
+    toy_bench("toy models, N = 100, d = 20, 20 instances", 100, 20, 20, if args.quick { 20 } else { 200 });
     sae_bench(if args.quick { 100 } else { 2000 });
     if args.quick {
         return;
@@ -109,10 +109,10 @@ fn compare_kernels(args: &Args) {
 
 /// Train `instances` ReLU-output models side by side for `steps` steps,
 /// densities 20^−linspace(0, 1, instances), importance 0.9^i; print steps/s.
-fn toy_bench(name: &str, n: usize, m: usize, instances: usize, steps: usize) {
+fn toy_bench(name: &str, n: usize, d: usize, instances: usize, steps: usize) {
     let jobs: Vec<Job> = (0..instances)
         .map(|k| Job {
-            spec: Spec::new(Kind::ReluOutput, n, m),
+            spec: Spec::new(Kind::ReluOutput, n, d),
             density: 20f32.powf(-(k as f32) / (instances - 1) as f32),
             importance: (0..n).map(|i| 0.9f32.powi(i as i32)).collect(),
             init: Init::Xavier,
@@ -139,7 +139,7 @@ fn sae_bench(steps: usize) {
     use superposition::sae::train::{SaeTrainConfig, train};
     let mut rng = rng::seeded(rng::DEFAULT_SEED);
     let truth = GroundTruth::new(
-        TruthConfig { d: 256, g: 512, mean_active: 5.0, decay: 0.99, pair_correlation: 0.0 },
+        TruthConfig { d: 256, n: 512, mean_active: 5.0, decay: 0.99, pair_correlation: 0.0 },
         &mut rng,
     );
     let spec = SaeSpec { d: 256, m: 1024, activation: Activation::Relu, l1: 0.1 };

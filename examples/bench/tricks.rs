@@ -49,8 +49,8 @@ struct Toy {
     grad: Vec<f32>,
 }
 
-fn toy(kind: Kind, n: usize, m: usize, density: f32) -> Toy {
-    let spec = Spec::new(kind, n, m);
+fn toy(kind: Kind, n: usize, d: usize, density: f32) -> Toy {
+    let spec = Spec::new(kind, n, d);
     let mut rng = rng::stream(rng::DEFAULT_SEED, 78);
     let params = random_params(&spec, &mut rng);
     let importance = (0..n).map(|i| 0.9f32.powi(i as i32)).collect();
@@ -75,7 +75,7 @@ fn gaps(seconds: f64) -> Row {
     let with = micros(seconds, || batch.fill(density, false, &mut rng));
     Row {
         trick: "geometric gaps",
-        timed: format!("drawing a batch, n = {n}, p = {density}: a coin per feature → the gaps"),
+        timed: format!("drawing a batch, N = {n}, p = {density}: a coin per feature → the gaps"),
         without,
         with,
     }
@@ -93,13 +93,13 @@ fn kernels(seconds: f64) -> [Row; 2] {
     [
         Row {
             trick: "the batch as the long dimension",
-            timed: "a gradient, n = 5, m = 2, p = 0.1: one sample at a time → batched".into(),
+            timed: "a gradient, N = 5, d = 2, p = 0.1: one sample at a time → batched".into(),
             without: per_sample,
             with: batched,
         },
         Row {
             trick: "a sample at a time over its present features",
-            timed: "a gradient, n = 100, m = 10, p = 0.01: batched → one sample at a time".into(),
+            timed: "a gradient, N = 100, d = 10, p = 0.01: batched → one sample at a time".into(),
             without: batched_large,
             with: per_sample_large,
         },
@@ -116,8 +116,8 @@ fn vector_sums(seconds: f64) -> [Row; 2] {
         Row { trick: "fixed-order sums, eight lanes (AVX2)", timed: what.into(), without, with }
     };
     [
-        row(&mut small, "a gradient, n = 5, m = 2, p = 0.1: without AVX2 → with"),
-        row(&mut large, "a gradient, absolute value, n = 100, m = 40, p = 0.03: without AVX2 → with"),
+        row(&mut small, "a gradient, N = 5, d = 2, p = 0.1: without AVX2 → with"),
+        row(&mut large, "a gradient, absolute value, N = 100, d = 40, p = 0.03: without AVX2 → with"),
     ]
 }
 
@@ -125,7 +125,7 @@ fn active_latents(seconds: f64) -> Row {
     let (d, m, k, b) = (64, 256, 5, 256);
     let mut rng = rng::stream(rng::DEFAULT_SEED, 80);
     let truth = GroundTruth::new(
-        TruthConfig { d, g: 128, mean_active: 5.0, decay: 0.99, pair_correlation: 0.0 },
+        TruthConfig { d, n: 128, mean_active: 5.0, decay: 0.99, pair_correlation: 0.0 },
         &mut rng,
     );
     let spec = SaeSpec { d, m, activation: Activation::TopK(k), l1: 0.0 };
@@ -226,7 +226,7 @@ fn threads() -> Row {
     Row {
         trick: "one thread per model",
         timed: format!(
-            "training {} models (n = 20, m = 5, {} steps each): 1 thread → {cores}",
+            "training {} models (N = 20, d = 5, {} steps each): 1 thread → {cores}",
             jobs.len(),
             config.steps
         ),
@@ -253,7 +253,7 @@ fn no_allocation(seconds: f64) -> Row {
     });
     Row {
         trick: "no allocation in the loop",
-        timed: "a training step's batch and gradient, n = 5, m = 2: new buffers → reused".into(),
+        timed: "a training step's batch and gradient, N = 5, d = 2: new buffers → reused".into(),
         without,
         with,
     }

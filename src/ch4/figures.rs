@@ -38,7 +38,7 @@ fn feature_color(i: usize, n: usize) -> RGBColor {
     ViridisRGB.get_color(0.85 * i as f32 / (n.max(2) - 1) as f32)
 }
 
-/// The columns W_i of the n = 5, m = 2 models as arrows in the plane.
+/// The columns W_i of the N = 5, d = 2 models as arrows in the plane.
 fn pentagon(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let models = &report.pentagon;
     let cols = 3.min(models.len()).max(1);
@@ -100,7 +100,7 @@ fn interference_color(v: f64) -> RGBColor {
 }
 
 /// WᵀW and b as heatmaps, and ‖W_i‖ as bars coloured by interference, for
-/// each n = 20, m = 5 model.
+/// each N = 20, d = 5 model.
 fn gram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let models: Vec<(&Model, String)> = report
         .linear
@@ -230,7 +230,7 @@ where
 fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let models = &report.geometry;
     let xmax = models.iter().map(|m| 1.0 / m.density as f64).fold(1.0, f64::max) * 1.6;
-    let (n, m_dims) = (report.config.geometry_n, report.config.geometry_m);
+    let (n, d) = (report.config.geometry_n, report.config.geometry_d);
     svg_figure(&dirs.figures.join("ch4_geometry.svg"), (1000, 460), |root| {
         let (left, right) = root.split_horizontally(430);
         let mut chart = ChartBuilder::on(&left)
@@ -242,7 +242,7 @@ fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         chart
             .configure_mesh()
             .x_desc("1 / (1 − S) = 1 / density")
-            .y_desc("m / ‖W‖²_F")
+            .y_desc("d / ‖W‖²_F")
             .axis_desc_style((FONT, LABEL))
             .label_style((FONT, TICK))
             .x_label_formatter(&|x| tick(*x))
@@ -256,7 +256,7 @@ fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             models.iter().map(|m| (1.0 / m.density as f64, m.dims_per_feature)).collect();
         chart
             .draw_series(LineSeries::new(pts.clone(), line(color(0))))?
-            .label(format!("n = {n}, m = {m_dims}"))
+            .label(format!("N = {n}, d = {d}"))
             .legend(legend_line(color(0)));
         chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4, color(0).filled())))?;
         draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
@@ -296,9 +296,9 @@ fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             let x = 1.0 / m.density as f64;
             // A small deterministic horizontal spread so that points at the same
             // value stay visible.
-            chart.draw_series(m.features.dimensionality.iter().enumerate().map(|(i, &d)| {
+            chart.draw_series(m.features.dimensionality.iter().enumerate().map(|(i, &share)| {
                 let jitter = 10f64.powf(0.035 * ((i % 7) as f64 - 3.0) / 3.0);
-                Circle::new((x * jitter, d), 3, color(0).mix(0.45).filled())
+                Circle::new((x * jitter, share), 3, color(0).mix(0.45).filled())
             }))?;
         }
         Ok(())
@@ -459,7 +459,7 @@ fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Res
     Ok(())
 }
 
-/// The linear and ReLU models of n = 20 features in m = 5 dimensions.
+/// The linear and ReLU models of N = 20 features in d = 5 dimensions.
 fn gram_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let header = [
@@ -548,7 +548,7 @@ fn pentagon_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// n = 20, m = 5: the two ends of the density range.
+/// N = 20, d = 5: the two ends of the density range.
 fn gram_numbers(report: &Report, numbers: &mut Numbers) {
     if let (Some(dense), Some(sparse)) = (report.gram.first(), report.gram.last()) {
         numbers.set("dense_kept", format!("{}", dense.represented));
@@ -592,7 +592,7 @@ fn geometry_table(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> any
             &[
                 "1/(1 − S)",
                 "features with ‖W_i‖ ≥ 1/2",
-                "m / ‖W‖²_F",
+                "d / ‖W‖²_F",
                 "loss ÷ known solution",
                 "groups sharing dimensions",
             ],
@@ -602,7 +602,7 @@ fn geometry_table(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> any
     )?;
     numbers.set(
         "geometry_size",
-        format!("$n = {}$ features in $m = {}$ dimensions", c.geometry_n, c.geometry_m),
+        format!("$N = {}$ features in $d = {}$ dimensions", c.geometry_n, c.geometry_d),
     );
     numbers.set("group_link", format!("{}", super::GROUP_LINK));
     Ok(())

@@ -2,12 +2,12 @@
 //! (Elhage et al., 2022) trained from scratch.
 //!
 //! Four experiments, all on the engine in [`crate::toy`]:
-//! 1. n = 5 features in m = 2 dimensions as sparsity grows (the pentagon);
-//! 2. n = 20 in m = 5 with decaying importance: WᵀW, b and ‖W_i‖ per density,
+//! 1. N = 5 features in d = 2 dimensions as sparsity grows (the pentagon);
+//! 2. N = 20 in d = 5 with decaying importance: WᵀW, b and ‖W_i‖ per density,
 //!    and the linear model for contrast;
 //! 3. the geometry of superposition with uniform importance: dimensions per
 //!    feature and per-feature dimensionality against sparsity;
-//! 4. the phase diagram of n = 2, m = 1 against the closed-form prediction.
+//! 4. the phase diagram of N = 2, d = 1 against the closed-form prediction.
 
 mod figures;
 mod neuron_figures;
@@ -36,24 +36,24 @@ pub struct Config {
     pub train: TrainConfig,
     /// Copies per setting (the lowest evaluation loss is kept).
     pub seeds: usize,
-    /// Experiment 1: n = 5, m = 2, importance 0.9^i.
+    /// Experiment 1: N = 5, d = 2, importance 0.9^i.
     pub pentagon_densities: Vec<f32>,
-    /// Experiment 2: n = 20, m = 5, importance 0.7^i (ReLU), and the linear model.
+    /// Experiment 2: N = 20, d = 5, importance 0.7^i (ReLU), and the linear model.
     pub gram_densities: Vec<f32>,
     pub linear_densities: Vec<f32>,
-    /// Experiment 3: n features in m dimensions, uniform importance, one copy each.
+    /// Experiment 3: N features in d dimensions, uniform importance, one copy each.
     pub geometry_n: usize,
-    pub geometry_m: usize,
+    pub geometry_d: usize,
     pub geometry_densities: Vec<f32>,
-    /// Experiment 4: n = 2, m = 1; importance r of feature 2, and densities.
+    /// Experiment 4: N = 2, d = 1; importance r of feature 2, and densities.
     pub phase_importances: Vec<f32>,
     pub phase_densities: Vec<f32>,
     /// Points per axis of the predicted-phase grid behind the boundary.
     pub theory_grid: usize,
-    /// Part 2. A privileged basis: h = ReLU(W x), n = 10, m = 5, importance 0.75^i.
+    /// Part 2. A privileged basis: h = ReLU(W x), N = 10, d = 5, importance 0.75^i.
     pub privileged_densities: Vec<f32>,
-    /// Computation in superposition, |x| with x uniform on [−1, 1]: n = 3,
-    /// m = 6 at this density, and n = 100, m = 40, importance 0.8^i, one
+    /// Computation in superposition, |x| with x uniform on [−1, 1]: N = 3,
+    /// d = 6 at this density, and N = 100, d = 40, importance 0.8^i, one
     /// copy per density.
     pub abs_small_density: f32,
     pub abs_densities: Vec<f32>,
@@ -86,7 +86,7 @@ impl Default for Config {
             gram_densities: vec![1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001],
             linear_densities: vec![1.0, 0.01],
             geometry_n: 100,
-            geometry_m: 10,
+            geometry_d: 10,
             geometry_densities: logspace(0.0, -3.0, 19),
             phase_importances: logspace(-1.0, 1.0, 15),
             phase_densities: logspace(0.0, -2.0, 15),
@@ -128,7 +128,7 @@ impl Config {
             gram_densities: vec![1.0, 0.03],
             linear_densities: vec![0.03],
             geometry_n: 30,
-            geometry_m: 5,
+            geometry_d: 5,
             geometry_densities: logspace(0.0, -2.0, 3),
             phase_importances: logspace(-1.0, 1.0, 3),
             phase_densities: logspace(0.0, -2.0, 3),
@@ -156,10 +156,10 @@ impl Config {
         if self.theory_grid < 2 {
             return Err("the theory grid needs at least 2 points per axis".into());
         }
-        if self.geometry_m == 0 || self.geometry_n <= self.geometry_m {
+        if self.geometry_d == 0 || self.geometry_n <= self.geometry_d {
             return Err(format!(
-                "the geometry model needs n > m ≥ 1, got n = {}, m = {}",
-                self.geometry_n, self.geometry_m
+                "the geometry model needs N > d ≥ 1, got N = {}, d = {}",
+                self.geometry_n, self.geometry_d
             ));
         }
         let densities = [
@@ -191,12 +191,12 @@ impl Config {
 pub struct Model {
     pub kind: Kind,
     pub n: usize,
-    pub m: usize,
+    pub d: usize,
     pub density: f32,
-    /// W (W₁ for the untied model), m × n row-major, and b.
+    /// W (W₁ for the untied model), d × N row-major, and b.
     pub w: Vec<f32>,
     pub b: Vec<f32>,
-    /// W₂ᵀ for the untied absolute-value model (m × n), else empty.
+    /// W₂ᵀ for the untied absolute-value model (d × N), else empty.
     pub w_out: Vec<f32>,
     /// The hidden neurons, for models with a hidden ReLU (else empty).
     pub neurons: Vec<Neuron>,
@@ -219,7 +219,7 @@ pub struct Model {
     pub max_cos: f64,
     /// The smallest angle between two represented features, in degrees.
     pub smallest_angle: f64,
-    /// m / ‖W‖²_F.
+    /// d / ‖W‖²_F.
     pub dims_per_feature: f64,
     /// Groups of features sharing dimensions: (features, dimensions, count).
     pub groups: Vec<(usize, usize, usize)>,
@@ -257,7 +257,7 @@ pub struct Cell {
 impl Report {
     /// The size of the small absolute-value model (for the initial scale).
     pub fn abs_small_spec(&self) -> Spec {
-        Spec::new(Kind::AbsValue, self.abs_small.n, self.abs_small.m)
+        Spec::new(Kind::AbsValue, self.abs_small.n, self.abs_small.d)
     }
 }
 
@@ -353,26 +353,26 @@ pub const EXACT_MARGIN: f64 = 1e-3;
 
 fn model(job: &Job, train: &TrainConfig, seed: u64, best: Best) -> Model {
     let (spec, density) = (job.spec, job.density);
-    let (n, m) = (spec.n, spec.m);
+    let (n, d) = (spec.n, spec.d);
     let params = &best.model.params;
-    let w = params[..m * n].to_vec();
+    let w = params[..d * n].to_vec();
     let (w_out, b) = if spec.kind.tied() {
-        (Vec::new(), params[m * n..].to_vec())
+        (Vec::new(), params[d * n..].to_vec())
     } else {
-        (params[m * n..2 * m * n].to_vec(), params[2 * m * n..].to_vec())
+        (params[d * n..2 * d * n].to_vec(), params[2 * d * n..].to_vec())
     };
-    let neurons = if spec.kind.hidden_relu() { neurons(&w, m, n, spec.kind.signed()) } else { Vec::new() };
+    let neurons = if spec.kind.hidden_relu() { neurons(&w, d, n, spec.kind.signed()) } else { Vec::new() };
     let features = analysis::features(&w, n);
     let gram = analysis::gram(&w, n);
     Model {
         kind: spec.kind,
         n,
-        m,
+        d,
         density,
         represented: analysis::represented(&features),
         max_cos: analysis::max_abs_cos_represented(&w, n),
         smallest_angle: analysis::smallest_angle_represented(&w, n),
-        dims_per_feature: analysis::dimensions_per_feature(&w, m),
+        dims_per_feature: analysis::dimensions_per_feature(&w, d),
         groups: analysis::groups(&w, n, GROUP_LINK),
         b,
         w_out,
@@ -430,8 +430,8 @@ fn settings(config: &Config) -> Vec<(Experiment, Setting)> {
         push(Linear, Spec::new(Kind::Linear, 20, 5), p, importance(20, 0.7), seeds);
     }
     for &p in &config.geometry_densities {
-        let (n, m) = (config.geometry_n, config.geometry_m);
-        push(Geometry, relu(n, m), p, vec![1.0; n], 1);
+        let (n, d) = (config.geometry_n, config.geometry_d);
+        push(Geometry, relu(n, d), p, vec![1.0; n], 1);
     }
     for &p in &config.phase_densities {
         for &r in &config.phase_importances {
@@ -486,7 +486,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     // Two features in one dimension: rank copies by their exact expected loss
     // (at density 0.01 a sampled loss sees "both present" a few times at best).
     let exact = |job: &Job, t: &crate::toy::Trained| -> f64 {
-        if (job.spec.n, job.spec.m) == (2, 1) {
+        if (job.spec.n, job.spec.d) == (2, 1) {
             let (w, b) = (&t.params[..2], &t.params[2..]);
             let f = |v: &[f32]| [v[0] as f64, v[1] as f64];
             phase::expected_loss(f(w), f(b), job.importance[1] as f64, job.density as f64)
@@ -580,7 +580,7 @@ fn more_copies_until_known(
 }
 // ANCHOR_END: more_copies
 
-/// Classify each n = 2, m = 1 model and compare with the predicted phase.
+/// Classify each N = 2, d = 1 model and compare with the predicted phase.
 fn phase_diagram(config: &Config, models: &[Model]) -> PhaseDiagram {
     let mut cells = Vec::new();
     let mut k = 0;

@@ -36,7 +36,7 @@ fn role_letter(r: Role) -> &'static str {
     }
 }
 
-/// A neuron × feature heatmap of `w` (m × n), rows in `order`, each row
+/// A neuron × feature heatmap of `w` (d × N), rows in `order`, each row
 /// marked with its role; colours scaled so that ±`scale` is full colour.
 fn weight_map<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
@@ -98,7 +98,7 @@ where
     Ok(())
 }
 
-/// The neuron × feature weights of the n = 10, m = 5 model per density.
+/// The neuron × feature weights of the N = 10, d = 5 model per density.
 fn privileged(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let models = &report.privileged;
     let cols = 5.min(models.len()).max(1);
@@ -128,7 +128,7 @@ fn privileged(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             }
             top.draw(&Text::new("−1  weight  +1", (622, 58), (FONT, TICK - 3)))?;
             for (m, area) in models.iter().zip(body.split_evenly((rows, cols)).iter()) {
-                let order: Vec<usize> = (0..m.m).collect();
+                let order: Vec<usize> = (0..m.d).collect();
                 weight_map(area, &format!("density {}", tick_f32(m.density)), m, &order, 1.0, m.n)?;
             }
             Ok(())
@@ -139,7 +139,7 @@ fn privileged(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 /// Monosemantic, polysemantic and dead neurons against density.
 fn neuron_counts(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let models = &report.privileged;
-    let m = models.first().map_or(5, |x| x.m) as f64;
+    let d = models.first().map_or(5, |x| x.d) as f64;
     svg_figure(&dirs.figures.join("ch4_neuron_counts.svg"), (820, 460), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption(
@@ -149,7 +149,7 @@ fn neuron_counts(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .margin(12)
             .x_label_area_size(50)
             .y_label_area_size(60)
-            .build_cartesian_2d(-0.5f64..models.len() as f64 - 0.5, 0f64..m + 1.6)?;
+            .build_cartesian_2d(-0.5f64..models.len() as f64 - 0.5, 0f64..d + 1.6)?;
         chart
             .configure_mesh()
             .disable_x_mesh()
@@ -189,7 +189,7 @@ fn neuron_counts(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     })
 }
 
-/// The n = 3, m = 6 absolute-value model: W₁ and the function it computes.
+/// The N = 3, d = 6 absolute-value model: W₁ and the function it computes.
 fn abs_small(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let m = &report.abs_small;
     svg_figure(&dirs.figures.join("ch4_abs_small.svg"), (900, 380), |root| {
@@ -223,7 +223,7 @@ fn abs_small(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     })
 }
 
-/// W₁ of the n = 100, m = 40 models, neurons sorted by their top feature.
+/// W₁ of the N = 100, d = 40 models, neurons sorted by their top feature.
 fn abs_large(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let models = &report.abs_large;
     svg_figure(&dirs.figures.join("ch4_abs_large.svg"), (1000, 70 + 300 * models.len() as u32), |root| {
@@ -418,10 +418,10 @@ fn abs_numbers(report: &Report, numbers: &mut Numbers) {
     let paying: Vec<&Model> =
         good.into_iter().filter(|m| m.ratio() < 1.0 - super::CONVERGED_MARGIN).collect();
     numbers.set("abs_paying", list(paying));
-    // PyTorch's xavier_normal_ on an instances × n × m tensor: fans n·m and instances·m.
+    // PyTorch's xavier_normal_ on an instances × N × d tensor: fans N·d and instances·d.
     if let Some(m) = report.abs_large.first() {
         let instances = report.abs_large.len();
-        let sd = (2.0 / (m.n * m.m + instances * m.m) as f64).sqrt();
+        let sd = (2.0 / (m.n * m.d + instances * m.d) as f64).sqrt();
         numbers.set("notebook_sd", format!("{sd:.3}"));
     }
     let worst = bad.iter().map(|m| m.ratio()).fold(0.0f64, f64::max);
@@ -442,7 +442,7 @@ fn abs_numbers(report: &Report, numbers: &mut Numbers) {
         .abs_large
         .iter()
         .flat_map(|m| {
-            (0..m.m).flat_map(move |j| (SHOWN_FEATURES.min(m.n)..m.n).map(move |i| m.w[j * m.n + i]))
+            (0..m.d).flat_map(move |j| (SHOWN_FEATURES.min(m.n)..m.n).map(move |i| m.w[j * m.n + i]))
         })
         .fold(0.0f64, |a, v| a.max((v as f64).abs()));
     numbers.set("abs_tail_weight", format!("{tail:.3}"));

@@ -64,10 +64,10 @@ pub fn up_close(models: &[Model]) -> Option<UpClose> {
 /// feature `i` at value `x`.
 pub fn respond(m: &Model, i: usize, x: f64) -> Vec<f64> {
     let n = m.n;
-    let h: Vec<f64> = (0..m.m).map(|j| (m.w[j * n + i] as f64 * x).max(0.0)).collect();
+    let h: Vec<f64> = (0..m.d).map(|j| (m.w[j * n + i] as f64 * x).max(0.0)).collect();
     (0..n)
         .map(|o| {
-            let s: f64 = (0..m.m).map(|j| m.w_out[j * n + o] as f64 * h[j]).sum();
+            let s: f64 = (0..m.d).map(|j| m.w_out[j * n + o] as f64 * h[j]).sum();
             (s + m.b[o] as f64).max(0.0)
         })
         .collect()

@@ -179,7 +179,7 @@ fn heat_color(v: f64) -> RGBColor {
 /// probability), latents across, sorted by the feature they match best.
 fn heatmap(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let c = &report.config;
-    let g = c.truth.g;
+    let n = c.truth.n;
     let panels = [report.sweep_run(c.main_size, c.good_l1), report.sweep_run(c.main_size, c.low_l1)];
     let card = (560u32, 440u32);
     svg_figure(&dirs.figures.join("ch5_heatmap.svg"), (2 * card.0, card.1 + 60), |root| {
@@ -197,7 +197,7 @@ fn heatmap(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 .margin(10)
                 .x_label_area_size(40)
                 .y_label_area_size(55)
-                .build_cartesian_2d(0f64..m as f64, g as f64..0f64)?;
+                .build_cartesian_2d(0f64..m as f64, n as f64..0f64)?;
             chart
                 .configure_mesh()
                 .disable_mesh()
@@ -305,17 +305,17 @@ fn dead(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     })
 }
 
-/// The m = 2 toy model in its plane: the columns W_i and the SAE's decoder
+/// The d = 2 toy model in its plane: the columns W_i and the SAE's decoder
 /// directions.
 fn plane(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
-    let Some(l) = report.loops.iter().find(|l| l.config.m == 2) else { return Ok(()) };
+    let Some(l) = report.loops.iter().find(|l| l.config.d == 2) else { return Ok(()) };
     let n = l.config.n;
     let r = l.norms.iter().copied().fold(1.0, f64::max) * 1.3;
     svg_figure(&dirs.figures.join("ch5_loop.svg"), (820, 560), |root| {
         // The plane on the left, square; the legend beside it.
         let (left, right) = root.split_horizontally(560);
         let mut chart = ChartBuilder::on(&left)
-            .caption(format!("Toy model n = {n}, m = 2: W and the SAE's dictionary"), (FONT, LABEL + 1))
+            .caption(format!("Toy model N = {n}, d = 2: W and the SAE's dictionary"), (FONT, LABEL + 1))
             .margin(14)
             .x_label_area_size(35)
             .y_label_area_size(45)
@@ -329,7 +329,7 @@ fn plane(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         let mut legend: Vec<(String, ShapeStyle, bool)> = Vec::new();
         let (matched, spare) = (BLACK.stroke_width(1), GREY.mix(0.4).stroke_width(1));
         for j in 0..l.config.latents {
-            let dec = &l.decoder[j * l.config.m..(j + 1) * l.config.m];
+            let dec = &l.decoder[j * l.config.d..(j + 1) * l.config.d];
             let end = (dec[0] as f64 * r / 1.1, dec[1] as f64 * r / 1.1);
             let style = if l.best_latent.contains(&j) { matched } else { spare };
             chart.draw_series(DashedLineSeries::new([(0.0, 0.0), end], 5, 4, style))?;

@@ -72,12 +72,12 @@ pub struct Config {
 }
 
 impl Default for Config {
-    /// The book's configuration: d = 64, G = 128 (the published ratio G = 2d
+    /// The book's configuration: d = 64, N = 128 (the published ratio N = 2d
     /// at a quarter of the size), about 5 features per sample.
     fn default() -> Self {
         Config {
             seed: DEFAULT_SEED,
-            truth: TruthConfig { d: 64, g: 128, mean_active: 5.0, decay: 0.99, pair_correlation: 0.0 },
+            truth: TruthConfig { d: 64, n: 128, mean_active: 5.0, decay: 0.99, pair_correlation: 0.0 },
             sizes: vec![64, 128, 256, 512],
             l1s: vec![0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
             topks: vec![1, 2, 3, 5, 8, 12, 20],
@@ -99,8 +99,8 @@ impl Default for Config {
             eval_samples: 8192,
             toy_steps: 10_000,
             loops: vec![
-                LoopConfig { n: 5, m: 2, density: 0.05, importance_decay: 0.9, latents: 10 },
-                LoopConfig { n: 20, m: 5, density: 0.02, importance_decay: 1.0, latents: 40 },
+                LoopConfig { n: 5, d: 2, density: 0.05, importance_decay: 0.9, latents: 10 },
+                LoopConfig { n: 20, d: 5, density: 0.02, importance_decay: 1.0, latents: 40 },
             ],
         }
     }
@@ -111,7 +111,7 @@ impl Config {
     pub fn quick() -> Self {
         let d = Config::default();
         Config {
-            truth: TruthConfig { d: 16, g: 32, ..d.truth },
+            truth: TruthConfig { d: 16, n: 32, ..d.truth },
             sizes: vec![16, 32, 64],
             l1s: vec![0.01, 0.1, 0.3],
             topks: vec![2, 5],
@@ -126,11 +126,11 @@ impl Config {
         }
     }
 
-    /// The published size (d = 256, G = 512), behind `--large`.
+    /// The published size (d = 256, N = 512), behind `--large`.
     pub fn large() -> Self {
         let d = Config::default();
         Config {
-            truth: TruthConfig { d: 256, g: 512, ..d.truth },
+            truth: TruthConfig { d: 256, n: 512, ..d.truth },
             sizes: vec![256, 512, 1024],
             main_size: 1024,
             dead_size: 512,
@@ -150,10 +150,10 @@ impl Config {
 
     pub fn validate(&self) -> Result<(), String> {
         let t = &self.truth;
-        if t.d == 0 || t.g < 2 {
-            return Err(format!("the ground truth needs d ≥ 1 and G ≥ 2, got d = {}, G = {}", t.d, t.g));
+        if t.d == 0 || t.n < 2 {
+            return Err(format!("the ground truth needs d ≥ 1 and N ≥ 2, got d = {}, N = {}", t.d, t.n));
         }
-        if !(t.mean_active > 0.0 && t.mean_active <= t.g as f64) {
+        if !(t.mean_active > 0.0 && t.mean_active <= t.n as f64) {
             return Err(format!(
                 "the mean number of active features must be in (0, G], got {}",
                 t.mean_active
@@ -305,7 +305,7 @@ pub struct Report {
     pub heatmaps: Vec<Heatmap>,
 }
 
-/// One SAE's dictionary against the true features: the cells of the G × M
+/// One SAE's dictionary against the true features: the cells of the N × M
 /// cosine matrix with |cos| ≥ [`HEAT_FLOOR`], the latents sorted by the
 /// feature they match best (a recovered dictionary shows as a diagonal).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -321,10 +321,10 @@ pub struct Heatmap {
 impl Heatmap {
     /// The cells of `sae`'s heatmap against `truth`.
     fn new(run: &Run, sae: &Sae, truth: &GroundTruth) -> Heatmap {
-        let (g, m) = (truth.config.g, run.m);
+        let (n, m) = (truth.config.n, run.m);
         let cos = cosines(sae, truth);
-        let order = latent_order(&cos, g, m);
-        let cells = (0..g)
+        let order = latent_order(&cos, n, m);
+        let cells = (0..n)
             .flat_map(|i| order.iter().enumerate().map(move |(place, &j)| (i, place, j)))
             .map(|(i, place, j)| (i, place, cos[i * m + j]))
             .filter(|c| c.2.abs() >= HEAT_FLOOR)
@@ -335,10 +335,10 @@ impl Heatmap {
 
 /// Latents ordered by the true feature they match best, then by that cosine
 /// (highest first).
-fn latent_order(cos: &[f64], g: usize, m: usize) -> Vec<usize> {
+fn latent_order(cos: &[f64], n: usize, m: usize) -> Vec<usize> {
     let best: Vec<(usize, f64)> = (0..m)
         .map(|j| {
-            (0..g)
+            (0..n)
                 .map(|i| (i, cos[i * m + j]))
                 .fold((0, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a })
         })
@@ -470,7 +470,7 @@ fn jobs(config: &Config, toys: &[Toy]) -> Vec<Job> {
     let main = relu(config.main_size, config.good_l1);
     push(Part::Paired, Data::Paired, main, false, sweep_stream(config.main_size, config.good_l1));
     for (i, toy) in toys.iter().enumerate() {
-        let (d, m) = (toy.config.m, toy.config.latents);
+        let (d, m) = (toy.config.d, toy.config.latents);
         let spec = SaeSpec { d, m, activation: Activation::Relu, l1: config.good_l1 };
         push(Part::Loop, Data::Toy(i), spec, false, None);
     }
@@ -562,16 +562,16 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
 }
 
 fn truth_summary(truth: &GroundTruth, eval: &Batch) -> TruthSummary {
-    let g = truth.config.g;
+    let n = truth.config.n;
     let mut max_cos = 0.0f64;
-    for i in 0..g {
+    for i in 0..n {
         for j in 0..i {
             max_cos = max_cos.max(cosine(truth.feature(i), truth.feature(j)).abs());
         }
     }
     TruthSummary {
         p_first: truth.probs[0],
-        p_last: truth.probs[g - 1],
+        p_last: truth.probs[n - 1],
         mean_active: eval.active.len() as f64 / eval.size as f64,
         max_cos,
     }

@@ -29,8 +29,8 @@ pub(super) fn analyse(
     eval: &Batch,
     independent_recovered: f64,
 ) -> Paired {
-    let (g, m) = (truth.config.g, run.m);
-    let pairs = g / 2;
+    let (n, m) = (truth.config.n, run.m);
+    let pairs = n / 2;
     let c = cosines(&sae, truth);
     let best = |i: usize| (0..m).map(|j| c[i * m + j]).fold(f64::NEG_INFINITY, f64::max);
     let both_recovered =
@@ -45,7 +45,7 @@ pub(super) fn analyse(
     let (mut first, mut both) = (0usize, 0usize);
     for s in 0..eval.size {
         let on = &eval.active[eval.start[s]..eval.start[s + 1]];
-        for &i in on.iter().filter(|&&i| i % 2 == 0 && (i as usize) + 1 < g) {
+        for &i in on.iter().filter(|&&i| i % 2 == 0 && (i as usize) + 1 < n) {
             first += 1;
             both += on.contains(&(i + 1)) as usize;
         }

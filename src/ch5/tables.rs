@@ -35,7 +35,7 @@ fn setup(report: &Report, numbers: &mut Numbers) {
     let t = &c.train;
     // Setup.
     numbers.set("d", c.truth.d.to_string());
-    numbers.set("g", c.truth.g.to_string());
+    numbers.set("n", c.truth.n.to_string());
     numbers.set("mean_active", c.truth.mean_active.to_string());
     numbers.set("decay", c.truth.decay.to_string());
     numbers.set("p_first", sci(report.truth.p_first, 2));
@@ -92,7 +92,7 @@ fn sweep(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Resu
     let mut rows = rows;
     if let Some(k) = report.known.first() {
         let cell = format!("{} ({:.3})", pct(k.metrics.recovered), k.metrics.mmcs_truth_to_learned);
-        let mut row = vec![format!("truth SAE, {} latents", c.truth.g)];
+        let mut row = vec![format!("truth SAE, {} latents", c.truth.n)];
         row.extend(c.sizes.iter().map(|_| cell.clone()));
         rows.push(row);
     }
@@ -102,7 +102,7 @@ fn sweep(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Resu
         known_for(report, r).is_some_and(|k| r.metrics.objective > (1.0 + KNOWN_MARGIN) * k.objective)
     };
     let (big, small): (Vec<&Run>, Vec<&Run>) =
-        report.sweep.iter().filter(above).partition(|r| r.m >= c.truth.g);
+        report.sweep.iter().filter(above).partition(|r| r.m >= c.truth.n);
     let lambdas =
         |v: &[&Run]| v.iter().map(|r| format!("M = {}, λ = {}", r.m, r.l1)).collect::<Vec<_>>().join("; ");
     let sentence = match (big.is_empty(), small.is_empty()) {
@@ -349,7 +349,10 @@ fn paired_and_loops(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> a
     for (i, l) in report.loops.iter().enumerate() {
         let tag = format!("loop{i}");
         let lc = &l.config;
-        numbers.set(&format!("{tag}_setting"), format!("n = {}, m = {}, density {}", lc.n, lc.m, lc.density));
+        numbers.set(
+            &format!("{tag}_setting"),
+            format!("$N = {}$, $d = {}$, density {}", lc.n, lc.d, lc.density),
+        );
         numbers.set(&format!("{tag}_latents"), lc.latents.to_string());
         numbers.set(&format!("{tag}_known"), format!("{:.3}", l.toy_loss / l.toy_construction));
         let importance = if lc.importance_decay == 1.0 {

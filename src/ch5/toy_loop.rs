@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 pub struct LoopConfig {
     /// Features and hidden dimensions of the toy model (ReLU output).
     pub n: usize,
-    pub m: usize,
+    pub d: usize,
     pub density: f32,
     /// Importance of feature i is importance_decay^i.
     pub importance_decay: f32,
@@ -34,7 +34,7 @@ pub struct LoopConfig {
 /// A trained toy model, as a source of hidden activations.
 pub(super) struct Toy {
     pub config: LoopConfig,
-    /// W, m × n, row-major.
+    /// W, d × N, row-major.
     pub w: Vec<f32>,
     pub loss: f64,
     /// The loss of Chapter 4's known solution without superposition.
@@ -51,7 +51,7 @@ pub(super) fn train_toys(config: &Config) -> Vec<Toy> {
         .enumerate()
         .map(|(i, l)| Setting {
             job: Job {
-                spec: Spec::new(Kind::ReluOutput, l.n, l.m),
+                spec: Spec::new(Kind::ReluOutput, l.n, l.d),
                 density: l.density,
                 importance: (0..l.n).map(|k| l.importance_decay.powi(k as i32)).collect(),
                 init: Init::Xavier,
@@ -71,11 +71,11 @@ pub(super) fn train_toys(config: &Config) -> Vec<Toy> {
             // The known solution without superposition, on the same samples.
             let known = known::construction_params(&s.job.spec, &s.job.importance, s.job.density);
             let construction = evaluate(&s.job, &known, train.eval_samples, config.seed);
-            let w = b.model.params[..l.m * l.n].to_vec();
+            let w = b.model.params[..l.d * l.n].to_vec();
             // Row i of the features is column i of W.
             let columns: Vec<f32> =
-                (0..l.n).flat_map(|i| (0..l.m).map(|k| w[k * l.n + i]).collect::<Vec<_>>()).collect();
-            let truth = GroundTruth::from_directions(columns, l.m, l.density as f64);
+                (0..l.n).flat_map(|i| (0..l.d).map(|k| w[k * l.n + i]).collect::<Vec<_>>()).collect();
+            let truth = GroundTruth::from_directions(columns, l.d, l.density as f64);
             Toy { config: l, w, loss: b.model.eval_loss, construction, truth }
         })
         .collect()
@@ -100,8 +100,8 @@ pub struct Loop {
     /// The smallest best cosine over the represented features.
     pub worst_represented: f64,
     pub metrics: Metrics,
-    /// The toy model's weights (m × n, row-major) and the SAE's decoder
-    /// directions (one row of m per latent), for the figure of the plane.
+    /// The toy model's weights (d × N, row-major) and the SAE's decoder
+    /// directions (one row of d per latent), for the figure of the plane.
     #[serde(skip)]
     pub w: Vec<f32>,
     #[serde(skip)]
@@ -149,22 +149,22 @@ mod tests {
     /// model's own inputs x: the same numbers, sample by sample.
     #[test]
     fn the_toy_hidden_layer_is_a_ground_truth() {
-        let (n, m) = (6, 3);
+        let (n, d) = (6, 3);
         let mut rng = stream(70, 0);
-        let w: Vec<f32> = (0..n * m).map(|_| rng.random::<f32>() * 2.0 - 1.0).collect();
+        let w: Vec<f32> = (0..n * d).map(|_| rng.random::<f32>() * 2.0 - 1.0).collect();
         let columns: Vec<f32> =
-            (0..n).flat_map(|i| (0..m).map(|k| w[k * n + i]).collect::<Vec<_>>()).collect();
-        let truth = GroundTruth::from_directions(columns, m, 0.3);
-        let mut batch = Batch::new(50, m);
+            (0..n).flat_map(|i| (0..d).map(|k| w[k * n + i]).collect::<Vec<_>>()).collect();
+        let truth = GroundTruth::from_directions(columns, d, 0.3);
+        let mut batch = Batch::new(50, d);
         truth.sample(&mut batch, &mut rng);
         for s in 0..50 {
             let mut x = vec![0.0f32; n];
             for k in batch.start[s]..batch.start[s + 1] {
                 x[batch.active[k] as usize] = batch.coef[k];
             }
-            for k in 0..m {
+            for k in 0..d {
                 let h: f32 = (0..n).map(|i| w[k * n + i] * x[i]).sum();
-                assert!((h - batch.x[s * m + k]).abs() < 1e-5);
+                assert!((h - batch.x[s * d + k]).abs() < 1e-5);
             }
         }
     }

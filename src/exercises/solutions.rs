@@ -75,13 +75,13 @@ pub fn toy_model_gradient(
     b: &[f64],
     x: &[f64],
     importance: &[f64],
-    m: usize,
+    d: usize,
 ) -> (f64, Vec<f64>, Vec<f64>) {
     let n = b.len();
     let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>();
     // Forward: h = W x, o = Wᵀ h + b, x' = ReLU(o).
     let h: Vec<f64> = w.chunks_exact(n).map(|row| dot(row, x)).collect();
-    let wt_h = |i: usize| (0..m).map(|j| w[j * n + i] * h[j]).sum::<f64>();
+    let wt_h = |i: usize| (0..d).map(|j| w[j * n + i] * h[j]).sum::<f64>();
     let o: Vec<f64> = (0..n).map(|i| b[i] + wt_h(i)).collect();
     let err: Vec<f64> = (0..n).map(|i| o[i].max(0.0) - x[i]).collect();
     let weighted: f64 = (0..n).map(|i| importance[i] * err[i] * err[i]).sum();
@@ -94,8 +94,8 @@ pub fn toy_model_gradient(
     // W appears twice, so ∂L/∂W[j, i] has two terms:
     // h_j g_i (through Wᵀ) + (W g)_j x_i (through W x).
     let wg: Vec<f64> = w.chunks_exact(n).map(|row| dot(row, &g)).collect();
-    let mut dw = vec![0.0; m * n];
-    for j in 0..m {
+    let mut dw = vec![0.0; d * n];
+    for j in 0..d {
         for i in 0..n {
             dw[j * n + i] = h[j] * g[i] + wg[j] * x[i];
         }
@@ -105,9 +105,9 @@ pub fn toy_model_gradient(
 // ANCHOR_END: ch4_gradient
 
 // ANCHOR: ch4_dimensionality
-pub fn feature_dimensionality(w: &[f64], m: usize) -> Vec<f64> {
-    let n = w.len() / m;
-    let column = |i: usize| (0..m).map(|j| w[j * n + i]).collect::<Vec<f64>>();
+pub fn feature_dimensionality(w: &[f64], d: usize) -> Vec<f64> {
+    let n = w.len() / d;
+    let column = |i: usize| (0..d).map(|j| w[j * n + i]).collect::<Vec<f64>>();
     let cols: Vec<Vec<f64>> = (0..n).map(column).collect();
     let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
     (0..n)
@@ -137,17 +137,17 @@ pub fn mean_max_cosine(truth: &[f64], learned: &[f64], d: usize) -> f64 {
 }
 
 pub fn fraction_of_variance_unexplained(x: &[f64], x_hat: &[f64], d: usize) -> f64 {
-    let n = x.len() / d;
+    let samples = x.len() / d;
     let mut mean = vec![0.0; d];
     for row in x.chunks_exact(d) {
-        mean.iter_mut().zip(row).for_each(|(m, v)| *m += v / n as f64);
+        mean.iter_mut().zip(row).for_each(|(mu, v)| *mu += v / samples as f64);
     }
     // Both sums run over every sample and coordinate before dividing.
     let error: f64 = x.iter().zip(x_hat).map(|(a, b)| (a - b).powi(2)).sum();
     let mut variance = 0.0;
     for row in x.chunks_exact(d) {
-        for (v, m) in row.iter().zip(&mean) {
-            variance += (v - m).powi(2);
+        for (v, mu) in row.iter().zip(&mean) {
+            variance += (v - mu).powi(2);
         }
     }
     error / variance

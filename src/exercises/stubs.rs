@@ -44,22 +44,22 @@ pub fn gaussian_projection(points: &[Vec<f64>], k: usize, rng: &mut ChaCha8Rng) 
 }
 
 /// Chapter 4, exercise 5: the loss of the ReLU-output toy model on one sample
-/// and its gradient. W is m × n row-major (column i is W_i), b has n entries;
-/// x' = ReLU(Wᵀ W x + b), L = (1/n) Σ_i I_i (x'_i − x_i)². Returns
+/// and its gradient. W is d × N row-major (column i is W_i), b has N entries;
+/// x' = ReLU(Wᵀ W x + b), L = (1/N) Σ_i I_i (x'_i − x_i)². Returns
 /// (L, ∂L/∂W in the same layout, ∂L/∂b).
 pub fn toy_model_gradient(
     w: &[f64],
     b: &[f64],
     x: &[f64],
     importance: &[f64],
-    m: usize,
+    d: usize,
 ) -> (f64, Vec<f64>, Vec<f64>) {
     todo!("Chapter 4, exercise 5")
 }
 
 /// Chapter 4, exercise 6: each feature's dimensionality
-/// D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)² (0 for a zero column), W m × n row-major.
-pub fn feature_dimensionality(w: &[f64], m: usize) -> Vec<f64> {
+/// D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)² (0 for a zero column), W d × N row-major.
+pub fn feature_dimensionality(w: &[f64], d: usize) -> Vec<f64> {
     todo!("Chapter 4, exercise 6")
 }
 

@@ -1,13 +1,13 @@
 //! Synthetic data with known features, for testing sparse autoencoders.
 //!
-//! G unit feature directions F_1 … F_G in R^d (random Gaussian directions);
+//! N unit feature directions F_1 … F_N in R^d (random Gaussian directions);
 //! a sample is x = Σ_i c_i F_i with sparse non-negative codes: feature i fires
 //! with probability p_i = p_0 · decay^i, scaled so that on average
 //! `mean_active` features fire, and a firing feature has a coefficient
 //! uniform on (0, 1]. (Sharkey, Braun & Millidge's replication of the
-//! superposition setting used d = 256, G = 512, about 5 active, decay 0.99.)
+//! superposition setting used d = 256, N = 512, about 5 active, decay 0.99.)
 //!
-//! Drawing a Bernoulli variable for each of G features per sample wastes
+//! Drawing a Bernoulli variable for each of N features per sample wastes
 //! almost every draw. Instead, events are drawn at the largest rate p_0 by
 //! geometric gaps and each is kept with probability p_i / p_0 (thinning):
 //! the kept events are exactly Bernoulli(p_i), independently.
@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct TruthConfig {
     pub d: usize,
-    pub g: usize,
+    pub n: usize,
     /// The expected number of features firing per sample, Σ_i p_i.
     pub mean_active: f64,
     /// p_i ∝ decay^i.
@@ -40,7 +40,7 @@ pub struct TruthConfig {
 #[derive(Debug, Clone)]
 pub struct GroundTruth {
     pub config: TruthConfig,
-    /// G × d, row-major, unit rows.
+    /// N × d, row-major, unit rows.
     pub features: Vec<f32>,
     pub probs: Vec<f64>,
 }
@@ -61,22 +61,22 @@ pub struct Batch {
 
 impl GroundTruth {
     pub fn new(config: TruthConfig, rng: &mut ChaCha8Rng) -> Self {
-        let dirs = random_unit_vectors(config.g, config.d, rng);
+        let dirs = random_unit_vectors(config.n, config.d, rng);
         let features = dirs.iter().map(|&v| v as f32).collect();
-        let weights: Vec<f64> = (0..config.g).map(|i| config.decay.powi(i as i32)).collect();
+        let weights: Vec<f64> = (0..config.n).map(|i| config.decay.powi(i as i32)).collect();
         let total: f64 = weights.iter().sum();
         let probs = weights.iter().map(|w| (w * config.mean_active / total).min(1.0)).collect();
         GroundTruth { config, features, probs }
     }
 
-    /// Given feature directions (G × d, row-major, of any length) that each
+    /// Given feature directions (N × d, row-major, of any length) that each
     /// fire with probability `density`: x = Σ_i c_i F_i is then exactly the
     /// hidden activation h = W x of a Chapter 4 toy model whose columns W_i
     /// are the rows given here.
     pub fn from_directions(features: Vec<f32>, d: usize, density: f64) -> Self {
-        let g = features.len() / d;
-        let config = TruthConfig { d, g, mean_active: density * g as f64, decay: 1.0, pair_correlation: 0.0 };
-        GroundTruth { config, features, probs: vec![density; g] }
+        let n = features.len() / d;
+        let config = TruthConfig { d, n, mean_active: density * n as f64, decay: 1.0, pair_correlation: 0.0 };
+        GroundTruth { config, features, probs: vec![density; n] }
     }
 
     /// Feature i's direction F_i.
@@ -90,9 +90,9 @@ impl GroundTruth {
     /// distribution, made fast. Returns x and the code, (i, c_i) in order of i.
     // ANCHOR: sample_one
     pub fn sample_one(&self, rng: &mut ChaCha8Rng) -> (Vec<f32>, Vec<(usize, f32)>) {
-        let (d, g) = (self.config.d, self.config.g);
-        let mut fired = vec![false; g];
-        for i in 0..g {
+        let (d, n) = (self.config.d, self.config.n);
+        let mut fired = vec![false; n];
+        for i in 0..n {
             // Feature 2k + 1 fires along with feature 2k with probability ρ.
             let partner = i % 2 == 1 && fired[i - 1];
             let along = partner && rng.random::<f64>() < self.config.pair_correlation;
@@ -100,7 +100,7 @@ impl GroundTruth {
         }
         let mut x = vec![0.0f32; d];
         let mut code = Vec::new();
-        for i in (0..g).filter(|&i| fired[i]) {
+        for i in (0..n).filter(|&i| fired[i]) {
             let c = 1.0 - rng.random::<f32>(); // uniform on (0, 1]
             for (x, f) in x.iter_mut().zip(self.feature(i)) {
                 *x += c * f;
@@ -114,7 +114,7 @@ impl GroundTruth {
     /// Fill `batch` with fresh samples.
     // ANCHOR: sample
     pub fn sample(&self, batch: &mut Batch, rng: &mut ChaCha8Rng) {
-        let (d, g) = (self.config.d, self.config.g);
+        let (d, n) = (self.config.d, self.config.n);
         let p_max = self.probs.iter().copied().fold(0.0, f64::max);
         let ln_miss = (1.0 - p_max).ln();
         let Batch { size, x, start, active, coef, .. } = batch;
@@ -128,9 +128,9 @@ impl GroundTruth {
                 // Next event at rate p_max: skip a geometric number of features.
                 if p_max < 1.0 {
                     let u = 1.0 - rng.random::<f64>();
-                    i += (u.ln() / ln_miss).min(g as f64) as usize;
+                    i += (u.ln() / ln_miss).min(n as f64) as usize;
                 }
-                if i >= g {
+                if i >= n {
                     break;
                 }
                 // Keep it with probability p_i / p_max.
@@ -143,7 +143,7 @@ impl GroundTruth {
                     };
                     fire(i, rng);
                     // Its partner fires along with it, or later by its own draw.
-                    if i.is_multiple_of(2) && i + 1 < g && rng.random::<f64>() < self.config.pair_correlation
+                    if i.is_multiple_of(2) && i + 1 < n && rng.random::<f64>() < self.config.pair_correlation
                     {
                         i += 1;
                         fire(i, rng);
@@ -177,7 +177,7 @@ mod tests {
 
     #[test]
     fn firing_rates_match_the_probabilities() {
-        let config = TruthConfig { d: 8, g: 40, mean_active: 3.0, decay: 0.95, pair_correlation: 0.0 };
+        let config = TruthConfig { d: 8, n: 40, mean_active: 3.0, decay: 0.95, pair_correlation: 0.0 };
         let mut rng = stream(30, 0);
         let truth = GroundTruth::new(config, &mut rng);
         assert!((truth.probs.iter().sum::<f64>() - 3.0).abs() < 1e-9);
@@ -216,14 +216,14 @@ mod tests {
     fn paired_features_fire_together() {
         // P(partner | first) = ρ + (1 − ρ) p_partner; P(partner | not first) = p_partner.
         let rho = 0.8;
-        let config = TruthConfig { d: 4, g: 10, mean_active: 1.0, decay: 1.0, pair_correlation: rho };
+        let config = TruthConfig { d: 4, n: 10, mean_active: 1.0, decay: 1.0, pair_correlation: rho };
         let mut rng = stream(31, 0);
         let truth = GroundTruth::new(config, &mut rng);
-        let n = 40_000;
-        let mut batch = Batch::new(n, 4);
+        let samples = 40_000;
+        let mut batch = Batch::new(samples, 4);
         truth.sample(&mut batch, &mut rng);
         let (mut first, mut both, mut partner_alone) = (0usize, 0usize, 0usize);
-        for s in 0..n {
+        for s in 0..samples {
             let on = &batch.active[batch.start[s]..batch.start[s + 1]];
             let (a, b) = (on.contains(&2), on.contains(&3));
             first += a as usize;
@@ -235,8 +235,8 @@ mod tests {
         let expected = rho + (1.0 - rho) * p;
         let sd = (expected * (1.0 - expected) / first as f64).sqrt();
         assert!((conditional - expected).abs() < 5.0 * sd, "{conditional} vs {expected}");
-        let alone = partner_alone as f64 / (n - first) as f64;
-        let sd = (p * (1.0 - p) / (n - first) as f64).sqrt();
+        let alone = partner_alone as f64 / (samples - first) as f64;
+        let sd = (p * (1.0 - p) / (samples - first) as f64).sqrt();
         assert!((alone - p).abs() < 5.0 * sd, "{alone} vs {p}");
     }
 
@@ -246,25 +246,25 @@ mod tests {
         // rate, each pair's rate of firing together, the number firing per
         // sample and the coefficients agree between the two samplers, within
         // 5 standard errors of the difference of two independent estimates.
-        let config = TruthConfig { d: 4, g: 12, mean_active: 2.0, decay: 0.85, pair_correlation: 0.5 };
+        let config = TruthConfig { d: 4, n: 12, mean_active: 2.0, decay: 0.85, pair_correlation: 0.5 };
         let mut rng = stream(32, 0);
         let truth = GroundTruth::new(config, &mut rng);
-        let n = 40_000;
-        let mut batch = Batch::new(n, 4);
+        let samples = 40_000;
+        let mut batch = Batch::new(samples, 4);
         truth.sample(&mut batch, &mut rng);
-        let fast: Vec<Vec<usize>> = (0..n)
+        let fast: Vec<Vec<usize>> = (0..samples)
             .map(|s| batch.active[batch.start[s]..batch.start[s + 1]].iter().map(|&i| i as usize).collect())
             .collect();
-        let drawn: Vec<_> = (0..n).map(|_| truth.sample_one(&mut rng)).collect();
+        let drawn: Vec<_> = (0..samples).map(|_| truth.sample_one(&mut rng)).collect();
         let slow: Vec<Vec<usize>> = drawn.iter().map(|(_, c)| c.iter().map(|&(i, _)| i).collect()).collect();
         // The share of samples for which `event` holds, in each sampler.
         let share = |sets: &[Vec<usize>], event: &dyn Fn(&[usize]) -> bool| {
-            sets.iter().filter(|s| event(s)).count() as f64 / n as f64
+            sets.iter().filter(|s| event(s)).count() as f64 / samples as f64
         };
         let close = |event: &dyn Fn(&[usize]) -> bool, what: &str| {
             let (a, b) = (share(&fast, event), share(&slow, event));
             let q = (a + b) / 2.0;
-            let sd = (2.0 * q * (1.0 - q) / n as f64).sqrt();
+            let sd = (2.0 * q * (1.0 - q) / samples as f64).sqrt();
             assert!((a - b).abs() < 5.0 * sd + 1e-9, "{what}: fast {a}, reference {b}");
         };
         for i in 0..12 {

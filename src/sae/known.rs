@@ -1,7 +1,7 @@
 //! An SAE built from the truth: the known solution every trained SAE of
 //! Chapter 5 is measured against.
 //!
-//! With G true features F_i, the SAE that recovers everything has G latents,
+//! With N true features F_i, the SAE that recovers everything has N latents,
 //! decoder rows F_i, and an encoder along the same directions,
 //!
 //!   f = act(s · F x + β),   x̂ = Fᵀ f,   b_dec = 0,
@@ -22,8 +22,8 @@ use serde::{Deserialize, Serialize};
 
 /// The truth SAE at encoder scale s and bias β.
 pub fn truth_sae(truth: &GroundTruth, activation: Activation, l1: f32, scale: f32, bias: f32) -> Sae {
-    let (d, g) = (truth.config.d, truth.config.g);
-    let spec = SaeSpec { d, m: g, activation, l1 };
+    let (d, n) = (truth.config.d, truth.config.n);
+    let spec = SaeSpec { d, m: n, activation, l1 };
     let lay = spec.layout();
     let mut params = vec![0.0f32; lay.len];
     for (k, &v) in truth.features.iter().enumerate() {
@@ -151,7 +151,7 @@ mod tests {
     fn the_truth_sae_recovers_everything_and_its_tuning_helps() {
         let mut rng = stream(61, 0);
         let truth = GroundTruth::new(
-            TruthConfig { d: 32, g: 64, mean_active: 3.0, decay: 0.99, pair_correlation: 0.0 },
+            TruthConfig { d: 32, n: 64, mean_active: 3.0, decay: 0.99, pair_correlation: 0.0 },
             &mut rng,
         );
         let mut eval = Batch::new(2048, 32);

@@ -70,9 +70,9 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
 
 /// cos(F_i, D_j) for every true feature i (rows) and latent j (columns).
 pub fn cosines(sae: &Sae, truth: &GroundTruth) -> Vec<f64> {
-    let (g, m) = (truth.config.g, sae.spec.m);
-    let mut c = vec![0.0; g * m];
-    for i in 0..g {
+    let (n, m) = (truth.config.n, sae.spec.m);
+    let mut c = vec![0.0; n * m];
+    for i in 0..n {
         for j in 0..m {
             c[i * m + j] = cosine(truth.feature(i), sae.decoder(j));
         }
@@ -82,7 +82,7 @@ pub fn cosines(sae: &Sae, truth: &GroundTruth) -> Vec<f64> {
 
 // ANCHOR: evaluate
 pub fn evaluate(sae: &Sae, truth: &GroundTruth, eval: &Batch) -> Metrics {
-    let (d, m, g) = (sae.spec.d, sae.spec.m, truth.config.g);
+    let (d, m, n) = (sae.spec.d, sae.spec.m, truth.config.n);
     let mut ws = Workspace::new(&sae.spec, eval.size);
     let loss = forward(sae, &eval.x, &mut ws);
     let lay = sae.spec.layout();
@@ -96,8 +96,8 @@ pub fn evaluate(sae: &Sae, truth: &GroundTruth, eval: &Batch) -> Metrics {
     // The dictionary against the truth: c[i·m + j] = cos(F_i, D_j).
     let c = cosines(sae, truth);
     let truth_best = |i: usize| largest((0..m).map(|j| c[i * m + j]));
-    let latent_best = |&j: &usize| largest((0..g).map(|i| c[i * m + j]));
-    let best_for_truth: Vec<f64> = (0..g).map(truth_best).collect();
+    let latent_best = |&j: &usize| largest((0..n).map(|i| c[i * m + j]));
+    let best_for_truth: Vec<f64> = (0..n).map(truth_best).collect();
     let best_for_latent: Vec<f64> = live.iter().map(latent_best).collect();
     let recovered = best_for_truth.iter().filter(|&&v| v > RECOVERED).count();
     Metrics {
@@ -107,7 +107,7 @@ pub fn evaluate(sae: &Sae, truth: &GroundTruth, eval: &Batch) -> Metrics {
         dead: m - live.len(),
         mmcs_truth_to_learned: mean(&best_for_truth),
         mmcs_learned_to_truth: mean(&best_for_latent),
-        recovered: recovered as f64 / g as f64,
+        recovered: recovered as f64 / n as f64,
         shrinkage: shrinkage(ws.reconstruction(eval.size, d), &eval.x, b_dec),
         latents: latent_fit(&c, m, eval, &ws),
     }
@@ -115,12 +115,12 @@ pub fn evaluate(sae: &Sae, truth: &GroundTruth, eval: &Batch) -> Metrics {
 // ANCHOR_END: evaluate
 
 /// The matched latents' slope and miss rate (see the module's notes), from
-/// the cosines `c` (G × M), the evaluation set's true codes and the
+/// the cosines `c` (N × M), the evaluation set's true codes and the
 /// latents' activations on it (`ws`, after the forward pass).
 fn latent_fit(c: &[f64], m: usize, eval: &Batch, ws: &Workspace) -> LatentFit {
-    let g = c.len() / m;
+    let n = c.len() / m;
     // The latent matched to each recovered feature.
-    let matched: Vec<Option<u32>> = (0..g)
+    let matched: Vec<Option<u32>> = (0..n)
         .map(|i| {
             let row = &c[i * m..(i + 1) * m];
             let (j, &best) = row.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
@@ -145,13 +145,13 @@ fn latent_fit(c: &[f64], m: usize, eval: &Batch, ws: &Workspace) -> LatentFit {
         }
     }
     let missed = (present > 0).then(|| 1.0 - fired as f64 / present as f64);
-    let n = fired as f64;
-    let spread = n * scc - sc * sc;
+    let count = fired as f64;
+    let spread = count * scc - sc * sc;
     if fired < 2 || spread <= 0.0 {
         return LatentFit { slope: None, offset: None, missed };
     }
-    let slope = (n * scf - sc * sf) / spread;
-    LatentFit { slope: Some(slope), offset: Some((sf - slope * sc) / n), missed }
+    let slope = (count * scf - sc * sf) / spread;
+    LatentFit { slope: Some(slope), offset: Some((sf - slope * sc) / count), missed }
 }
 
 /// The fraction of variance unexplained, Σ‖x − x̂‖² / Σ‖x − x̄‖², from the
@@ -200,11 +200,11 @@ mod tests {
 
     #[test]
     fn an_sae_built_from_the_truth_is_perfect() {
-        // G = 6 orthonormal features in d = 8 (the standard basis); an SAE
+        // N = 6 orthonormal features in d = 8 (the standard basis); an SAE
         // whose encoder and decoder are those features reconstructs exactly.
         let mut rng = stream(60, 0);
         let mut truth = GroundTruth::new(
-            TruthConfig { d: 8, g: 6, mean_active: 2.0, decay: 0.9, pair_correlation: 0.0 },
+            TruthConfig { d: 8, n: 6, mean_active: 2.0, decay: 0.9, pair_correlation: 0.0 },
             &mut rng,
         );
         truth.features.fill(0.0);

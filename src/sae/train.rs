@@ -199,7 +199,7 @@ mod tests {
     fn training_lowers_the_loss_and_keeps_the_decoder_unit() {
         let mut rng = stream(50, 0);
         let truth = GroundTruth::new(
-            TruthConfig { d: 16, g: 24, mean_active: 2.0, decay: 0.97, pair_correlation: 0.0 },
+            TruthConfig { d: 16, n: 24, mean_active: 2.0, decay: 0.97, pair_correlation: 0.0 },
             &mut rng,
         );
         let spec = SaeSpec { d: 16, m: 32, activation: Activation::Relu, l1: 1e-3 };

@@ -1,18 +1,18 @@
 //! What a trained toy model learned, read off its weights.
 //!
-//! For a tied model with weights W (m × n, columns W_i):
+//! For a tied model with weights W (d × N, columns W_i):
 //!
 //! - ‖W_i‖ ≈ 1 means feature i is represented, ≈ 0 that it is dropped;
 //! - the interference Σ_{j≠i} (Ŵ_i·W_j)² says how much of the other features
 //!   leaks into the direction of feature i (0: it has the direction to itself);
-//! - the *dimensions per feature* m / ‖W‖²_F (Elhage et al., §6);
+//! - the *dimensions per feature* d / ‖W‖²_F (Elhage et al., §6);
 //! - the *feature dimensionality* D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)², the share of
 //!   a dimension feature i gets: 1 for a dedicated direction, 1/2 for an
 //!   antipodal pair, 2/5 for a pentagon, 0 when dropped.
 
 use serde::Serialize;
 
-/// Column i of an m × n row-major matrix, in f64.
+/// Column i of an d × N row-major matrix, in f64.
 pub fn column(w: &[f32], n: usize, i: usize) -> Vec<f64> {
     w.iter().skip(i).step_by(n).map(|&v| v as f64).collect()
 }
@@ -21,7 +21,7 @@ fn dot(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// The columns W_i of an m × n row-major matrix.
+/// The columns W_i of an d × N row-major matrix.
 pub fn columns(w: &[f32], n: usize) -> Vec<Vec<f64>> {
     (0..n).map(|i| column(w, n, i)).collect()
 }
@@ -72,9 +72,9 @@ pub fn features(w: &[f32], n: usize) -> Features {
 }
 // ANCHOR_END: features
 
-/// Elhage et al.'s dimensions per feature, m / ‖W‖²_F.
-pub fn dimensions_per_feature(w: &[f32], m: usize) -> f64 {
-    m as f64 / w.iter().map(|&v| (v as f64).powi(2)).sum::<f64>()
+/// Elhage et al.'s dimensions per feature, d / ‖W‖²_F.
+pub fn dimensions_per_feature(w: &[f32], d: usize) -> f64 {
+    d as f64 / w.iter().map(|&v| (v as f64).powi(2)).sum::<f64>()
 }
 
 /// The number of features with ‖W_i‖ ≥ [`REPRESENTED`].
@@ -178,7 +178,7 @@ mod tests {
 
     #[test]
     fn pentagon_and_antipodal_pair_have_the_textbook_dimensionalities() {
-        // Five unit vectors at 72° in the plane (m = 2, n = 5): D_i = 2/5.
+        // Five unit vectors at 72° in the plane (d = 2, N = 5): D_i = 2/5.
         let n = 5;
         let mut w = vec![0.0f32; 2 * n];
         for i in 0..n {
@@ -193,7 +193,7 @@ mod tests {
         assert!((dimensions_per_feature(&w, 2) - 0.4).abs() < 1e-6);
         assert!((smallest_angle_represented(&w, n) - 72.0).abs() < 1e-4);
         assert!((max_abs_cos_represented(&w, n) - (144f64).to_radians().cos().abs()).abs() < 1e-6);
-        // An antipodal pair plus a dropped feature (m = 1, n = 3): 1/2, 1/2, 0.
+        // An antipodal pair plus a dropped feature (d = 1, N = 3): 1/2, 1/2, 0.
         let f = features(&[1.0, -1.0, 0.0], 3);
         assert_eq!(f.dimensionality, vec![0.5, 0.5, 0.0]);
         assert_eq!(f.interference, vec![1.0, 1.0, 0.0]);
@@ -202,8 +202,8 @@ mod tests {
 
     #[test]
     fn groups_find_polygons_in_orthogonal_planes() {
-        // m = 4: a pentagon in dimensions 1–2, an antipodal pair on 3, one
-        // dedicated feature on 4, one dropped feature. n = 9.
+        // d = 4: a pentagon in dimensions 1–2, an antipodal pair on 3, one
+        // dedicated feature on 4, one dropped feature. N = 9.
         let n = 9;
         let mut w = vec![0.0f32; 4 * n];
         for i in 0..5 {

@@ -1,7 +1,7 @@
 //! The toy models' loss and gradient for the whole batch at once, for small
 //! models.
 //!
-//! With n = 5 features and m = 2 hidden dimensions a sample is a few dozen
+//! With N = 5 features and d = 2 hidden dimensions a sample is a few dozen
 //! multiplications, too little to keep a vector unit busy. Turned around, the
 //! batch is the long dimension: store each feature's values over the batch
 //! contiguously (x_i is a row of length B) and every step of the chain rule
@@ -36,13 +36,13 @@ pub struct Batched {
 
 impl Batched {
     pub fn new(spec: &Spec, batch: usize) -> Self {
-        let (n, m) = (spec.n, spec.m);
+        let (n, d) = (spec.n, spec.d);
         Batched {
             xt: vec![0.0; n * batch],
-            h: vec![0.0; m * batch],
+            h: vec![0.0; d * batch],
             o: vec![0.0; n * batch],
             e: vec![0.0; n * batch],
-            gh: vec![0.0; m * batch],
+            gh: vec![0.0; d * batch],
             ones: vec![1.0; batch],
         }
     }
@@ -58,7 +58,7 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
     ws: &mut Batched,
     grad: Option<&mut [f32]>,
 ) -> f64 {
-    let Spec { kind, n, m } = *spec;
+    let Spec { kind, n, d } = *spec;
     let bs = batch.size;
     assert_eq!(ws.ones.len(), bs, "workspace made for another batch size");
     let p = spec.split(params);
@@ -72,7 +72,7 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
     }
     // ANCHOR: batched_forward
     // H_j = Σ_i W_in[j, i] X_i (+ ReLU)
-    for j in 0..m {
+    for j in 0..d {
         let h = &mut ws.h[j * bs..(j + 1) * bs];
         h.fill(0.0);
         for i in 0..n {
@@ -88,7 +88,7 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
     for i in 0..n {
         let o = &mut ws.o[i * bs..(i + 1) * bs];
         o.fill(p.b[i]);
-        for j in 0..m {
+        for j in 0..d {
             axpy(p.w_out[j * n + i], &ws.h[j * bs..(j + 1) * bs], o);
         }
         let e = &mut ws.e[i * bs..(i + 1) * bs];
@@ -114,7 +114,7 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
         grad[b_at + i] = D::dot(g, &ws.ones);
     }
     // ∂L/∂W_out[j, i] = H_j · G_i and ∂L/∂H_j = Σ_i W_out[j, i] G_i.
-    for j in 0..m {
+    for j in 0..d {
         let (h, gh) = (&ws.h[j * bs..(j + 1) * bs], &mut ws.gh[j * bs..(j + 1) * bs]);
         gh.fill(0.0);
         for i in 0..n {

@@ -1,6 +1,6 @@
 //! Sparse synthetic features, the toy models' data (Elhage et al., 2022).
 //!
-//! Each of the n features of a sample is zero with probability S (the
+//! Each of the N features of a sample is zero with probability S (the
 //! *sparsity*) and otherwise uniform on [0, 1] (or on [−1, 1] for the
 //! absolute-value model). The density p = 1 − S is what the figures plot.
 //!

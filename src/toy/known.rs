@@ -6,16 +6,16 @@
 //! and replaces every other feature by its mean through the bias:
 //!
 //! - the tied models, linear, ReLU-output and hidden-ReLU: row j of W is the
-//!   unit vector of the j-th most important feature (for j < m), so the
+//!   unit vector of the j-th most important feature (for j < d), so the
 //!   kept features come back exactly (x ≥ 0 passes every ReLU);
 //! - the |x| model: two neurons per kept feature, +x_i and −x_i, both written
-//!   back to output i, since |x| = ReLU(x) + ReLU(−x); ⌊m/2⌋ features kept.
+//!   back to output i, since |x| = ReLU(x) + ReLU(−x); ⌊d/2⌋ features kept.
 //!
 //! A dropped feature's output is its mean, b_i = E t_i = p/2 (t is x or |x|,
 //! uniform on [0, 1] when present), and costs its variance
 //! V(p) = p/3 − p²/4. So the loss, with the trainer's normalisation, is
 //!
-//!   L = (1/n) Σ_{i dropped} I_i V(p).
+//!   L = (1/N) Σ_{i dropped} I_i V(p).
 //!
 //! For the linear model this is the optimum (Eckart–Young, see Chapter 4).
 //! The ReLU models can beat it only by superposition.
@@ -23,9 +23,9 @@
 use super::phase::dropped_cost;
 use super::spec::{Kind, Spec};
 
-/// How many features the construction keeps: m, or ⌊m/2⌋ for |x|.
+/// How many features the construction keeps: d, or ⌊d/2⌋ for |x|.
 pub fn kept(spec: &Spec) -> usize {
-    let k = if spec.kind == Kind::AbsValue { spec.m / 2 } else { spec.m };
+    let k = if spec.kind == Kind::AbsValue { spec.d / 2 } else { spec.d };
     k.min(spec.n)
 }
 
@@ -37,7 +37,7 @@ fn by_importance(importance: &[f32]) -> Vec<usize> {
 }
 
 // ANCHOR: construction_loss
-/// The construction's expected loss, L = (1/n) Σ_{i dropped} I_i V(p).
+/// The construction's expected loss, L = (1/N) Σ_{i dropped} I_i V(p).
 pub fn construction_loss(spec: &Spec, importance: &[f32], density: f32) -> f64 {
     let dropped = &by_importance(importance)[kept(spec)..];
     let v = dropped_cost(density as f64);
@@ -46,7 +46,7 @@ pub fn construction_loss(spec: &Spec, importance: &[f32], density: f32) -> f64 {
 // ANCHOR_END: construction_loss
 
 /// The loss of the model that represents nothing and outputs every mean:
-/// (1/n) Σ_i I_i V(p), the scale against which an exact model's rounding is
+/// (1/N) Σ_i I_i V(p), the scale against which an exact model's rounding is
 /// judged.
 pub fn mean_only_loss(importance: &[f32], density: f32) -> f64 {
     let v = dropped_cost(density as f64);
@@ -54,9 +54,9 @@ pub fn mean_only_loss(importance: &[f32], density: f32) -> f64 {
 }
 
 /// The construction's parameters, in the trainer's flat layout
-/// `[W_in (m×n) | W_out (m×n), untied only | b (n)]`.
+/// `[W_in (d×n) | W_out (d×n), untied only | b (n)]`.
 pub fn construction_params(spec: &Spec, importance: &[f32], density: f32) -> Vec<f32> {
-    let Spec { n, m, .. } = *spec;
+    let Spec { n, d, .. } = *spec;
     let mut params = vec![0.0; spec.param_count()];
     let order = by_importance(importance);
     let (w_out, b) = (spec.w_out_offset(), spec.weights_len());
@@ -73,7 +73,7 @@ pub fn construction_params(spec: &Spec, importance: &[f32], density: f32) -> Vec
             params[k * n + i] = 1.0; // row k of W is e_i (and W_out = W: tied)
         }
     }
-    assert!(kept(spec) <= m);
+    assert!(kept(spec) <= d);
     params
 }
 
@@ -93,8 +93,8 @@ mod tests {
             (Kind::HiddenRelu, 7, 3),
             (Kind::AbsValue, 7, 6),
         ];
-        for (k, (kind, n, m)) in kinds.into_iter().enumerate() {
-            let spec = Spec::new(kind, n, m);
+        for (k, (kind, n, d)) in kinds.into_iter().enumerate() {
+            let spec = Spec::new(kind, n, d);
             // Importances out of order, so "the most important" is not "the first".
             let importance: Vec<f32> = [0.3, 1.0, 0.5, 0.9, 0.2, 0.7, 0.4].to_vec();
             for density in [1.0, 0.3, 0.05] {

@@ -15,13 +15,13 @@ pub use super::spec::{Init, Kind, Params, Spec};
 use crate::simd::Avx2;
 use crate::simd::{Dot, Portable};
 
-/// Models up to this many weights (n·m) are trained with the batched kernel,
+/// Models up to this many weights (N·d) are trained with the batched kernel,
 /// larger ones one sample at a time (where the weights stay in the L1 cache).
 /// Measured with `cargo run --release --example bench`.
 pub const BATCHED_MAX_WEIGHTS: usize = 128;
 
 fn batched(spec: &Spec) -> bool {
-    spec.n * spec.m <= BATCHED_MAX_WEIGHTS
+    spec.n * spec.d <= BATCHED_MAX_WEIGHTS
 }
 
 /// Scratch space for one model's loss and gradient, allocated once.
@@ -63,7 +63,7 @@ impl Workspace {
 
 /// The loss of the model on `batch`,
 ///
-///   L = 1/(B·n) Σ_s Σ_i I_i (x'_si − t_si)²,
+///   L = 1/(B·N) Σ_s Σ_i I_i (x'_si − t_si)²,
 ///
 /// and, if `grad` is given, its gradient (overwritten; the same layout as the
 /// parameters). Runs the AVX2 build of the kernels when the CPU has it; the
@@ -176,18 +176,18 @@ mod tests {
         [Workspace::batched(spec, batch), Workspace::per_sample(spec)]
     }
 
-    /// A model of `kind` with n features in m dimensions and random
+    /// A model of `kind` with N features in d dimensions and random
     /// parameters, importances `decay^i`, and a batch of `size` samples at
     /// `density`, all from stream (`seed`, `k`).
     fn problem(
         kind: Kind,
-        (n, m): (usize, usize),
+        (n, d): (usize, usize),
         decay: f32,
         size: usize,
         density: f32,
         (seed, k): (u64, u64),
     ) -> (Spec, Vec<f32>, Vec<f32>, Batch) {
-        let spec = Spec::new(kind, n, m);
+        let spec = Spec::new(kind, n, d);
         let mut rng = stream(seed, k);
         let params = random_params(&spec, &mut rng);
         let importance: Vec<f32> = (0..n).map(|i| decay.powi(i as i32)).collect();
@@ -258,8 +258,8 @@ mod tests {
     #[test]
     fn the_gradient_alone_is_the_same_bits() {
         for (k, kind) in KINDS.into_iter().enumerate() {
-            for (n, m) in [(6, 4), (30, 7)] {
-                let spec = Spec::new(kind, n, m);
+            for (n, d) in [(6, 4), (30, 7)] {
+                let spec = Spec::new(kind, n, d);
                 let mut rng = stream(13, k as u64);
                 let params = random_params(&spec, &mut rng);
                 let importance: Vec<f32> = (0..n).map(|i| 0.9f32.powi(i as i32)).collect();
@@ -295,7 +295,7 @@ mod tests {
 
     #[test]
     fn a_perfect_linear_model_has_zero_loss() {
-        // n = m, W = identity, b = 0 reproduces x exactly.
+        // N = d, W = identity, b = 0 reproduces x exactly.
         let spec = Spec::new(Kind::Linear, 4, 4);
         let mut params = vec![0.0; spec.param_count()];
         for i in 0..4 {

@@ -40,14 +40,14 @@ pub struct Neuron {
     pub role: Role,
 }
 
-/// Summarise each row of the m × n matrix `w` (row-major). `signed` inputs
+/// Summarise each row of the d × N matrix `w` (row-major). `signed` inputs
 /// can drive a neuron through negative weights too.
 // ANCHOR: neurons
-pub fn neurons(w: &[f32], m: usize, n: usize, signed: bool) -> Vec<Neuron> {
+pub fn neurons(w: &[f32], d: usize, n: usize, signed: bool) -> Vec<Neuron> {
     // A weight drives the neuron if it is large and, for inputs ≥ 0, positive.
     let drives = |v: f64| v >= LIVE_WEIGHT || (signed && -v >= LIVE_WEIGHT);
-    let mut found = Vec::with_capacity(m);
-    for row in w.chunks_exact(n).take(m) {
+    let mut found = Vec::with_capacity(d);
+    for row in w.chunks_exact(n).take(d) {
         let row: Vec<f64> = row.iter().map(|&v| v as f64).collect();
         let total: f64 = row.iter().map(|v| v * v).sum();
         let bigger = |a: &usize, b: &usize| row[*a].abs().total_cmp(&row[*b].abs());

@@ -1,11 +1,11 @@
 //! The toy models' loss and gradient, one sample at a time.
 //!
-//! For models with many features (n·m large) the weights fit in the L1 cache
-//! and each sample is a handful of vector operations of length n or m: the
+//! For models with many features (N·d large) the weights fit in the L1 cache
+//! and each sample is a handful of vector operations of length n or d: the
 //! forward pass, the error, and the backward pass of the chain rule, written
 //! out. A present feature i only touches W_i, so for sparse samples the
 //! products run over the list of present features, with copies of the
-//! weights (and their gradients) laid out feature-major (n × m, row i = W_i).
+//! weights (and their gradients) laid out feature-major (n × d, row i = W_i).
 
 // Index loops (i over features, j over hidden dimensions) mirror the formulas.
 #![allow(clippy::needless_range_loop)]
@@ -15,7 +15,7 @@ use super::spec::Spec;
 use crate::simd::{Dot, axpy};
 
 /// Scratch space, allocated once per model: per-sample vectors, and copies of
-/// the weights (and their gradients) in feature-major layout (n × m, row i is
+/// the weights (and their gradients) in feature-major layout (n × d, row i is
 /// W_i) for the sparse paths, where a present feature touches one W_i.
 #[derive(Debug, Clone)]
 pub struct PerSample {
@@ -34,14 +34,14 @@ pub struct PerSample {
 
 impl PerSample {
     pub fn new(spec: &Spec) -> Self {
-        let mn = spec.m * spec.n;
+        let mn = spec.d * spec.n;
         PerSample {
-            h: vec![0.0; spec.m],
+            h: vec![0.0; spec.d],
             o: vec![0.0; spec.n],
             g: vec![0.0; spec.n],
             err: vec![0.0; spec.n],
             weighted: vec![0.0; spec.n],
-            gh: vec![0.0; spec.m],
+            gh: vec![0.0; spec.d],
             active: Vec::with_capacity(spec.n),
             w_in_t: vec![0.0; mn],
             w_out_t: vec![0.0; mn],
@@ -51,20 +51,20 @@ impl PerSample {
     }
 }
 
-/// m × n row-major `w` into n × m row-major `t`.
-fn transpose(w: &[f32], m: usize, n: usize, t: &mut [f32]) {
-    for j in 0..m {
+/// d × N row-major `w` into n × d row-major `t`.
+fn transpose(w: &[f32], d: usize, n: usize, t: &mut [f32]) {
+    for j in 0..d {
         for i in 0..n {
-            t[i * m + j] = w[j * n + i];
+            t[i * d + j] = w[j * n + i];
         }
     }
 }
 
-/// `grad` (m × n) += `t`ᵀ, with `t` n × m.
-fn add_transposed(t: &[f32], m: usize, n: usize, grad: &mut [f32]) {
-    for j in 0..m {
+/// `grad` (d × N) += `t`ᵀ, with `t` n × d.
+fn add_transposed(t: &[f32], d: usize, n: usize, grad: &mut [f32]) {
+    for j in 0..d {
         for i in 0..n {
-            grad[j * n + i] += t[i * m + j];
+            grad[j * n + i] += t[i * d + j];
         }
     }
 }
@@ -88,17 +88,17 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
     ws: &mut PerSample,
     mut grad: Option<&mut [f32]>,
 ) -> f64 {
-    let Spec { kind, n, m } = *spec;
+    let Spec { kind, n, d } = *spec;
     let p = spec.split(params);
     let w_out_at = spec.w_out_offset();
-    transpose(p.w_in, m, n, &mut ws.w_in_t);
-    transpose(p.w_out, m, n, &mut ws.w_out_t);
+    transpose(p.w_in, d, n, &mut ws.w_in_t);
+    transpose(p.w_out, d, n, &mut ws.w_out_t);
     if let Some(grad) = grad.as_deref_mut() {
         grad.fill(0.0);
         ws.grad_in_t.fill(0.0);
         ws.grad_out_t.fill(0.0);
     }
-    let scale = 2.0 / (batch.size * n) as f32; // d/dx' of 1/(B·n) Σ I (x' − t)²
+    let scale = 2.0 / (batch.size * n) as f32; // d/dx' of 1/(B·N) Σ I (x' − t)²
     let mut loss = 0.0f64;
     for s in 0..batch.size {
         let (x, cols, vals) = batch.sample(s);
@@ -119,8 +119,8 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
     }
     if let Some(grad) = grad {
         // The sparse paths collected their gradients feature-major.
-        add_transposed(&ws.grad_in_t, m, n, &mut grad[..m * n]);
-        add_transposed(&ws.grad_out_t, m, n, &mut grad[w_out_at..w_out_at + m * n]);
+        add_transposed(&ws.grad_in_t, d, n, &mut grad[..d * n]);
+        add_transposed(&ws.grad_out_t, d, n, &mut grad[w_out_at..w_out_at + d * n]);
     }
     loss / (batch.size * n) as f64
 }
@@ -137,7 +137,7 @@ fn hidden<D: Dot>(
     sparse_x: bool,
     ws: &mut PerSample,
 ) {
-    let (n, m) = (spec.n, spec.m);
+    let (n, d) = (spec.n, spec.d);
     // ANCHOR: sparse_forward
     // Forward: h = W_in x = Σ_i x_i W_i (+ ReLU).
     let h = &mut ws.h;
@@ -145,7 +145,7 @@ fn hidden<D: Dot>(
         h.fill(0.0);
         for (&i, &v) in cols.iter().zip(vals) {
             let i = i as usize;
-            axpy(v, &ws.w_in_t[i * m..(i + 1) * m], h);
+            axpy(v, &ws.w_in_t[i * d..(i + 1) * d], h);
         }
     } else {
         for (j, h) in h.iter_mut().enumerate() {
@@ -170,11 +170,11 @@ fn output_error(
     scale: f32,
     ws: &mut PerSample,
 ) {
-    let (n, m) = (spec.n, spec.m);
+    let (n, d) = (spec.n, spec.d);
     let (output_relu, signed) = (spec.kind.output_relu(), spec.kind.signed());
     let (h, o) = (&ws.h, &mut ws.o);
     o.copy_from_slice(b);
-    for j in 0..m {
+    for j in 0..d {
         // A silent hidden ReLU adds nothing (and is common when x is sparse).
         if h[j] != 0.0 {
             axpy(h[j], &w_out[j * n..(j + 1) * n], o);
@@ -194,7 +194,7 @@ fn output_error(
 ///   ∂L/∂b_i = g_i,  ∂L/∂W_out[j, i] = h_j g_i,  ∂L/∂h_j = Σ_i W_out[j, i] g_i.
 #[inline(always)]
 fn backward_output<D: Dot>(spec: &Spec, w_out: &[f32], ws: &mut PerSample, grad: &mut [f32]) {
-    let (n, m) = (spec.n, spec.m);
+    let (n, d) = (spec.n, spec.d);
     let (w_out_at, b_at) = (spec.w_out_offset(), spec.weights_len());
     let (g, h, gh) = (&ws.g, &ws.h, &mut ws.gh);
     axpy(1.0, g, &mut grad[b_at..b_at + n]);
@@ -205,11 +205,11 @@ fn backward_output<D: Dot>(spec: &Spec, w_out: &[f32], ws: &mut PerSample, grad:
         gh.fill(0.0);
         for &i in &ws.active {
             let (i, gi) = (i as usize, g[i as usize]);
-            axpy(gi, &ws.w_out_t[i * m..(i + 1) * m], gh);
-            axpy(gi, h, &mut ws.grad_out_t[i * m..(i + 1) * m]);
+            axpy(gi, &ws.w_out_t[i * d..(i + 1) * d], gh);
+            axpy(gi, h, &mut ws.grad_out_t[i * d..(i + 1) * d]);
         }
     } else {
-        for j in 0..m {
+        for j in 0..d {
             if spec.kind.hidden_relu() && h[j] <= 0.0 {
                 gh[j] = 0.0; // masked by the hidden ReLU, and h_j g adds nothing
                 continue;
@@ -233,15 +233,15 @@ fn backward_hidden(
     ws: &mut PerSample,
     grad: &mut [f32],
 ) {
-    let (n, m) = (spec.n, spec.m);
+    let (n, d) = (spec.n, spec.d);
     let gh = &ws.gh;
     if sparse_x {
         for (&i, &v) in cols.iter().zip(vals) {
             let i = i as usize;
-            axpy(v, gh, &mut ws.grad_in_t[i * m..(i + 1) * m]);
+            axpy(v, gh, &mut ws.grad_in_t[i * d..(i + 1) * d]);
         }
     } else {
-        for j in 0..m {
+        for j in 0..d {
             if gh[j] != 0.0 {
                 axpy(gh[j], x, &mut grad[j * n..(j + 1) * n]);
             }

@@ -1,4 +1,4 @@
-//! The phase diagram of the smallest toy model, n = 2 features in m = 1
+//! The phase diagram of the smallest toy model, N = 2 features in d = 1
 //! dimension, in closed form.
 //!
 //! Feature 1 has importance 1, feature 2 importance r; each is present with
@@ -100,7 +100,7 @@ fn gauss3(f: impl Fn(f64) -> f64, lo: f64, hi: f64) -> f64 {
     half * (5.0 / 9.0 * f(mid - half * node) + 8.0 / 9.0 * f(mid) + 5.0 / 9.0 * f(mid + half * node))
 }
 
-/// The exact expected loss of an n = 2, m = 1 ReLU-output model
+/// The exact expected loss of an N = 2, d = 1 ReLU-output model
 /// x' = ReLU(Wᵀ W x + b), W = (w₁, w₂), importances (1, r), density p, with
 /// the trainer's normalisation (averaged over the two features).
 // ANCHOR: expected_loss

@@ -18,7 +18,7 @@ pub type Matrix = Array2<f32>;
 /// A vector of single-precision numbers.
 pub type Vector = Array1<f32>;
 
-/// A toy model: W_in and W_out are m × n (column i is feature i's
+/// A toy model: W_in and W_out are d × N (column i is feature i's
 /// direction), b has n entries. A tied model has W_in = W_out = W.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
@@ -48,7 +48,7 @@ fn step(z: f32) -> f32 {
 }
 
 // ANCHOR: sample
-/// `size` samples (one per row) of the model's n features: each feature
+/// `size` samples (one per row) of the model's N features: each feature
 /// is present with probability p, and then uniform on [0, 1) (on [−1, 1)
 /// for the absolute-value model); otherwise it is 0.
 pub fn sample(spec: &Spec, size: usize, p: f32, rng: &mut impl Rng) -> Matrix {
@@ -63,11 +63,11 @@ pub fn sample(spec: &Spec, size: usize, p: f32, rng: &mut impl Rng) -> Matrix {
 // ANCHOR_END: sample
 
 // ANCHOR: loss_and_grad
-/// L = 1/(B·n) Σ_s Σ_i I_i (x'_si − t_si)² on the batch `x` (B × n), and
+/// L = 1/(B·N) Σ_s Σ_i I_i (x'_si − t_si)² on the batch `x` (B × N), and
 /// its gradient by the chain rule, one line per step.
 pub fn loss_and_grad(model: &Model, importance: &Vector, x: &Matrix) -> Loss {
     let kind = model.kind;
-    let scale = 1.0 / x.len() as f32; // 1/(B·n)
+    let scale = 1.0 / x.len() as f32; // 1/(B·N)
     // Forward: h = W_in x (then ReLU), o = W_outᵀ h + b, x' = ReLU(o).
     let pre = x.dot(&model.w_in.t());
     let h = if kind.hidden_relu() { pre.mapv(relu) } else { pre };
@@ -98,7 +98,7 @@ impl Model {
     /// `[W_in | W_out (untied only) | b]`.
     pub fn from_flat(spec: &Spec, params: &[f32]) -> Self {
         let p = spec.split(params);
-        let matrix = |w: &[f32]| Matrix::from_shape_vec((spec.m, spec.n), w.to_vec()).expect("m × n weights");
+        let matrix = |w: &[f32]| Matrix::from_shape_vec((spec.d, spec.n), w.to_vec()).expect("d × n weights");
         Model { kind: spec.kind, w_in: matrix(p.w_in), w_out: matrix(p.w_out), b: Vector::from(p.b.to_vec()) }
     }
 }
@@ -139,9 +139,9 @@ mod tests {
     fn the_fast_kernels_compute_the_reference_loss_and_gradient() {
         let sizes = [(5, 2), (6, 4), (20, 5), (40, 10), (100, 40)];
         for (k, kind) in KINDS.into_iter().enumerate() {
-            for (n, m) in sizes {
+            for (n, d) in sizes {
                 for density in [1.0, 0.3, 0.05] {
-                    let spec = Spec::new(kind, n, m);
+                    let spec = Spec::new(kind, n, d);
                     let mut rng = stream(20, (k * 100 + n) as u64);
                     let params = random_params(&spec, &mut rng);
                     let imp: Vector = (0..n).map(|i| 0.9f32.powi(i as i32)).collect();
@@ -152,7 +152,7 @@ mod tests {
                     let mut grad = vec![0.0; spec.param_count()];
                     let imp = imp.as_slice().unwrap();
                     let loss = fast(&spec, &params, imp, &batch, &mut ws, Some(&mut grad));
-                    let what = format!("{kind:?}, n = {n}, m = {m}, density {density}");
+                    let what = format!("{kind:?}, n = {n}, d = {d}, density {density}");
                     let value = reference.value as f64;
                     assert!((loss - value).abs() <= 1e-5 * value.abs(), "{what}: {loss} vs {value}");
                     let expected = reference.flat_gradient(&spec);

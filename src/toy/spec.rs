@@ -1,7 +1,7 @@
 //! The toy models' definition: which model ([`Kind`]), its sizes ([`Spec`])
 //! and its initial weights ([`Init`]).
 //!
-//! All four models share one shape: a hidden layer of m < n dimensions,
+//! All four models share one shape: a hidden layer of d < n dimensions,
 //!
 //!   h  = W_in x            (optionally ReLU(W_in x)),
 //!   x' = W_outᵀ h + b      (optionally ReLU(W_outᵀ h + b)),
@@ -9,10 +9,10 @@
 //! with W_out = W_in = W for the *tied* models of Elhage et al. (2022), and
 //! the importance-weighted squared error of the reference notebook,
 //!
-//!   L = 1/(B·n) Σ_s Σ_i I_i (x'_si − t_si)²,
+//!   L = 1/(B·N) Σ_s Σ_i I_i (x'_si − t_si)²,
 //!
 //! averaged over the batch and the features (the target t is x, or |x| for
-//! the absolute-value model). W_in and W_out are stored as m × n row-major
+//! the absolute-value model). W_in and W_out are stored as d × N row-major
 //! matrices, the paper's layout: column i of W is the direction W_i of
 //! feature i, row j holds neuron j's weights.
 
@@ -53,16 +53,16 @@ impl Kind {
     }
 }
 
-/// A model's kind and size: n features, m hidden dimensions.
+/// A model's kind and size: N features, d hidden dimensions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Spec {
     pub kind: Kind,
     pub n: usize,
-    pub m: usize,
+    pub d: usize,
 }
 
 /// Borrowed views of the parameters in their flat vector
-/// `[W_in (m×n) | W_out (m×n), untied only | b (n)]`.
+/// `[W_in (d×n) | W_out (d×n), untied only | b (n)]`.
 #[derive(Debug, Clone, Copy)]
 pub struct Params<'a> {
     pub w_in: &'a [f32],
@@ -71,17 +71,17 @@ pub struct Params<'a> {
 }
 
 impl Spec {
-    pub fn new(kind: Kind, n: usize, m: usize) -> Self {
-        Spec { kind, n, m }
+    pub fn new(kind: Kind, n: usize, d: usize) -> Self {
+        Spec { kind, n, d }
     }
 
     pub(crate) fn weights_len(&self) -> usize {
-        self.m * self.n * if self.kind.tied() { 1 } else { 2 }
+        self.d * self.n * if self.kind.tied() { 1 } else { 2 }
     }
 
     /// Where W_out starts in the flat vector (0 when tied: it *is* W_in).
     pub(crate) fn w_out_offset(&self) -> usize {
-        if self.kind.tied() { 0 } else { self.m * self.n }
+        if self.kind.tied() { 0 } else { self.d * self.n }
     }
 
     /// The number of parameters in the flat vector.
@@ -90,11 +90,11 @@ impl Spec {
     }
 
     pub fn split<'a>(&self, params: &'a [f32]) -> Params<'a> {
-        let mn = self.m * self.n;
+        let dn = self.d * self.n;
         let out = self.w_out_offset();
         Params {
-            w_in: &params[..mn],
-            w_out: &params[out..out + mn],
+            w_in: &params[..dn],
+            w_out: &params[out..out + dn],
             b: &params[self.weights_len()..self.param_count()],
         }
     }
@@ -118,10 +118,10 @@ impl Spec {
 /// How a model's parameters start.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Init {
-    /// Xavier-normal weights, N(0, 2/(fan_in + fan_out)) = N(0, 2/(n + m))
-    /// with the fans of the m × n matrix itself, and a zero bias. (The
+    /// Xavier-normal weights, N(0, 2/(fan_in + fan_out)) = N(0, 2/(n + d))
+    /// with the fans of the d × N matrix itself, and a zero bias. (The
     /// reference notebook applies PyTorch's `xavier_normal_` to a 3-D
-    /// instances × n × m tensor, whose fans come out as n·m and instances·m.)
+    /// instances × n × d tensor, whose fans come out as N·d and instances·d.)
     Xavier,
     /// Small weights, N(0, sd²), and each output's bias at the mean of its
     /// target, the best constant output: the start of the |x| models, whose
@@ -133,7 +133,7 @@ impl Init {
     /// The standard deviation of each initial weight.
     pub fn sd(self, spec: &Spec) -> f32 {
         match self {
-            Init::Xavier => (2.0 / (spec.n + spec.m) as f32).sqrt(),
+            Init::Xavier => (2.0 / (spec.n + spec.d) as f32).sqrt(),
             Init::Small { sd } => sd,
         }
     }

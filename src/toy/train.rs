@@ -84,7 +84,7 @@ pub fn train_one(
 /// the training seed.
 pub fn evaluate(job: &Job, params: &[f32], samples: usize, seed: u64) -> f64 {
     let spec = &job.spec;
-    let key = (job.density.to_bits() as u64) << 20 ^ (spec.n as u64) << 8 ^ spec.m as u64;
+    let key = (job.density.to_bits() as u64) << 20 ^ (spec.n as u64) << 8 ^ spec.d as u64;
     let mut rng = stream(seed ^ 0x5eed_e7a1, key);
     let mut batch = Workspace::batch_for(spec, samples.max(1));
     let mut ws = Workspace::new(spec, samples.max(1));
