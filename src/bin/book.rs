@@ -7,13 +7,16 @@
 //! each file, if the committed files are not exactly what the code produces
 //! now; it also renders the book to prove that it renders. CI runs `check`.
 //!
-//! Rendering uses mdBook as a library, plus one preprocessor of our own
-//! ([`mathml`]) that turns the LaTeX in the chapters into MathML, so the book
+//! Rendering uses mdBook as a library, plus two preprocessors of our own:
+//! [`figures`] numbers the figures and gives each its caption, and
+//! [`mathml`] turns the LaTeX in the chapters into MathML, so the book
 //! needs no network to build or to read.
 
 // A crate root's modules live beside it (src/bin/), so point into src/bin/book/.
 #[path = "book/browser.rs"]
 mod browser;
+#[path = "book/figures.rs"]
+mod figures;
 #[path = "book/includes.rs"]
 mod includes;
 #[path = "book/mathml.rs"]
@@ -260,6 +263,7 @@ fn render(root: &Path, build_dir: Option<&Path>) -> Result<PathBuf> {
     includes::check(&book)?;
     // Registered preprocessors run after mdBook's own `links`, so math in
     // `{{#include}}`d files is converted too.
+    book.with_preprocessor(figures::Figures);
     book.with_preprocessor(mathml::MathMl);
     book.build().context("mdBook failed")?;
     Ok(book.build_dir_for("html"))

@@ -3,7 +3,9 @@
 //!
 //! For each page, a small checker page (written next to it) loads the page in
 //! an iframe and reports, after the page has settled:
-//! - every `<img>` that did not load (missing or broken figure);
+//! - every `<img>` that did not load (missing or broken figure), and every
+//!   figure of the text without a numbered caption ("Figure 3.2 — …", see
+//!   the `figures` preprocessor);
 //! - every stylesheet that did not load (disabled alternative themes aside)
 //!   and whether the fonts loaded;
 //! - formulas: every `<math>` element must take up space on the page (the
@@ -42,11 +44,15 @@ function ready() {{
 frame.addEventListener('load', ready);
 setInterval(ready, 50);
 function report() {{
-  const out = {{ images: [], sheets: [], fonts: '', math: 0, flatMath: 0, mathErrors: 0, rawLatex: [] }};
+  const out = {{ images: [], uncaptioned: [], sheets: [], fonts: '', math: 0, flatMath: 0, mathErrors: 0, rawLatex: [] }};
   try {{
     const d = frame.contentDocument;
     for (const img of d.images) {{
       if (!(img.complete && img.naturalWidth > 0)) out.images.push(img.getAttribute('src'));
+    }}
+    for (const img of (d.querySelector('main') || d.body).querySelectorAll('img')) {{
+      const caption = img.closest('figure')?.querySelector('figcaption');
+      if (!caption || !/^Figure \d+\.\d+ — ./.test(caption.textContent)) out.uncaptioned.push(img.getAttribute('src'));
     }}
     for (const link of d.querySelectorAll('link[rel=stylesheet]')) {{
       if (!link.disabled && link.sheet === null) out.sheets.push(link.getAttribute('href'));
@@ -138,6 +144,9 @@ fn browse_page(chromium: &Path, html: &Path, page: &Path) -> Result<Vec<String>>
     for img in strings("images") {
         problems.push(format!("{name}: figure not displayed: {img}"));
     }
+    for img in strings("uncaptioned") {
+        problems.push(format!("{name}: figure without a numbered caption: {img}"));
+    }
     for sheet in strings("sheets") {
         problems.push(format!("{name}: stylesheet not loaded: {sheet}"));
     }
@@ -217,7 +226,7 @@ pub fn browse(html: &Path, chromium: &Path) -> Result<(usize, Vec<String>)> {
 mod tests {
     use super::*;
 
-    /// A tiny book: one good page, then the same page broken three ways.
+    /// A tiny book: one good page, then the same page broken four ways.
     #[test]
     fn finds_missing_figures_raw_latex_and_broken_links() {
         let Some(chromium) = chromium() else {
@@ -234,17 +243,22 @@ mod tests {
                 "<!doctype html><html><head><meta charset=\"utf-8\"></head><body><h1 id=\"top\">T</h1>{body}</body></html>"
             )
         };
-        let good = r#"<p><img src="fig.svg"> <math><mi>x</mi><mo>=</mo><mn>1</mn></math> <a href="b.html#top">b</a></p>"#;
+        let good = r#"<figure><img src="fig.svg"><figcaption>Figure 1.1 — A box</figcaption></figure>
+            <p><math><mi>x</mi><mo>=</mo><mn>1</mn></math> <a href="b.html#top">b</a></p>"#;
         std::fs::write(dir.path().join("a.html"), page(good)).unwrap();
         std::fs::write(dir.path().join("b.html"), page("<p>b</p>")).unwrap();
         assert_eq!(browse(dir.path(), &chromium).unwrap(), (2, Vec::<String>::new()));
 
         std::fs::remove_file(dir.path().join("fig.svg")).unwrap();
-        let bad = r#"<p><img src="fig.svg"> $\frac{1}{2}$ <a href="c.html">c</a> <a href="b.html#nowhere">b</a></p>"#;
+        let bad = r#"<p><img src="fig.svg"> $\frac{1}{2}$ <a href="c.html">c</a> <a href="b.html#nowhere">b</a></p>
+            <figure><img src="other.svg"><figcaption>a box, unnumbered</figcaption></figure>"#;
         std::fs::write(dir.path().join("a.html"), page(bad)).unwrap();
         let (_, problems) = browse(dir.path(), &chromium).unwrap();
         let has = |s: &str| problems.iter().any(|p| p.contains(s));
         assert!(has("figure not displayed: fig.svg"), "{problems:?}");
+        // Both figures lack a numbered caption: one has none, one is unnumbered.
+        let uncaptioned = problems.iter().filter(|p| p.contains("without a numbered caption")).count();
+        assert_eq!(uncaptioned, 2, "{problems:?}");
         assert!(has("LaTeX left as text"), "{problems:?}");
         assert!(has("missing file: c.html"), "{problems:?}");
         assert!(has("missing anchor: b.html#nowhere"), "{problems:?}");
