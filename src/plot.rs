@@ -119,6 +119,13 @@ pub fn legend_dashed<DB: DrawingBackend>(c: RGBColor) -> impl Fn((i32, i32)) -> 
     }
 }
 
+/// The font size to give plotters so that a figure `width` pixels wide,
+/// shown in the book's 750 px column, has text of at least 12 px (plotters
+/// writes SVG text at 0.8 times the size it is given).
+pub fn readable(width: u32) -> u32 {
+    (15 * width.max(750)).div_ceil(750)
+}
+
 /// How a legend entry in [`draw_legend_band`] is marked.
 #[derive(Debug, Clone, Copy)]
 pub enum LegendMark {
@@ -126,39 +133,77 @@ pub enum LegendMark {
     Bar(RGBColor),
     Line(RGBColor),
     Dashed(RGBColor),
+    /// A line through filled circles (measured points joined).
+    LineDots(RGBColor),
+    /// Filled circles alone.
+    Dots(RGBColor),
+    /// A filled triangle.
+    Triangle(RGBColor),
 }
 
-/// One legend for a figure of several panels, in a band of its own (split
-/// from the top of the figure), its entries side by side: it covers no data.
+/// The height of the band [`draw_legend_band`] needs for `entries` in a
+/// figure `width` pixels wide: one row, or more when they do not fit.
+pub fn legend_band_height(entries: &[(&str, LegendMark)], size: u32, width: u32) -> u32 {
+    let rows = legend_rows(entries, size, width).last().map_or(0, |&(row, _)| row + 1);
+    (rows as f64 * 1.5 * size as f64) as u32 + 10
+}
+
+/// Each entry's (row, x) in the band.
+fn legend_rows(entries: &[(&str, LegendMark)], size: u32, width: u32) -> Vec<(u32, i32)> {
+    let (mut row, mut x) = (0, 16);
+    entries
+        .iter()
+        .map(|(label, _)| {
+            // About half an em a character for the sans-serif font.
+            let wide = 30 + (label.chars().count() as f64 * 0.5 * size as f64) as i32 + 24;
+            if x > 16 && x + wide > width as i32 {
+                (row, x) = (row + 1, 16);
+            }
+            let at = (row, x);
+            x += wide;
+            at
+        })
+        .collect()
+}
+
+/// One legend for a figure, in a band of its own (split from the top of the
+/// figure, [`legend_band_height`] tall), its entries side by side and in as
+/// many rows as they need: it covers no data.
 pub fn draw_legend_band<DB: DrawingBackend>(
     band: &DrawingArea<DB, Shift>,
     entries: &[(&str, LegendMark)],
+    size: u32,
 ) -> anyhow::Result<()>
 where
     DB::ErrorType: 'static,
 {
-    let (_, height) = band.dim_in_pixel();
-    let y = height as i32 / 2;
-    let mut x = 16;
-    let font = (FONT, TICK_READABLE).into_font().color(&BLACK);
+    let (width, _) = band.dim_in_pixel();
+    let font = (FONT, size).into_font().color(&BLACK);
     let style = font.pos(plotters::style::text_anchor::Pos::new(
         plotters::style::text_anchor::HPos::Left,
         plotters::style::text_anchor::VPos::Center,
     ));
-    for &(label, mark) in entries {
+    for (&(label, mark), (row, x)) in entries.iter().zip(legend_rows(entries, size, width)) {
+        let y = ((row as f64 + 0.5) * 1.5 * size as f64) as i32 + 5;
+        let path =
+            |from: i32, to: i32, c: RGBColor| PathElement::new(vec![(x + from, y), (x + to, y)], line(c));
         match mark {
             LegendMark::Bar(c) => {
                 band.draw(&Rectangle::new([(x, y - 7), (x + 22, y + 7)], c.mix(0.45).filled()))?
             }
-            LegendMark::Line(c) => band.draw(&PathElement::new(vec![(x, y), (x + 22, y)], line(c)))?,
+            LegendMark::Line(c) => band.draw(&path(0, 22, c))?,
             LegendMark::Dashed(c) => {
-                band.draw(&PathElement::new(vec![(x, y), (x + 8, y)], line(c)))?;
-                band.draw(&PathElement::new(vec![(x + 14, y), (x + 22, y)], line(c)))?;
+                band.draw(&path(0, 8, c))?;
+                band.draw(&path(14, 22, c))?;
             }
+            LegendMark::LineDots(c) => {
+                band.draw(&path(0, 22, c))?;
+                band.draw(&Circle::new((x + 11, y), 4, c.filled()))?;
+            }
+            LegendMark::Dots(c) => band.draw(&Circle::new((x + 11, y), 5, c.filled()))?,
+            LegendMark::Triangle(c) => band.draw(&TriangleMarker::new((x + 11, y), 7, c.filled()))?,
         }
         band.draw(&Text::new(label.to_string(), (x + 30, y), style.clone()))?;
-        // About 0.55 em a character for the sans-serif font.
-        x += 30 + (label.chars().count() as f64 * 0.55 * TICK_READABLE as f64) as i32 + 28;
     }
     Ok(())
 }

@@ -4,9 +4,8 @@ use super::Report;
 use crate::jl::Method;
 use crate::output::{Numbers, OutDirs, markdown_table, write_atomic};
 use crate::plot::{
-    CAPTION, FONT, GREY, LABEL, LegendMark, TICK, TICK_READABLE, color, draw_legend, draw_legend_band,
-    draw_legend_sized, histogram_bars, legend_dashed, legend_line, line, pow10_label, superscript,
-    svg_figure, tick,
+    FONT, GREY, LegendMark, color, draw_legend_band, draw_legend_sized, histogram_bars, legend_band_height,
+    legend_line, line, pow10_label, readable, superscript, svg_figure, tick,
 };
 use plotters::prelude::*;
 
@@ -31,9 +30,10 @@ fn method_color(m: Method) -> RGBColor {
 
 /// The bound against n, log–log, one curve per ε.
 fn bound_vs_n(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let text = readable(800);
     svg_figure(&dirs.figures.join("ch3_bound_vs_n.svg"), (800, 500), |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption("Dasgupta–Gupta dimension against the number of points", (FONT, CAPTION))
+            .caption("Dasgupta–Gupta dimension against the number of points", (FONT, text + 3))
             .margin(12)
             .x_label_area_size(50)
             .y_label_area_size(80)
@@ -42,8 +42,8 @@ fn bound_vs_n(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .configure_mesh()
             .x_desc("number of points n")
             .y_desc("target dimension k ≥ 4 ln n / (ε²/2 − ε³/3)")
-            .axis_desc_style((FONT, LABEL))
-            .label_style((FONT, TICK))
+            .axis_desc_style((FONT, text))
+            .label_style((FONT, text))
             .x_label_formatter(&|x| pow10_label(*x))
             .y_label_formatter(&|y| pow10_label(*y))
             .draw()?;
@@ -53,15 +53,16 @@ fn bound_vs_n(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 .label(format!("ε = {}", curve.fixed))
                 .legend(legend_line(color(i)));
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        draw_legend_sized(&mut chart, SeriesLabelPosition::UpperLeft, text)
     })
 }
 
 /// The bound against ε, log y, one curve per n.
 fn bound_vs_eps(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
+    let text = readable(800);
     svg_figure(&dirs.figures.join("ch3_bound_vs_eps.svg"), (800, 500), |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption("Dasgupta–Gupta dimension against the tolerance", (FONT, CAPTION))
+            .caption("Dasgupta–Gupta dimension against the tolerance", (FONT, text + 3))
             .margin(12)
             .x_label_area_size(50)
             .y_label_area_size(80)
@@ -70,8 +71,8 @@ fn bound_vs_eps(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .configure_mesh()
             .x_desc("distortion tolerance ε")
             .y_desc("target dimension k")
-            .axis_desc_style((FONT, LABEL))
-            .label_style((FONT, TICK))
+            .axis_desc_style((FONT, text))
+            .label_style((FONT, text))
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| pow10_label(*y))
             .draw()?;
@@ -82,7 +83,7 @@ fn bound_vs_eps(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 .label(label)
                 .legend(legend_line(color(i)));
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
+        draw_legend_sized(&mut chart, SeriesLabelPosition::UpperRight, text)
     })
 }
 
@@ -91,6 +92,7 @@ fn ratio_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let ks = &report.config.ks;
     let datasets = ["documents", "clusters"];
     let eps = report.config.eps;
+    let text = readable(330 * ks.len() as u32 + 10);
     svg_figure(&dirs.figures.join("ch3_ratio_histograms.svg"), (330 * ks.len() as u32 + 10, 720), |root| {
         // One legend for all the panels, in a band above them: inside a panel it would cover a peak.
         let (band, body) = root.split_vertically(44);
@@ -102,7 +104,7 @@ fn ratio_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             ("χ²ₖ/k (exact, Gaussian)", LegendMark::Line(BLACK)),
             ("1 ± ε", LegendMark::Dashed(GREY)),
         ];
-        draw_legend_band(&band, &entries)?;
+        draw_legend_band(&band, &entries, text)?;
         let panels = body.split_evenly((datasets.len(), ks.len()));
         for (p, area) in panels.iter().enumerate() {
             let (dataset, t) = (datasets[p / ks.len()], p % ks.len());
@@ -116,7 +118,7 @@ fn ratio_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 .fold(0.0, f64::max)
                 * 1.1;
             let mut chart = ChartBuilder::on(area)
-                .caption(format!("{dataset}, k = {}", gaussian.k), (FONT, LABEL))
+                .caption(format!("{dataset}, k = {}", gaussian.k), (FONT, text))
                 .margin(8)
                 .margin_right(16)
                 .x_label_area_size(48)
@@ -126,8 +128,8 @@ fn ratio_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 .configure_mesh()
                 .x_desc("‖f(u) − f(v)‖² / ‖u − v‖²")
                 .y_desc("density")
-                .axis_desc_style((FONT, TICK_READABLE))
-                .label_style((FONT, TICK_READABLE))
+                .axis_desc_style((FONT, text))
+                .label_style((FONT, text))
                 .x_labels(4)
                 .y_labels(4)
                 .x_label_formatter(&|x| format!("{x:.2}"))
@@ -161,18 +163,26 @@ fn ratio_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 fn worst_distortion(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let n = report.config.points as u64;
     let pairs = n * (n - 1) / 2;
-    let kmax = report.k_search as f64;
-    svg_figure(&dirs.figures.join("ch3_worst_distortion.svg"), (1000, 460), |root| {
-        let panels = root.split_evenly((1, 2));
-        for (area, dataset) in panels.iter().zip(["documents", "clusters"]) {
+    let (kmax, eps) = (report.k_search as f64, report.config.eps);
+    let text = readable(1000);
+    let eps_label = format!("ε = {eps}");
+    let mut entries = vec![
+        ("Dasgupta–Gupta ε for this k", LegendMark::Line(BLACK)),
+        (eps_label.as_str(), LegendMark::Dashed(GREY)),
+    ];
+    entries.extend(Method::ALL.map(|m| (m.name(), LegendMark::Line(method_color(m)))));
+    let band = legend_band_height(&entries, text, 1000);
+    svg_figure(&dirs.figures.join("ch3_worst_distortion.svg"), (1000, 460 + band), |root| {
+        // One legend for both panels, above them: inside a panel it would cover a curve.
+        let (top, body) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        for (area, dataset) in body.split_evenly((1, 2)).iter().zip(["documents", "clusters"]) {
+            let caption = format!("{dataset}: worst of {} pairs", crate::output::grouped(pairs));
             let mut chart = ChartBuilder::on(area)
-                .caption(
-                    format!("{dataset}: worst of {} pairs", crate::output::grouped(pairs)),
-                    (FONT, LABEL),
-                )
+                .caption(caption, (FONT, text))
                 .margin(10)
                 .margin_right(24)
-                .x_label_area_size(45)
+                .x_label_area_size(50)
                 .y_label_area_size(70)
                 .build_cartesian_2d(
                     (20f64..kmax).log_scale().with_key_points(vec![20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]),
@@ -182,33 +192,21 @@ fn worst_distortion(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 .configure_mesh()
                 .x_desc("target dimension k")
                 .y_desc("max over pairs of |ratio − 1|")
-                .axis_desc_style((FONT, LABEL))
-                .label_style((FONT, TICK_READABLE))
+                .axis_desc_style((FONT, text))
+                .label_style((FONT, text))
                 .x_label_formatter(&|x| format!("{x:.0}"))
                 .y_label_formatter(&|y| tick(*y))
                 .draw()?;
-            chart
-                .draw_series(LineSeries::new(report.dg.eps_by_k.iter().copied(), line(BLACK)))?
-                .label("Dasgupta–Gupta ε for this k")
-                .legend(legend_line(BLACK));
-            let eps = report.config.eps;
-            chart
-                .draw_series(DashedLineSeries::new([(20.0, eps), (kmax, eps)], 7, 5, line(GREY)))?
-                .label(format!("ε = {eps}"))
-                .legend(legend_dashed(GREY));
+            chart.draw_series(LineSeries::new(report.dg.eps_by_k.iter().copied(), line(BLACK)))?;
+            chart.draw_series(DashedLineSeries::new([(20.0, eps), (kmax, eps)], 7, 5, line(GREY)))?;
             for e in report.experiments.iter().filter(|e| e.dataset == dataset) {
-                let c = method_color(e.method);
                 let pts = e
                     .worst_by_k
                     .iter()
                     .filter(|(k, _)| *k >= 20)
                     .map(|&(k, w)| (k as f64, w.clamp(0.2, 5.0)));
-                chart
-                    .draw_series(LineSeries::new(pts, line(c)))?
-                    .label(e.method.name())
-                    .legend(legend_line(c));
+                chart.draw_series(LineSeries::new(pts, line(method_color(e.method))))?;
             }
-            draw_legend_sized(&mut chart, SeriesLabelPosition::UpperRight, TICK_READABLE)?;
         }
         Ok(())
     })
@@ -221,73 +219,62 @@ fn smallest_k(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let sizes = &report.config.sizes;
     let (nmin, nmax) = (*sizes.iter().min().unwrap_or(&2) as f64, *sizes.iter().max().unwrap_or(&2) as f64);
     let dim = report.config.dim as f64;
-    // Room above the span's plateau at D for the legend.
-    let kmax = (report.dg.k_largest_size as f64 * 1.25).max(dim * 1.6);
-    svg_figure(&dirs.figures.join("ch3_smallest_k.svg"), (1000, 480), |root| {
-        let panels = root.split_evenly((1, 2));
-        for (area, dataset) in panels.iter().zip(["documents", "clusters"]) {
+    let kmax = (report.dg.k_largest_size as f64 * 1.25).max(dim * 1.1);
+    let text = readable(1000);
+    let above = format!("more than {} (the search's limit)", report.k_search);
+    let mut entries = vec![
+        ("Dasgupta–Gupta bound", LegendMark::Line(BLACK)),
+        ("onto the points' span: min(n − 1, D)", LegendMark::Dashed(GREY)),
+    ];
+    entries.extend(Method::ALL.map(|m| (m.name(), LegendMark::LineDots(method_color(m)))));
+    if report.experiments.iter().any(|e| e.smallest_k_by_size.iter().any(Option::is_none)) {
+        entries.push((above.as_str(), LegendMark::Triangle(GREY)));
+    }
+    let band = legend_band_height(&entries, text, 1000);
+    svg_figure(&dirs.figures.join("ch3_smallest_k.svg"), (1000, 460 + band), |root| {
+        let (top, body) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        for (area, dataset) in body.split_evenly((1, 2)).iter().zip(["documents", "clusters"]) {
+            let key_points = sizes.iter().map(|&n| n as f64).collect();
             let mut chart = ChartBuilder::on(area)
-                .caption(format!("{dataset}: every pair in 1 ± {eps}"), (FONT, LABEL))
+                .caption(format!("{dataset}: every pair in 1 ± {eps}"), (FONT, text))
                 .margin(10)
                 .margin_right(24)
                 .x_label_area_size(50)
                 .y_label_area_size(70)
                 .build_cartesian_2d(
-                    (nmin / 1.3..nmax * 1.3)
-                        .log_scale()
-                        .with_key_points(sizes.iter().map(|&n| n as f64).collect()),
+                    (nmin / 1.3..nmax * 1.3).log_scale().with_key_points(key_points),
                     0f64..kmax,
                 )?;
             chart
                 .configure_mesh()
                 .x_desc("number of points n")
                 .y_desc("target dimension k")
-                .axis_desc_style((FONT, LABEL))
-                .label_style((FONT, TICK_READABLE))
+                .axis_desc_style((FONT, text))
+                .label_style((FONT, text))
                 .x_label_formatter(&|x| crate::output::grouped(x.round() as u64))
                 .y_label_formatter(&|y| format!("{y:.0}"))
                 .draw()?;
-            chart
-                .draw_series(LineSeries::new(report.dg.k_by_n.iter().copied(), line(BLACK)))?
-                .label("Dasgupta–Gupta bound")
-                .legend(legend_line(BLACK));
+            chart.draw_series(LineSeries::new(report.dg.k_by_n.iter().copied(), line(BLACK)))?;
             // Projecting onto the points' span keeps every distance exactly.
             let span = (0..=60)
                 .map(|i| nmin / 1.3 * (1.69 * nmax / nmin).powf(i as f64 / 60.0))
                 .map(|n| (n, (n - 1.0).min(dim)));
-            chart
-                .draw_series(DashedLineSeries::new(span, 7, 5, line(GREY)))?
-                .label("onto the points' span: min(n − 1, D)")
-                .legend(legend_dashed(GREY));
+            chart.draw_series(DashedLineSeries::new(span, 7, 5, line(GREY)))?;
             for e in report.experiments.iter().filter(|e| e.dataset == dataset) {
                 let c = method_color(e.method);
-                let pts: Vec<(f64, f64)> = sizes
-                    .iter()
-                    .zip(&e.smallest_k_by_size)
-                    .filter_map(|(&n, k)| k.map(|k| (n as f64, k as f64)))
-                    .collect();
-                chart.draw_series(LineSeries::new(pts.clone(), line(c)))?.label(e.method.name()).legend(
-                    move |(x, y)| {
-                        EmptyElement::at((x, y))
-                            + PathElement::new(vec![(0, 0), (20, 0)], line(c))
-                            + Circle::new((10, 0), 4, c.filled())
-                    },
-                );
+                let found = sizes.iter().zip(&e.smallest_k_by_size);
+                let pts: Vec<(f64, f64)> =
+                    found.clone().filter_map(|(&n, k)| k.map(|k| (n as f64, k as f64))).collect();
+                chart.draw_series(LineSeries::new(pts.clone(), line(c)))?;
                 chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4, c.filled())))?;
                 // Sizes whose k was not found below the search's limit: a triangle there.
-                let above = sizes.iter().zip(&e.smallest_k_by_size).filter(|(_, k)| k.is_none());
-                chart.draw_series(above.map(|(&n, _)| {
-                    TriangleMarker::new((n as f64, report.k_search as f64), 7, c.stroke_width(2))
-                }))?;
+                let limit = report.k_search as f64;
+                let missing = found.filter(|(_, k)| k.is_none());
+                chart.draw_series(
+                    missing.map(|(&n, _)| TriangleMarker::new((n as f64, limit), 7, c.filled())),
+                )?;
             }
-            let here = report.experiments.iter().filter(|e| e.dataset == dataset);
-            if here.clone().any(|e| e.smallest_k_by_size.iter().any(Option::is_none)) {
-                chart
-                    .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-                    .label(format!("triangle: more than {} (the search's limit)", report.k_search))
-                    .legend(|(x, y)| TriangleMarker::new((x + 10, y), 7, BLACK.stroke_width(2)));
-            }
-            draw_legend_sized(&mut chart, SeriesLabelPosition::UpperLeft, TICK_READABLE)?;
         }
         Ok(())
     })
@@ -298,59 +285,50 @@ fn superposition(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let s = &report.superposition;
     let b = &report.superposition_bounds;
     let (kmin, kmax) = (b.first().map_or(1, |b| b.0) as f64, b.last().map_or(2, |b| b.0) as f64);
-    svg_figure(&dirs.figures.join("ch3_superposition.svg"), (800, 500), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!("{} basis vectors projected to k dimensions", report.config.basis),
-                (FONT, CAPTION),
-            )
+    let text = readable(800);
+    let entries = [
+        ("bound via JL: 2ε/(1 − ε), Dasgupta–Gupta ε", LegendMark::Line(color(3))),
+        ("direct bound: C(N, 2)·P(|cos| > x) = ½", LegendMark::Line(color(1))),
+        ("1/√k", LegendMark::Dashed(color(2))),
+        ("worst pair, measured", LegendMark::Dots(color(0))),
+        ("RMS over pairs, measured", LegendMark::Dots(color(2))),
+    ];
+    let band = legend_band_height(&entries, text, 800);
+    svg_figure(&dirs.figures.join("ch3_superposition.svg"), (800, 480 + band), |root| {
+        let title = format!("{} basis vectors projected to k dimensions", report.config.basis);
+        let root = root.titled(&title, (FONT, text + 3))?;
+        let (top, body) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let mut chart = ChartBuilder::on(&body)
             .margin(12)
+            .margin_right(24)
             .x_label_area_size(50)
             .y_label_area_size(70)
-            .build_cartesian_2d((kmin / 1.2..kmax * 1.2).log_scale(), (0.01f64..1.0).log_scale())?;
+            .build_cartesian_2d(
+                (kmin / 1.2..kmax * 1.2)
+                    .log_scale()
+                    .with_key_points(vec![20.0, 50.0, 100.0, 200.0, 500.0, 1e3, 2e3, 5e3]),
+                (0.01f64..1.0).log_scale().with_key_points(vec![0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]),
+            )?;
         chart
             .configure_mesh()
             .x_desc("target dimension k")
             .y_desc("|cos| between projected basis vectors")
-            .axis_desc_style((FONT, LABEL))
-            .label_style((FONT, TICK))
+            .axis_desc_style((FONT, text))
+            .label_style((FONT, text))
             .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_label_formatter(&|y| tick(*y))
+            .y_label_formatter(&|y| format!("{y}"))
             .draw()?;
         let direct: Vec<(f64, f64)> = b.iter().map(|&(k, d, _)| (k as f64, d)).collect();
         let jl: Vec<(f64, f64)> = b.iter().filter_map(|&(k, _, j)| j.map(|j| (k as f64, j))).collect();
-        chart
-            .draw_series(LineSeries::new(jl, line(color(3))))?
-            .label("bound via JL: 2ε/(1−ε), Dasgupta–Gupta ε")
-            .legend(legend_line(color(3)));
-        chart
-            .draw_series(LineSeries::new(direct, line(color(1))))?
-            .label("direct bound: C(N,2)·P(|cos| > x) = ½")
-            .legend(legend_line(color(1)));
-        chart
-            .draw_series(DashedLineSeries::new(
-                b.iter().map(|&(k, _, _)| (k as f64, 1.0 / (k as f64).sqrt())),
-                6,
-                4,
-                line(color(2)),
-            ))?
-            .label("1/√k")
-            .legend(legend_line(color(2)));
-        let measured = [
-            (
-                "worst pair, measured",
-                color(0),
-                s.iter().map(|b| (b.k as f64, b.worst_abs_cos)).collect::<Vec<_>>(),
-            ),
-            ("RMS over pairs, measured", color(2), s.iter().map(|b| (b.k as f64, b.rms_cos)).collect()),
-        ];
-        for (label, c, pts) in measured {
-            chart
-                .draw_series(pts.into_iter().map(|p| Circle::new(p, 5, c.filled())))?
-                .label(label)
-                .legend(move |(x, y)| Circle::new((x + 10, y), 5, c.filled()));
-        }
-        draw_legend(&mut chart, SeriesLabelPosition::LowerLeft)
+        chart.draw_series(LineSeries::new(jl, line(color(3))))?;
+        chart.draw_series(LineSeries::new(direct, line(color(1))))?;
+        let rms_theory = b.iter().map(|&(k, _, _)| (k as f64, 1.0 / (k as f64).sqrt()));
+        chart.draw_series(DashedLineSeries::new(rms_theory, 7, 5, line(color(2))))?;
+        let worst = s.iter().map(|b| Circle::new((b.k as f64, b.worst_abs_cos), 5, color(0).filled()));
+        chart.draw_series(worst)?;
+        chart.draw_series(s.iter().map(|b| Circle::new((b.k as f64, b.rms_cos), 5, color(2).filled())))?;
+        Ok(())
     })
 }
 
