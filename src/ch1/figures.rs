@@ -20,9 +20,10 @@ pub fn figures(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow
 /// Residual norm per Gram–Schmidt step, log scale.
 fn gram_schmidt(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let steps = report.gram_schmidt.iter().map(|r| r.residuals.len()).max().unwrap_or(1);
+    let text = crate::plot::readable(800);
     svg_figure(&dirs.figures.join("ch1_gram_schmidt.svg"), (800, 500), |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption("Gram–Schmidt runs out of room after d vectors", (FONT, CAPTION))
+            .caption("Gram–Schmidt runs out of room after d vectors", (FONT, text + 3))
             .margin(12)
             .x_label_area_size(50)
             .y_label_area_size(80)
@@ -31,8 +32,8 @@ fn gram_schmidt(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .configure_mesh()
             .x_desc("vector number j")
             .y_desc("residual ‖v_j − projection‖ / ‖v_j‖")
-            .axis_desc_style((FONT, LABEL))
-            .label_style((FONT, TICK))
+            .axis_desc_style((FONT, text))
+            .label_style((FONT, text))
             .y_label_formatter(&|y| pow10_label(*y))
             .draw()?;
         let eps = f64::EPSILON;
@@ -59,7 +60,7 @@ fn gram_schmidt(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             ))?;
         }
         // The middle of the plot is empty: nothing lives between O(1) and rounding error.
-        draw_legend(&mut chart, SeriesLabelPosition::Coordinate(260, 170))
+        crate::plot::draw_legend_sized(&mut chart, SeriesLabelPosition::Coordinate(260, 170), text)
     })
 }
 

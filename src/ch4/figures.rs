@@ -3,8 +3,7 @@
 use super::{Model, Report};
 use crate::output::{Numbers, OutDirs, markdown_table, write_atomic};
 use crate::plot::{
-    CAPTION, FONT, GREY, LABEL, TICK, arrow, color, diverging, draw_legend, legend_line, line, svg_figure,
-    tick,
+    CAPTION, FONT, GREY, LABEL, TICK, arrow, color, diverging, legend_line, line, svg_figure, tick,
 };
 use crate::toy::analysis::REPRESENTED;
 use crate::toy::phase::Phase;
@@ -231,10 +230,11 @@ fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let models = &report.geometry;
     let xmax = models.iter().map(|m| 1.0 / m.density as f64).fold(1.0, f64::max) * 1.6;
     let (n, d) = (report.config.geometry_n, report.config.geometry_d);
+    let text = crate::plot::readable(1000);
     svg_figure(&dirs.figures.join("ch4_geometry.svg"), (1000, 460), |root| {
         let (left, right) = root.split_horizontally(430);
         let mut chart = ChartBuilder::on(&left)
-            .caption("Dimensions per feature", (FONT, LABEL + 2))
+            .caption("Dimensions per feature", (FONT, text + 2))
             .margin(12)
             .x_label_area_size(48)
             .y_label_area_size(56)
@@ -243,8 +243,8 @@ fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .configure_mesh()
             .x_desc("1 / (1 − S) = 1 / density")
             .y_desc("d / ‖W‖²_F")
-            .axis_desc_style((FONT, LABEL))
-            .label_style((FONT, TICK))
+            .axis_desc_style((FONT, text))
+            .label_style((FONT, text))
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| tick(*y))
             .draw()?;
@@ -259,10 +259,10 @@ fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .label(format!("N = {n}, d = {d}"))
             .legend(legend_line(color(0)));
         chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4, color(0).filled())))?;
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+        crate::plot::draw_legend_sized(&mut chart, SeriesLabelPosition::UpperRight, text)?;
 
         let mut chart = ChartBuilder::on(&right)
-            .caption("Each feature's share of a dimension", (FONT, LABEL + 2))
+            .caption("Each feature's share of a dimension", (FONT, text + 2))
             .margin(12)
             .margin_right(70)
             .x_label_area_size(48)
@@ -272,8 +272,8 @@ fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .configure_mesh()
             .x_desc("1 / (1 − S) = 1 / density")
             .y_desc("D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)²")
-            .axis_desc_style((FONT, LABEL))
-            .label_style((FONT, TICK))
+            .axis_desc_style((FONT, text))
+            .label_style((FONT, text))
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| tick(*y))
             .draw()?;
@@ -288,18 +288,23 @@ fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             ))?;
             chart.draw_series(std::iter::once(Text::new(
                 label,
-                (xmax * 1.05, value + 0.015),
-                (FONT, TICK - 2),
+                // 3/8 sits just under 2/5: its label goes below its line.
+                (xmax * 1.05, if value == 0.375 { value - 0.03 } else { value + 0.015 }),
+                (FONT, text),
             )))?;
         }
         for m in models {
             let x = 1.0 / m.density as f64;
             // A small deterministic horizontal spread so that points at the same
             // value stay visible.
-            chart.draw_series(m.features.dimensionality.iter().enumerate().map(|(i, &share)| {
+            // Features within 0.005 (under two pixels) in the same jitter slot would
+            // draw the same circle again: one of each keeps the figure light.
+            let mut seen = std::collections::BTreeSet::new();
+            let points = m.features.dimensionality.iter().enumerate().filter_map(|(i, &share)| {
                 let jitter = 10f64.powf(0.035 * ((i % 7) as f64 - 3.0) / 3.0);
-                Circle::new((x * jitter, share), 3, color(0).mix(0.45).filled())
-            }))?;
+                seen.insert((i % 7, (share * 200.0).round() as i64)).then_some((x * jitter, share))
+            });
+            chart.draw_series(points.map(|p| Circle::new(p, 3, color(0).mix(0.45).filled())))?;
         }
         Ok(())
     })

@@ -311,18 +311,19 @@ fn plane(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let Some(l) = report.loops.iter().find(|l| l.config.d == 2) else { return Ok(()) };
     let n = l.config.n;
     let r = l.norms.iter().copied().fold(1.0, f64::max) * 1.3;
+    let text = crate::plot::readable(820);
     svg_figure(&dirs.figures.join("ch5_loop.svg"), (820, 560), |root| {
         // The plane on the left, square; the legend beside it.
         let (left, right) = root.split_horizontally(560);
         let mut chart = ChartBuilder::on(&left)
-            .caption(format!("Toy model N = {n}, d = 2: W and the SAE's dictionary"), (FONT, LABEL + 1))
+            .caption(format!("Toy model N = {n}, d = 2: W and the SAE's dictionary"), (FONT, text + 2))
             .margin(14)
             .x_label_area_size(35)
             .y_label_area_size(45)
             .build_cartesian_2d(-r..r, -r..r)?;
         chart
             .configure_mesh()
-            .label_style((FONT, TICK))
+            .label_style((FONT, text))
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| tick(*y))
             .draw()?;
@@ -344,7 +345,7 @@ fn plane(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             legend.push((format!("W_{}: best cos {:.3}", i + 1, l.best_cos[i]), line(color(i)), false));
         }
         // The legend, drawn by hand beside the plane.
-        for (k, (text, style, dashed)) in legend.into_iter().enumerate() {
+        for (k, (label, style, dashed)) in legend.into_iter().enumerate() {
             let y = 70 + 26 * k as i32;
             if dashed {
                 for x in [10, 22] {
@@ -353,13 +354,13 @@ fn plane(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             } else {
                 right.draw(&PathElement::new(vec![(10, y), (30, y)], style))?;
             }
-            right.draw(&Text::new(text, (38, y - 8), (FONT, TICK)))?;
+            right.draw(&Text::new(label, (38, y - 8), (FONT, text)))?;
         }
-        right.draw(&Text::new(
-            "(directions drawn at a common length)",
-            (10, 70 + 26 * (n as i32 + 2)),
-            (FONT, TICK).into_font().color(&GREY),
-        ))?;
+        // Two lines, so that the note fits beside the plane.
+        for (row, note) in ["(directions drawn", "at a common length)"].into_iter().enumerate() {
+            let y = 70 + 26 * (n as i32 + 2 + row as i32);
+            right.draw(&Text::new(note, (10, y), (FONT, text).into_font().color(&GREY)))?;
+        }
         Ok(())
     })
 }
