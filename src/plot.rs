@@ -10,7 +10,6 @@
 use crate::output::write_atomic;
 use crate::stats::Bins;
 use plotters::coord::Shift;
-use plotters::element::ComposedElement;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::DerivedColorMap;
 use std::path::Path;
@@ -104,19 +103,6 @@ pub fn diverging(v: f64) -> RGBColor {
 /// A short horizontal line segment for a legend entry.
 pub fn legend_line(c: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
     move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], line(c))
-}
-
-/// Two short dashes, as a legend entry: [`legend_dashed`].
-pub type TwoDashes<DB> = ComposedElement<(i32, i32), DB, PathElement<(i32, i32)>, PathElement<(i32, i32)>>;
-
-/// A dashed line segment for a legend entry (two dashes), for series drawn
-/// with `DashedLineSeries`.
-pub fn legend_dashed<DB: DrawingBackend>(c: RGBColor) -> impl Fn((i32, i32)) -> TwoDashes<DB> {
-    move |(x, y)| {
-        EmptyElement::at((x, y))
-            + PathElement::new(vec![(0, 0), (8, 0)], line(c))
-            + PathElement::new(vec![(13, 0), (20, 0)], line(c))
-    }
 }
 
 /// The font size to give plotters so that a figure `width` pixels wide,

@@ -33,22 +33,9 @@ impl Bins {
         Bins { lo, hi, counts, below, above }
     }
 
-    /// Empty bins over [lo, hi), to be filled one value at a time with [`Bins::add`].
+    /// Empty bins over [lo, hi), to be filled by [`Bins::merge`].
     pub fn empty(lo: f64, hi: f64, n: usize) -> Self {
         Bins { lo, hi, counts: vec![0; n], below: 0, above: 0 }
-    }
-
-    /// Count one value.
-    pub fn add(&mut self, v: f64) {
-        let n = self.counts.len();
-        if v < self.lo {
-            self.below += 1;
-        } else if v >= self.hi {
-            self.above += 1;
-        } else {
-            let i = (((v - self.lo) / self.width()) as usize).min(n - 1);
-            self.counts[i] += 1;
-        }
     }
 
     /// Add the counts of `other`, binned over the same edges.
@@ -96,12 +83,11 @@ mod tests {
         let b = Bins::new(&[-1.0, 0.0, 0.1, 0.5, 0.99, 1.0, 2.0], 0.0, 1.0, 4);
         assert_eq!(b.counts, vec![2, 0, 1, 1]);
         assert_eq!((b.below, b.above, b.total()), (1, 2, 7));
-        // One at a time, in two halves merged, gives the same bins.
-        let (mut first, mut second) = (Bins::empty(0.0, 1.0, 4), Bins::empty(0.0, 1.0, 4));
-        [-1.0, 0.0, 0.1].iter().for_each(|&v| first.add(v));
-        [0.5, 0.99, 1.0, 2.0].iter().for_each(|&v| second.add(v));
-        first.merge(&second);
-        assert_eq!(first, b);
+        // Two halves merged into empty bins give the same bins.
+        let mut merged = Bins::empty(0.0, 1.0, 4);
+        merged.merge(&Bins::new(&[-1.0, 0.0, 0.1], 0.0, 1.0, 4));
+        merged.merge(&Bins::new(&[0.5, 0.99, 1.0, 2.0], 0.0, 1.0, 4));
+        assert_eq!(merged, b);
     }
 
     #[test]
