@@ -20,7 +20,7 @@
 
 use super::data::Batch;
 use super::spec::Spec;
-use crate::simd::{Dot, axpy};
+use crate::simd::{Dot, axpy, dot_rows};
 
 /// Rows of length B for the inputs, hidden values, outputs, errors and their
 /// gradients; allocated once per model.
@@ -32,6 +32,7 @@ pub struct Batched {
     e: Vec<f32>,
     gh: Vec<f32>,
     ones: Vec<f32>,
+    dots: Vec<f32>,
 }
 
 impl Batched {
@@ -44,6 +45,7 @@ impl Batched {
             e: vec![0.0; n * batch],
             gh: vec![0.0; d * batch],
             ones: vec![1.0; batch],
+            dots: vec![0.0; n],
         }
     }
 }
@@ -111,23 +113,30 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
         let g = &mut ws.o[i * bs..(i + 1) * bs];
         let c = scale * importance[i];
         g.iter_mut().for_each(|g| *g *= c);
-        grad[b_at + i] = D::dot(g, &ws.ones);
     }
+    // ∂L/∂b_i = G_i · 1, four features at a time (each dot product is a
+    // chain of dependent additions: four chains overlap).
+    dot_rows::<D>(|i| &ws.o[i * bs..(i + 1) * bs], &ws.ones, &mut grad[b_at..b_at + n]);
     // ∂L/∂W_out[j, i] = H_j · G_i and ∂L/∂H_j = Σ_i W_out[j, i] G_i.
     for j in 0..d {
         let (h, gh) = (&ws.h[j * bs..(j + 1) * bs], &mut ws.gh[j * bs..(j + 1) * bs]);
+        let dots = &mut ws.dots[..n];
+        dot_rows::<D>(|i| &ws.o[i * bs..(i + 1) * bs], h, dots);
+        for (grad, &dot) in grad[w_out_at + j * n..w_out_at + (j + 1) * n].iter_mut().zip(dots.iter()) {
+            *grad += dot;
+        }
         gh.fill(0.0);
         for i in 0..n {
-            let g = &ws.o[i * bs..(i + 1) * bs];
-            grad[w_out_at + j * n + i] += D::dot(h, g);
-            axpy(p.w_out[j * n + i], g, gh);
+            axpy(p.w_out[j * n + i], &ws.o[i * bs..(i + 1) * bs], gh);
         }
         if kind.hidden_relu() {
             gh.iter_mut().zip(h).for_each(|(gh, &h)| *gh = if h > 0.0 { *gh } else { 0.0 });
         }
         // ∂L/∂W_in[j, i] = ∂L/∂H_j · X_i
-        for i in 0..n {
-            grad[j * n + i] += D::dot(gh, &ws.xt[i * bs..(i + 1) * bs]);
+        let dots = &mut ws.dots[..n];
+        dot_rows::<D>(|i| &ws.xt[i * bs..(i + 1) * bs], gh, dots);
+        for (grad, &dot) in grad[j * n..(j + 1) * n].iter_mut().zip(dots.iter()) {
+            *grad += dot;
         }
     }
     loss / (bs * n) as f64

@@ -12,7 +12,7 @@
 
 use super::data::Batch;
 use super::spec::Spec;
-use crate::simd::{Dot, axpy};
+use crate::simd::{Dot, dot_rows};
 
 /// Scratch space, allocated once per model: per-sample vectors, and copies of
 /// the weights (and their gradients) in feature-major layout (n × d, row i is
@@ -25,7 +25,18 @@ pub struct PerSample {
     err: Vec<f32>,
     weighted: Vec<f32>,
     gh: Vec<f32>,
+    /// The features with g_i ≠ 0 (the first `active_len` entries).
     active: Vec<u32>,
+    active_len: usize,
+    /// The hidden units with h_j ≠ 0 (the first `live_len` entries), and
+    /// every unit 0..d.
+    live: Vec<u32>,
+    live_len: usize,
+    every_row: Vec<u32>,
+    dots: Vec<f32>,
+    /// The samples of the current block whose gradient terms wait to be
+    /// added together (see [`Pending`]).
+    pending: Pending,
     w_in_t: Vec<f32>,
     w_out_t: Vec<f32>,
     grad_in_t: Vec<f32>,
@@ -42,13 +53,88 @@ impl PerSample {
             err: vec![0.0; spec.n],
             weighted: vec![0.0; spec.n],
             gh: vec![0.0; spec.d],
-            active: Vec::with_capacity(spec.n),
+            active: vec![0; spec.n],
+            active_len: 0,
+            live: vec![0; spec.d],
+            live_len: 0,
+            every_row: (0..spec.d as u32).collect(),
+            dots: vec![0.0; spec.d],
+            pending: Pending::new(spec),
             w_in_t: vec![0.0; mn],
             w_out_t: vec![0.0; mn],
             grad_in_t: vec![0.0; mn],
             grad_out_t: vec![0.0; mn],
         }
     }
+}
+
+/// Samples whose dense gradient terms are added together: the weight
+/// gradients are sums over samples of outer products, h gᵀ for W_out and
+/// gh xᵀ for W_in, and adding a block of samples' terms at once loads and
+/// stores each gradient entry once per block instead of once per sample. The
+/// terms are added in the order the samples come, so the sums are the same
+/// bits as one sample at a time.
+#[derive(Debug, Clone)]
+struct Pending {
+    len: usize,
+    /// Per slot: the sample, and whether its output and hidden terms are dense.
+    sample: [usize; BLOCK],
+    out_dense: [bool; BLOCK],
+    in_dense: [bool; BLOCK],
+    h: Vec<f32>,
+    g: Vec<f32>,
+    gh: Vec<f32>,
+}
+
+/// Samples per block of [`Pending`].
+const BLOCK: usize = 8;
+
+impl Pending {
+    fn new(spec: &Spec) -> Self {
+        Pending {
+            len: 0,
+            sample: [0; BLOCK],
+            out_dense: [false; BLOCK],
+            in_dense: [false; BLOCK],
+            h: vec![0.0; BLOCK * spec.d],
+            g: vec![0.0; BLOCK * spec.n],
+            gh: vec![0.0; BLOCK * spec.d],
+        }
+    }
+}
+
+/// Add the block's waiting terms to the weight gradients, in sample order
+/// (for tied weights the two kinds of terms meet in one matrix, each
+/// sample's output term before its hidden one, as the chain rule visits
+/// them), and empty the block.
+#[inline(always)]
+fn flush<D: Dot>(spec: &Spec, batch: &Batch, pending: &mut Pending, grad: &mut [f32]) {
+    let (n, d) = (spec.n, spec.d);
+    let empty: (&[f32], &[f32]) = (&[], &[]);
+    let (mut out, mut inp) = ([empty; 2 * BLOCK], [empty; 2 * BLOCK]);
+    let (mut n_out, mut n_in) = (0, 0);
+    for t in 0..pending.len {
+        if pending.out_dense[t] {
+            out[n_out] = (&pending.h[t * d..(t + 1) * d], &pending.g[t * n..(t + 1) * n]);
+            n_out += 1;
+        }
+        if pending.in_dense[t] {
+            let term = (&pending.gh[t * d..(t + 1) * d], batch.sample(pending.sample[t]).0);
+            if spec.kind.tied() {
+                out[n_out] = term;
+                n_out += 1;
+            } else {
+                inp[n_in] = term;
+                n_in += 1;
+            }
+        }
+    }
+    let w_out_at = spec.w_out_offset();
+    D::add_outer(&mut grad[w_out_at..w_out_at + d * n], n, &out[..n_out]);
+    if !spec.kind.tied() {
+        D::add_outer(&mut grad[..d * n], n, &inp[..n_in]);
+    }
+    pending.len = 0;
 }
 
 /// d × N row-major `w` into n × d row-major `t`.
@@ -67,6 +153,20 @@ fn add_transposed(t: &[f32], d: usize, n: usize, grad: &mut [f32]) {
             grad[j * n + i] += t[i * d + j];
         }
     }
+}
+
+/// The indices of the nonzero entries of `v`, into the start of `out`; returns
+/// how many. Without a branch per entry: whether a ReLU is on is a coin flip
+/// to the branch predictor, and a wrong guess costs more than the entry's
+/// arithmetic.
+#[inline(always)]
+fn nonzero_indices(v: &[f32], out: &mut [u32]) -> usize {
+    let mut count = 0;
+    for (i, (&v, _)) in v.iter().zip(0..out.len()).enumerate() {
+        out[count] = i as u32; // count ≤ i < out.len()
+        count += (v != 0.0) as usize;
+    }
+    count
 }
 
 /// A list of nonzeros is used instead of the dense vector when fewer than a
@@ -104,18 +204,23 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
         let (x, cols, vals) = batch.sample(s);
         let sparse_x = use_sparse(cols.len(), n);
         hidden::<D>(spec, p.w_in, x, cols, vals, sparse_x, ws);
-        output_error(spec, p.w_out, p.b, x, importance, scale, ws);
+        ws.live_len = nonzero_indices(&ws.h, &mut ws.live);
+        output_error::<D>(spec, p.w_out, p.b, x, importance, scale, ws);
         if LOSS {
             // Σ_i I_i e_i², as the dot product of I ⊙ e with e.
             ws.weighted.iter_mut().zip(&ws.err).zip(importance).for_each(|((w, &e), &imp)| *w = imp * e);
             loss += D::dot(&ws.weighted, &ws.err) as f64;
         }
         let Some(grad) = grad.as_deref_mut() else { continue };
-        backward_output::<D>(spec, p.w_out, ws, grad);
+        let out_dense = backward_output::<D>(spec, p.w_out, ws, grad);
         if kind.hidden_relu() {
             ws.gh.iter_mut().zip(&ws.h).for_each(|(gh, &h)| *gh = if h > 0.0 { *gh } else { 0.0 });
         }
-        backward_hidden(spec, x, cols, vals, sparse_x, ws, grad);
+        backward_hidden::<D>(spec, cols, vals, sparse_x, ws);
+        wait(ws, s, out_dense, !sparse_x);
+        if ws.pending.len == BLOCK || s + 1 == batch.size {
+            flush::<D>(spec, batch, &mut ws.pending, grad);
+        }
     }
     if let Some(grad) = grad {
         // The sparse paths collected their gradients feature-major.
@@ -145,12 +250,11 @@ fn hidden<D: Dot>(
         h.fill(0.0);
         for (&i, &v) in cols.iter().zip(vals) {
             let i = i as usize;
-            axpy(v, &ws.w_in_t[i * d..(i + 1) * d], h);
+            D::axpy(v, &ws.w_in_t[i * d..(i + 1) * d], h);
         }
     } else {
-        for (j, h) in h.iter_mut().enumerate() {
-            *h = D::dot(&w_in[j * n..(j + 1) * n], x);
-        }
+        // h_j = W_in[j] · x, four rows at a time.
+        dot_rows::<D>(|j| &w_in[j * n..(j + 1) * n], x, h);
     }
     if spec.kind.hidden_relu() {
         h.iter_mut().for_each(|h| *h = h.max(0.0));
@@ -161,7 +265,7 @@ fn hidden<D: Dot>(
 /// Forward to the output and the error: o = W_outᵀ h + b; x' = ReLU(o) (or
 /// o); `ws.err` = x' − target and `ws.g` = ∂L/∂o, zero where the ReLU is off.
 #[inline(always)]
-fn output_error(
+fn output_error<D: Dot>(
     spec: &Spec,
     w_out: &[f32],
     b: &[f32],
@@ -170,16 +274,13 @@ fn output_error(
     scale: f32,
     ws: &mut PerSample,
 ) {
-    let (n, d) = (spec.n, spec.d);
+    let n = spec.n;
     let (output_relu, signed) = (spec.kind.output_relu(), spec.kind.signed());
     let (h, o) = (&ws.h, &mut ws.o);
     o.copy_from_slice(b);
-    for j in 0..d {
-        // A silent hidden ReLU adds nothing (and is common when x is sparse).
-        if h[j] != 0.0 {
-            axpy(h[j], &w_out[j * n..(j + 1) * n], o);
-        }
-    }
+    // o += Σ_j h_j W_out[j], over the live units only: a silent hidden unit
+    // adds nothing (and is common when x is sparse).
+    D::axpy_rows(o, &ws.live[..ws.live_len], h, w_out, n);
     for ((((g, e), &o), &x), &imp) in
         ws.g.iter_mut().zip(ws.err.iter_mut()).zip(o.iter()).zip(x).zip(importance)
     {
@@ -190,61 +291,71 @@ fn output_error(
     }
 }
 
+/// Put sample `s`'s dense terms in the block (`ws.h`, `ws.g` and `ws.gh` are
+/// the sample's own vectors).
+#[inline(always)]
+fn wait(ws: &mut PerSample, s: usize, out_dense: bool, in_dense: bool) {
+    let t = ws.pending.len;
+    let pending = &mut ws.pending;
+    let (n, d) = (ws.g.len(), ws.h.len());
+    pending.sample[t] = s;
+    pending.out_dense[t] = out_dense;
+    pending.in_dense[t] = in_dense;
+    if out_dense {
+        pending.h[t * d..(t + 1) * d].copy_from_slice(&ws.h);
+        pending.g[t * n..(t + 1) * n].copy_from_slice(&ws.g);
+    }
+    if in_dense {
+        pending.gh[t * d..(t + 1) * d].copy_from_slice(&ws.gh);
+    }
+    pending.len += 1;
+}
+
 /// Backward through o = W_outᵀ h + b, into `grad` and `ws.gh`:
 ///   ∂L/∂b_i = g_i,  ∂L/∂W_out[j, i] = h_j g_i,  ∂L/∂h_j = Σ_i W_out[j, i] g_i.
+/// For a dense g the W_out term h gᵀ is left to the block ([`flush`]):
+/// returns whether it is.
 #[inline(always)]
-fn backward_output<D: Dot>(spec: &Spec, w_out: &[f32], ws: &mut PerSample, grad: &mut [f32]) {
+fn backward_output<D: Dot>(spec: &Spec, w_out: &[f32], ws: &mut PerSample, grad: &mut [f32]) -> bool {
     let (n, d) = (spec.n, spec.d);
-    let (w_out_at, b_at) = (spec.w_out_offset(), spec.weights_len());
+    let b_at = spec.weights_len();
     let (g, h, gh) = (&ws.g, &ws.h, &mut ws.gh);
-    axpy(1.0, g, &mut grad[b_at..b_at + n]);
-    let nonzero = g.iter().filter(|&&g| g != 0.0).count();
+    D::axpy(1.0, g, &mut grad[b_at..b_at + n]);
+    let nonzero = g.iter().map(|&g| (g != 0.0) as usize).sum();
     if use_sparse(nonzero, n) {
-        ws.active.clear();
-        ws.active.extend((0..n as u32).filter(|&i| g[i as usize] != 0.0));
+        ws.active_len = nonzero_indices(g, &mut ws.active);
         gh.fill(0.0);
-        for &i in &ws.active {
+        for &i in &ws.active[..ws.active_len] {
             let (i, gi) = (i as usize, g[i as usize]);
-            axpy(gi, &ws.w_out_t[i * d..(i + 1) * d], gh);
-            axpy(gi, h, &mut ws.grad_out_t[i * d..(i + 1) * d]);
+            D::axpy(gi, &ws.w_out_t[i * d..(i + 1) * d], gh);
+            D::axpy(gi, h, &mut ws.grad_out_t[i * d..(i + 1) * d]);
         }
+        false
     } else {
-        for j in 0..d {
-            if spec.kind.hidden_relu() && h[j] <= 0.0 {
-                gh[j] = 0.0; // masked by the hidden ReLU, and h_j g adds nothing
-                continue;
-            }
-            gh[j] = D::dot(&w_out[j * n..(j + 1) * n], g);
-            let row = w_out_at + j * n;
-            axpy(h[j], g, &mut grad[row..row + n]);
+        // Behind a hidden ReLU only the live units (gh_j = 0 where h_j = 0,
+        // and h_j g adds nothing).
+        let rows = if spec.kind.hidden_relu() { &ws.live[..ws.live_len] } else { &ws.every_row[..] };
+        let dots = &mut ws.dots[..rows.len()];
+        dot_rows::<D>(|k| &w_out[rows[k] as usize * n..(rows[k] as usize + 1) * n], g, dots);
+        gh.fill(0.0);
+        for (&j, &dot) in rows.iter().zip(dots.iter()) {
+            gh[j as usize] = dot;
         }
+        true
     }
 }
 
 /// Backward through h = W_in x (after the hidden ReLU's mask on `ws.gh`):
-/// ∂L/∂W_in[j, i] = ∂L/∂h_j · 1[h_j > 0] · x_i.
+/// ∂L/∂W_in[j, i] = ∂L/∂h_j · 1[h_j > 0] · x_i. For a sparse x, here, over
+/// the present features; for a dense x the term gh xᵀ is left to the block
+/// ([`flush`]).
 #[inline(always)]
-fn backward_hidden(
-    spec: &Spec,
-    x: &[f32],
-    cols: &[u32],
-    vals: &[f32],
-    sparse_x: bool,
-    ws: &mut PerSample,
-    grad: &mut [f32],
-) {
-    let (n, d) = (spec.n, spec.d);
-    let gh = &ws.gh;
+fn backward_hidden<D: Dot>(spec: &Spec, cols: &[u32], vals: &[f32], sparse_x: bool, ws: &mut PerSample) {
+    let d = spec.d;
     if sparse_x {
         for (&i, &v) in cols.iter().zip(vals) {
             let i = i as usize;
-            axpy(v, gh, &mut ws.grad_in_t[i * d..(i + 1) * d]);
-        }
-    } else {
-        for j in 0..d {
-            if gh[j] != 0.0 {
-                axpy(gh[j], x, &mut grad[j * n..(j + 1) * n]);
-            }
+            D::axpy(v, &ws.gh, &mut ws.grad_in_t[i * d..(i + 1) * d]);
         }
     }
 }
