@@ -143,8 +143,8 @@ fn tail_mask(rest: usize) -> std::arch::x86_64::__m256i {
     _mm256_cmpgt_epi32(_mm256_set1_epi32(rest as i32), _mm256_set_epi32(7, 6, 5, 4, 3, 2, 1, 0))
 }
 
-/// [`axpy`] with AVX registers and a masked tail (no scalar loop for the
-/// last entries). Element by element the same operations, so the same bits.
+/// [`axpy`] with AVX registers. Element by element the same operations, so
+/// the same bits.
 ///
 /// # Safety
 /// The CPU must support AVX2.
@@ -152,10 +152,7 @@ fn tail_mask(rest: usize) -> std::arch::x86_64::__m256i {
 #[target_feature(enable = "avx2")]
 #[inline]
 pub fn axpy_avx2(a: f32, x: &[f32], y: &mut [f32]) {
-    use std::arch::x86_64::{
-        _mm256_add_ps, _mm256_loadu_ps, _mm256_maskload_ps, _mm256_maskstore_ps, _mm256_mul_ps,
-        _mm256_set1_ps, _mm256_storeu_ps,
-    };
+    use std::arch::x86_64::{_mm256_add_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps, _mm256_storeu_ps};
     let len = x.len().min(y.len());
     let full = len / 8 * 8;
     // SAFETY: full loads and stores below `full`, masked ones below `len`.
@@ -168,10 +165,10 @@ pub fn axpy_avx2(a: f32, x: &[f32], y: &mut [f32]) {
             _mm256_storeu_ps(yp.add(k), sum);
             k += 8;
         }
-        if full < len {
-            let mask = tail_mask(len - full);
-            let (xt, yt) = (_mm256_maskload_ps(xp.add(full), mask), _mm256_maskload_ps(yp.add(full), mask));
-            _mm256_maskstore_ps(yp.add(full), mask, _mm256_add_ps(yt, _mm256_mul_ps(av, xt)));
+        // The last entries one at a time: a masked store is slow on some
+        // processors (AMD's), and short vectors are common here.
+        for k in full..len {
+            *yp.add(k) += a * *xp.add(k);
         }
     }
 }

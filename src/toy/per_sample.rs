@@ -34,6 +34,8 @@ pub struct PerSample {
     live_len: usize,
     every_row: Vec<u32>,
     dots: Vec<f32>,
+    /// Eight partial sums of h, d each (see [`hidden`]).
+    lanes: Vec<f32>,
     /// The samples of the current block whose gradient terms wait to be
     /// added together (see [`Pending`]).
     pending: Pending,
@@ -59,6 +61,7 @@ impl PerSample {
             live_len: 0,
             every_row: (0..spec.d as u32).collect(),
             dots: vec![0.0; spec.d],
+            lanes: vec![0.0; 8 * spec.d],
             pending: Pending::new(spec),
             w_in_t: vec![0.0; mn],
             w_out_t: vec![0.0; mn],
@@ -251,6 +254,24 @@ fn hidden<D: Dot>(
         for (&i, &v) in cols.iter().zip(vals) {
             let i = i as usize;
             D::axpy(v, &ws.w_in_t[i * d..(i + 1) * d], h);
+        }
+    } else if 24 * cols.len() * d.div_ceil(8) < n * d {
+        // h_j = W_in[j] · x as the dot product adds it (lane k sums the
+        // products at k, k + 8, … in order, then the lanes are combined),
+        // over the present features only: the others add zeros, which change
+        // nothing. The same bits as the dot products, for less work when
+        // few features are present (about 3 loads and stores per 8 products
+        // instead of 1¼ loads, for nnz instead of N features).
+        let lanes = &mut ws.lanes;
+        lanes.fill(0.0);
+        for (&i, &v) in cols.iter().zip(vals) {
+            let (i, lane) = (i as usize, i as usize % 8);
+            D::axpy(v, &ws.w_in_t[i * d..(i + 1) * d], &mut lanes[lane * d..(lane + 1) * d]);
+        }
+        let l = |k: usize| &lanes[k * d..(k + 1) * d];
+        for (j, h) in h.iter_mut().enumerate() {
+            let pairs = [l(0)[j] + l(4)[j], l(1)[j] + l(5)[j], l(2)[j] + l(6)[j], l(3)[j] + l(7)[j]];
+            *h = (pairs[0] + pairs[1]) + (pairs[2] + pairs[3]);
         }
     } else {
         // h_j = W_in[j] · x, four rows at a time.
