@@ -152,7 +152,9 @@ fn tail_mask(rest: usize) -> std::arch::x86_64::__m256i {
 #[target_feature(enable = "avx2")]
 #[inline]
 pub fn axpy_avx2(a: f32, x: &[f32], y: &mut [f32]) {
-    use std::arch::x86_64::{_mm256_add_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps, _mm256_storeu_ps};
+    use std::arch::x86_64::{
+        _mm256_add_ps, _mm256_loadu_ps, _mm256_mul_ps, _mm256_set1_ps, _mm256_storeu_ps,
+    };
     let len = x.len().min(y.len());
     let full = len / 8 * 8;
     // SAFETY: full loads and stores below `full`, masked ones below `len`.
@@ -161,7 +163,8 @@ pub fn axpy_avx2(a: f32, x: &[f32], y: &mut [f32]) {
         let (xp, yp) = (x.as_ptr(), y.as_mut_ptr());
         let mut k = 0;
         while k < full {
-            let sum = _mm256_add_ps(_mm256_loadu_ps(yp.add(k)), _mm256_mul_ps(av, _mm256_loadu_ps(xp.add(k))));
+            let sum =
+                _mm256_add_ps(_mm256_loadu_ps(yp.add(k)), _mm256_mul_ps(av, _mm256_loadu_ps(xp.add(k))));
             _mm256_storeu_ps(yp.add(k), sum);
             k += 8;
         }
@@ -197,7 +200,10 @@ pub fn axpy_rows_avx2(y: &mut [f32], rows: &[u32], coef: &[f32], w: &[f32], stri
         while k + 32 <= len {
             let mut acc: [__m256; 4] = std::array::from_fn(|v| _mm256_loadu_ps(yp.add(k + 8 * v)));
             for &j in rows {
-                let (c, row) = (_mm256_set1_ps(*coef.get_unchecked(j as usize)), w.as_ptr().add(j as usize * stride + k));
+                let (c, row) = (
+                    _mm256_set1_ps(*coef.get_unchecked(j as usize)),
+                    w.as_ptr().add(j as usize * stride + k),
+                );
                 for (v, acc) in acc.iter_mut().enumerate() {
                     *acc = _mm256_add_ps(*acc, _mm256_mul_ps(c, _mm256_loadu_ps(row.add(8 * v))));
                 }
@@ -488,7 +494,8 @@ mod tests {
             // four rows and two single rows; 16-column blocks and a tail).
             let coefs: Vec<Vec<f32>> = (0..3).map(|k| wavy(6, 2.0 * k as f32)).collect();
             let vecs: Vec<Vec<f32>> = (0..3).map(|k| wavy(len, 0.7 * k as f32)).collect();
-            let terms: Vec<(&[f32], &[f32])> = coefs.iter().zip(&vecs).map(|(c, v)| (&c[..], &v[..])).collect();
+            let terms: Vec<(&[f32], &[f32])> =
+                coefs.iter().zip(&vecs).map(|(c, v)| (&c[..], &v[..])).collect();
             let start = wavy(6 * len, 5.5);
             let (mut plain, mut wide) = (start.clone(), start.clone());
             if len > 0 {

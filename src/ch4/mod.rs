@@ -21,7 +21,7 @@ use crate::rng::{DEFAULT_SEED, group_stream};
 use crate::toy::analysis::{self, REPRESENTED};
 use crate::toy::neurons::{Neuron, neurons};
 use crate::toy::phase::{self, Phase};
-use crate::toy::train::{Setting, evaluate, train_all, train_best_of};
+use crate::toy::train::{Setting, evaluate, train_best_of, train_pairs};
 use crate::toy::{Best, Init, Job, Kind, Spec, TrainConfig, known};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -497,13 +497,17 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let on_steps = |k| progress.advance(k);
     let mut best = train_best_of(&settings, config.seed, &on_steps, Some(&exact));
     // The experiments trained with one or two copies first get more where
-    // those miss their construction (each experiment's settings are adjacent).
-    for (e, copies) in [(Experiment::Geometry, config.seeds), (Experiment::AbsLarge, config.abs_seeds)] {
-        let Some(from) = experiments.iter().position(|&x| x == e) else { continue };
-        let to = from + experiments[from..].iter().take_while(|&&x| x == e).count();
-        let range = from..to;
-        more_copies_until_known(&settings[range.clone()], &mut best[range], copies, config.seed, &on_steps);
-    }
+    // those miss their construction.
+    let copies: Vec<usize> = experiments
+        .iter()
+        .zip(&settings)
+        .map(|(e, s)| match e {
+            Experiment::Geometry => config.seeds,
+            Experiment::AbsLarge => config.abs_seeds,
+            _ => s.seeds,
+        })
+        .collect();
+    more_copies_until_known(&settings, &mut best, &copies, config.seed, &on_steps);
     progress.finish();
 
     // Each experiment's models, by name.
@@ -546,35 +550,34 @@ fn construction_loss(job: &Job, train: &TrainConfig, seed: u64) -> f64 {
 }
 
 // ANCHOR: more_copies
-/// The large models are the chapter's most expensive, so after the first copies,
-/// copy r < `copies` (stream (stream << 8) + r, as in `train_best_of`) trains
-/// only where every earlier copy ends above the construction. The best is kept.
+/// After its first copies, copy r < `copies[k]` of setting k (stream
+/// (stream << 8) + r, as in `train_best_of`) trains only where every earlier
+/// copy ends above the construction; each round trains every copy now due.
 fn more_copies_until_known(
     settings: &[Setting],
     best: &mut [Best],
-    copies: usize,
+    copies: &[usize],
     seed: u64,
     on_steps: &(dyn Fn(u64) + Sync),
 ) {
-    let known = |s: &Setting| construction_loss(&s.job, &s.train, seed);
     let margin = 1.0 + CONVERGED_MARGIN;
-    let limit: Vec<f64> = settings.iter().map(|s| margin * known(s)).collect();
-    for copy in 1..copies {
-        let missed = |k: usize| best[k].model.eval_loss > limit[k];
-        let due = |&k: &usize| copy >= settings[k].seeds && missed(k);
-        let retry: Vec<usize> = (0..settings.len()).filter(due).collect();
-        let copy_of = |k: &usize| {
-            let job = &settings[*k].job;
-            Job { stream: (job.stream << 8) + copy as u64, ..job.clone() }
-        };
-        let jobs: Vec<Job> = retry.iter().map(copy_of).collect();
-        let Some(&k) = retry.first() else { continue };
-        let trained = train_all(&jobs, &settings[k].train, seed, on_steps);
-        for (k, t) in retry.into_iter().zip(trained) {
-            best[k].seed_losses.push(t.eval_loss);
-            if t.eval_loss < best[k].model.eval_loss {
-                best[k].model = t;
+    let mut next = Vec::new(); // (setting, its next copy, the loss it must reach)
+    for (k, s) in settings.iter().enumerate().filter(|&(k, s)| copies[k] > s.seeds) {
+        next.push((k, s.seeds, margin * construction_loss(&s.job, &s.train, seed)));
+    }
+    loop {
+        next.retain(|&(k, r, loss)| r < copies[k] && best[k].model.eval_loss > loss);
+        if next.is_empty() {
+            return;
+        }
+        let jobs: Vec<_> = next.iter().map(|n| settings[n.0].copy(n.1)).collect();
+        for (next, t) in next.iter_mut().zip(train_pairs(&jobs, seed, on_steps)) {
+            let best = &mut best[next.0];
+            best.seed_losses.push(t.eval_loss);
+            if t.eval_loss < best.model.eval_loss {
+                best.model = t;
             }
+            next.1 += 1;
         }
     }
 }

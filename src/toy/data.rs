@@ -135,13 +135,25 @@ impl Batch {
             self.row_start.fill(0);
             return;
         }
+        // The values first, in a loop the compiler vectorises; then the
+        // lists, whose position nnz depends on every entry before it.
+        for (x, &b) in self.x.iter_mut().zip(&self.bits) {
+            let (present, v) = value(b);
+            *x = if present { v } else { 0.0 };
+        }
+        self.list_coins(density);
+    }
+
+    /// The lists of the dense draw from its coins: a feature is present when
+    /// u < p, that is when its 24 bits are below ⌈p·2²⁴⌉ (u = bits·2⁻²⁴
+    /// exactly), and then its value is x.
+    fn list_coins(&mut self, density: f32) {
+        let below = (density * (1u32 << 24) as f32).ceil() as u32;
         let (mut nnz, n) = (0, self.n);
-        for (s, (row, bits)) in self.x.chunks_exact_mut(n).zip(self.bits.chunks_exact(n)).enumerate() {
-            for (i, (x, &b)) in row.iter_mut().zip(bits).enumerate() {
-                let (present, v) = value(b);
-                *x = if present { v } else { 0.0 };
-                (self.cols[nnz], self.vals[nnz]) = (i as u32, v);
-                nnz += present as usize;
+        for (s, (row, bits)) in self.x.chunks_exact(n).zip(self.bits.chunks_exact(n)).enumerate() {
+            for (i, (&x, &b)) in row.iter().zip(bits).enumerate() {
+                (self.cols[nnz], self.vals[nnz]) = (i as u32, x);
+                nnz += ((b >> 8) < below) as usize;
             }
             self.row_start[s + 1] = nnz;
         }
@@ -209,6 +221,28 @@ mod tests {
                 }
             }
             assert_eq!(rebuilt, batch.x);
+        }
+    }
+
+    /// The dense draw's lists are its coins: feature i of sample s is listed
+    /// exactly when its uniform number is below the density (also when its
+    /// value is zero), at densities whose p·2²⁴ is and is not whole.
+    #[test]
+    fn the_dense_draw_lists_every_feature_whose_coin_came_up() {
+        let mut batch = Batch::new(300, 9);
+        for density in [1.0, 0.7, 0.3, 0.25, 0.3333] {
+            batch.fill(density, false, &mut stream(5, 0));
+            // A coin of u = 0 exactly: present, with the value 0.
+            (batch.bits[4], batch.x[4]) = (0xff, 0.0);
+            batch.list_coins(density);
+            for s in 0..300 {
+                let coins = &batch.bits[s * 9..(s + 1) * 9];
+                let expected: Vec<u32> = (0..9).filter(|&i| unit(coins[i as usize]) < density).collect();
+                let (x, cols, vals) = batch.sample(s);
+                assert_eq!(cols, &expected[..], "density {density}, sample {s}");
+                assert!(cols.iter().zip(vals).all(|(&i, &v)| x[i as usize] == v));
+            }
+            assert!(batch.sample(0).1.contains(&4), "the zero-valued feature is listed");
         }
     }
 

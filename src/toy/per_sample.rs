@@ -248,39 +248,44 @@ fn hidden<D: Dot>(
     let (n, d) = (spec.n, spec.d);
     // ANCHOR: sparse_forward
     // Forward: h = W_in x = Σ_i x_i W_i (+ ReLU).
-    let h = &mut ws.h;
     if sparse_x {
+        let h = &mut ws.h;
         h.fill(0.0);
         for (&i, &v) in cols.iter().zip(vals) {
             let i = i as usize;
             D::axpy(v, &ws.w_in_t[i * d..(i + 1) * d], h);
         }
     } else if 24 * cols.len() * d.div_ceil(8) < n * d {
-        // h_j = W_in[j] · x as the dot product adds it (lane k sums the
-        // products at k, k + 8, … in order, then the lanes are combined),
-        // over the present features only: the others add zeros, which change
-        // nothing. The same bits as the dot products, for less work when
-        // few features are present (about 3 loads and stores per 8 products
-        // instead of 1¼ loads, for nnz instead of N features).
-        let lanes = &mut ws.lanes;
-        lanes.fill(0.0);
-        for (&i, &v) in cols.iter().zip(vals) {
-            let (i, lane) = (i as usize, i as usize % 8);
-            D::axpy(v, &ws.w_in_t[i * d..(i + 1) * d], &mut lanes[lane * d..(lane + 1) * d]);
-        }
-        let l = |k: usize| &lanes[k * d..(k + 1) * d];
-        for (j, h) in h.iter_mut().enumerate() {
-            let pairs = [l(0)[j] + l(4)[j], l(1)[j] + l(5)[j], l(2)[j] + l(6)[j], l(3)[j] + l(7)[j]];
-            *h = (pairs[0] + pairs[1]) + (pairs[2] + pairs[3]);
-        }
+        hidden_from_lanes::<D>(d, cols, vals, ws);
     } else {
         // h_j = W_in[j] · x, four rows at a time.
-        dot_rows::<D>(|j| &w_in[j * n..(j + 1) * n], x, h);
+        dot_rows::<D>(|j| &w_in[j * n..(j + 1) * n], x, &mut ws.h);
     }
     if spec.kind.hidden_relu() {
-        h.iter_mut().for_each(|h| *h = h.max(0.0));
+        ws.h.iter_mut().for_each(|h| *h = h.max(0.0));
     }
     // ANCHOR_END: sparse_forward
+}
+
+/// h_j = W_in[j] · x as the dot product adds it (lane k sums the products at
+/// k, k + 8, … in order, then the lanes are combined), over the present
+/// features only: the others add zeros, which change nothing. The same bits
+/// as the dot products, for less work when few features are present (about
+/// 3 loads and stores per 8 products instead of 1¼ loads, for the present
+/// features instead of all N).
+#[inline(always)]
+fn hidden_from_lanes<D: Dot>(d: usize, cols: &[u32], vals: &[f32], ws: &mut PerSample) {
+    let lanes = &mut ws.lanes;
+    lanes.fill(0.0);
+    for (&i, &v) in cols.iter().zip(vals) {
+        let (i, lane) = (i as usize, i as usize % 8);
+        D::axpy(v, &ws.w_in_t[i * d..(i + 1) * d], &mut lanes[lane * d..(lane + 1) * d]);
+    }
+    let l = |k: usize| &lanes[k * d..(k + 1) * d];
+    for (j, h) in ws.h.iter_mut().enumerate() {
+        let pairs = [l(0)[j] + l(4)[j], l(1)[j] + l(5)[j], l(2)[j] + l(6)[j], l(3)[j] + l(7)[j]];
+        *h = (pairs[0] + pairs[1]) + (pairs[2] + pairs[3]);
+    }
 }
 
 /// Forward to the output and the error: o = W_outᵀ h + b; x' = ReLU(o) (or

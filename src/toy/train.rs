@@ -105,7 +105,7 @@ pub fn train_all(
 }
 
 /// Train each job with its own configuration, in parallel over the cores.
-fn train_pairs(jobs: &[(Job, TrainConfig)], seed: u64, on_steps: &(dyn Fn(u64) + Sync)) -> Vec<Trained> {
+pub fn train_pairs(jobs: &[(Job, TrainConfig)], seed: u64, on_steps: &(dyn Fn(u64) + Sync)) -> Vec<Trained> {
     // About one multiply-add per weight, sample and step.
     let cost = |(job, config): &(Job, TrainConfig)| {
         (config.steps * config.batch) as f64 * (job.spec.param_count() + job.spec.n) as f64
@@ -133,6 +133,13 @@ pub struct Setting {
     pub seeds: usize,
 }
 
+impl Setting {
+    /// Copy r: its job, on stream `job.stream · 256 + r`, and how it trains.
+    pub fn copy(&self, r: usize) -> (Job, TrainConfig) {
+        (Job { stream: (self.job.stream << 8) + r as u64, ..self.job.clone() }, self.train)
+    }
+}
+
 /// The best of a setting's copies, and every copy's score (by default its
 /// evaluation loss).
 #[derive(Debug, Clone, PartialEq)]
@@ -155,13 +162,8 @@ pub fn train_best_of(
     on_steps: &(dyn Fn(u64) + Sync),
     score: Option<&Score>,
 ) -> Vec<Best> {
-    let jobs: Vec<(Job, TrainConfig)> = settings
-        .iter()
-        .flat_map(|s| {
-            (0..s.seeds as u64)
-                .map(move |r| (Job { stream: (s.job.stream << 8) + r, ..s.job.clone() }, s.train))
-        })
-        .collect();
+    let jobs: Vec<(Job, TrainConfig)> =
+        settings.iter().flat_map(|s| (0..s.seeds).map(move |r| s.copy(r))).collect();
     let mut trained = train_pairs(&jobs, seed, on_steps).into_iter();
     settings
         .iter()
