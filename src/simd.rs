@@ -185,20 +185,20 @@ pub fn axpy_avx2(a: f32, x: &[f32], y: &mut [f32]) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline]
-pub fn axpy_rows_avx2(y: &mut [f32], rows: &[u32], coef: &[f32], w: &[f32], stride: usize) {
+pub fn axpy_rows_avx2(y: &mut [f32], from: &[f32], rows: &[u32], coef: &[f32], w: &[f32], stride: usize) {
     use std::arch::x86_64::{
         __m256, _mm256_add_ps, _mm256_loadu_ps, _mm256_maskload_ps, _mm256_maskstore_ps, _mm256_mul_ps,
         _mm256_set1_ps, _mm256_storeu_ps,
     };
-    let len = y.len().min(stride);
+    let len = y.len().min(stride).min(from.len());
     assert!(rows.iter().all(|&j| (j as usize) < coef.len() && (j as usize + 1) * stride <= w.len()));
-    let yp = y.as_mut_ptr();
+    let (yp, fp) = (y.as_mut_ptr(), from.as_ptr());
     // SAFETY: every row j has stride ≥ len entries in w (checked above); the
     // loads and stores of y stay below len, full ones below len / 8 · 8.
     unsafe {
         let mut k = 0;
         while k + 32 <= len {
-            let mut acc: [__m256; 4] = std::array::from_fn(|v| _mm256_loadu_ps(yp.add(k + 8 * v)));
+            let mut acc: [__m256; 4] = std::array::from_fn(|v| _mm256_loadu_ps(fp.add(k + 8 * v)));
             for &j in rows {
                 let (c, row) = (
                     _mm256_set1_ps(*coef.get_unchecked(j as usize)),
@@ -215,7 +215,7 @@ pub fn axpy_rows_avx2(y: &mut [f32], rows: &[u32], coef: &[f32], w: &[f32], stri
         }
         while k < len {
             let mask = tail_mask((len - k).min(8));
-            let mut acc = _mm256_maskload_ps(yp.add(k), mask);
+            let mut acc = _mm256_maskload_ps(fp.add(k), mask);
             for &j in rows {
                 let c = _mm256_set1_ps(*coef.get_unchecked(j as usize));
                 let row = _mm256_maskload_ps(w.as_ptr().add(j as usize * stride + k), mask);
@@ -322,11 +322,11 @@ pub trait Dot {
         axpy(a, x, y)
     }
 
-    /// y ← y + Σ_{j ∈ rows} coef_j w_j, with w_j = w[j·stride..][..y.len()],
+    /// y ← from + Σ_{j ∈ rows} coef_j w_j, with w_j = w[j·stride..][..y.len()],
     /// row after row: the same bits as [`axpy_rows`].
     #[inline(always)]
-    fn axpy_rows(y: &mut [f32], rows: &[u32], coef: &[f32], w: &[f32], stride: usize) {
-        axpy_rows(y, rows, coef, w, stride)
+    fn axpy_rows(y: &mut [f32], from: &[f32], rows: &[u32], coef: &[f32], w: &[f32], stride: usize) {
+        axpy_rows(y, from, rows, coef, w, stride)
     }
 
     /// The d × n matrix `rows` += Σ_k c_k v_kᵀ, term after term: the same bits
@@ -378,9 +378,9 @@ impl Dot for Avx2 {
         unsafe { axpy_avx2(a, x, y) }
     }
     #[inline(always)]
-    fn axpy_rows(y: &mut [f32], rows: &[u32], coef: &[f32], w: &[f32], stride: usize) {
+    fn axpy_rows(y: &mut [f32], from: &[f32], rows: &[u32], coef: &[f32], w: &[f32], stride: usize) {
         // SAFETY: as for `dot`.
-        unsafe { axpy_rows_avx2(y, rows, coef, w, stride) }
+        unsafe { axpy_rows_avx2(y, from, rows, coef, w, stride) }
     }
     #[inline(always)]
     fn add_outer(rows: &mut [f32], n: usize, terms: &[(&[f32], &[f32])]) {
@@ -397,10 +397,11 @@ pub fn axpy(a: f32, x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// y ← y + Σ_{j ∈ rows} coef_j w_j, row after row (w_j is row j of a matrix
+/// y ← from + Σ_{j ∈ rows} coef_j w_j, row after row (w_j is row j of a matrix
 /// with `stride` columns).
 #[inline(always)]
-pub fn axpy_rows(y: &mut [f32], rows: &[u32], coef: &[f32], w: &[f32], stride: usize) {
+pub fn axpy_rows(y: &mut [f32], from: &[f32], rows: &[u32], coef: &[f32], w: &[f32], stride: usize) {
+    y.copy_from_slice(from);
     let len = y.len();
     for &j in rows {
         let j = j as usize;
@@ -486,9 +487,10 @@ mod tests {
             let (w, coef) = (wavy(5 * stride, 4.4), wavy(5, 8.8));
             let rows = [3, 0, 4, 4, 1];
             let (mut plain, mut wide) = (y.clone(), y.clone());
-            axpy_rows(&mut plain, &rows, &coef, &w, stride);
+            let from = wavy(len, 6.1);
+            axpy_rows(&mut plain, &from, &rows, &coef, &w, stride);
             // SAFETY: as above.
-            unsafe { axpy_rows_avx2(&mut wide, &rows, &coef, &w, stride) };
+            unsafe { axpy_rows_avx2(&mut wide, &from, &rows, &coef, &w, stride) };
             assert_eq!(bits(&plain), bits(&wide), "axpy_rows, length {len}");
             // Outer products of 3 terms into a 6 × len matrix (a group of
             // four rows and two single rows; 16-column blocks and a tail).

@@ -80,13 +80,14 @@ impl PerSample {
 #[derive(Debug, Clone)]
 struct Pending {
     len: usize,
-    /// Per slot: the sample, and whether its output and hidden terms are dense.
+    /// Per slot: the sample, whether its output and hidden terms are dense,
+    /// and its h, g and ∂L/∂h (swapped in, not copied: see [`wait`]).
     sample: [usize; BLOCK],
     out_dense: [bool; BLOCK],
     in_dense: [bool; BLOCK],
-    h: Vec<f32>,
-    g: Vec<f32>,
-    gh: Vec<f32>,
+    h: [Vec<f32>; BLOCK],
+    g: [Vec<f32>; BLOCK],
+    gh: [Vec<f32>; BLOCK],
 }
 
 /// Samples per block of [`Pending`].
@@ -99,9 +100,9 @@ impl Pending {
             sample: [0; BLOCK],
             out_dense: [false; BLOCK],
             in_dense: [false; BLOCK],
-            h: vec![0.0; BLOCK * spec.d],
-            g: vec![0.0; BLOCK * spec.n],
-            gh: vec![0.0; BLOCK * spec.d],
+            h: std::array::from_fn(|_| vec![0.0; spec.d]),
+            g: std::array::from_fn(|_| vec![0.0; spec.n]),
+            gh: std::array::from_fn(|_| vec![0.0; spec.d]),
         }
     }
 }
@@ -118,11 +119,11 @@ fn flush<D: Dot>(spec: &Spec, batch: &Batch, pending: &mut Pending, grad: &mut [
     let (mut n_out, mut n_in) = (0, 0);
     for t in 0..pending.len {
         if pending.out_dense[t] {
-            out[n_out] = (&pending.h[t * d..(t + 1) * d], &pending.g[t * n..(t + 1) * n]);
+            out[n_out] = (&pending.h[t][..], &pending.g[t][..]);
             n_out += 1;
         }
         if pending.in_dense[t] {
-            let term = (&pending.gh[t * d..(t + 1) * d], batch.sample(pending.sample[t]).0);
+            let term = (&pending.gh[t][..], batch.sample(pending.sample[t]).0);
             if spec.kind.tied() {
                 out[n_out] = term;
                 n_out += 1;
@@ -303,10 +304,9 @@ fn output_error<D: Dot>(
     let n = spec.n;
     let (output_relu, signed) = (spec.kind.output_relu(), spec.kind.signed());
     let (h, o) = (&ws.h, &mut ws.o);
-    o.copy_from_slice(b);
-    // o += Σ_j h_j W_out[j], over the live units only: a silent hidden unit
-    // adds nothing (and is common when x is sparse).
-    D::axpy_rows(o, &ws.live[..ws.live_len], h, w_out, n);
+    // o = b + Σ_j h_j W_out[j], over the live units only: a silent hidden
+    // unit adds nothing (and is common when x is sparse).
+    D::axpy_rows(o, b, &ws.live[..ws.live_len], h, w_out, n);
     for ((((g, e), &o), &x), &imp) in
         ws.g.iter_mut().zip(ws.err.iter_mut()).zip(o.iter()).zip(x).zip(importance)
     {
@@ -317,23 +317,19 @@ fn output_error<D: Dot>(
     }
 }
 
-/// Put sample `s`'s dense terms in the block (`ws.h`, `ws.g` and `ws.gh` are
-/// the sample's own vectors).
+/// Put sample `s` in the block: its h, g and ∂L/∂h (`ws.h`, `ws.g`, `ws.gh`)
+/// trade places with the slot's vectors, which the next sample overwrites
+/// whole.
 #[inline(always)]
 fn wait(ws: &mut PerSample, s: usize, out_dense: bool, in_dense: bool) {
     let t = ws.pending.len;
     let pending = &mut ws.pending;
-    let (n, d) = (ws.g.len(), ws.h.len());
     pending.sample[t] = s;
     pending.out_dense[t] = out_dense;
     pending.in_dense[t] = in_dense;
-    if out_dense {
-        pending.h[t * d..(t + 1) * d].copy_from_slice(&ws.h);
-        pending.g[t * n..(t + 1) * n].copy_from_slice(&ws.g);
-    }
-    if in_dense {
-        pending.gh[t * d..(t + 1) * d].copy_from_slice(&ws.gh);
-    }
+    std::mem::swap(&mut ws.h, &mut pending.h[t]);
+    std::mem::swap(&mut ws.g, &mut pending.g[t]);
+    std::mem::swap(&mut ws.gh, &mut pending.gh[t]);
     pending.len += 1;
 }
 
