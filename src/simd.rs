@@ -409,8 +409,11 @@ pub fn axpy_rows(y: &mut [f32], from: &[f32], rows: &[u32], coef: &[f32], w: &[f
     }
 }
 
+// ANCHOR: add_outer
 /// The d × n matrix `rows` (row-major) += Σ_k c_k v_kᵀ, the outer products
 /// of the terms (c_k, v_k) added one after the other: row j gets c_kj v_k.
+/// (The AVX2 version, `add_outer_avx2`, adds the same terms in the same
+/// order to a block of 4 rows × 16 columns held in registers.)
 #[inline(always)]
 pub fn add_outer(rows: &mut [f32], n: usize, terms: &[(&[f32], &[f32])]) {
     for (c, v) in terms {
@@ -419,6 +422,7 @@ pub fn add_outer(rows: &mut [f32], n: usize, terms: &[(&[f32], &[f32])]) {
         }
     }
 }
+// ANCHOR_END: add_outer
 
 #[cfg(test)]
 mod tests {

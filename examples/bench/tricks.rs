@@ -113,7 +113,12 @@ fn vector_sums(seconds: f64) -> [Row; 2] {
         let ws = Workspace::new(&t.spec, BATCH);
         let without = toy_gradient(seconds, t, ws.clone(), true);
         let with = toy_gradient(seconds, t, ws, false);
-        Row { trick: "fixed-order sums, eight lanes (AVX2)", timed: what.into(), without, with }
+        Row {
+            trick: "fixed-order sums with AVX2 (eight lanes, four chains, register blocks)",
+            timed: what.into(),
+            without,
+            with,
+        }
     };
     [
         row(&mut small, "a gradient, N = 5, d = 2, p = 0.1: without AVX2 → with"),

@@ -28,7 +28,7 @@ fn batched(spec: &Spec) -> bool {
 #[derive(Debug, Clone)]
 pub enum Workspace {
     Batched(Batched),
-    PerSample(PerSample),
+    PerSample(Box<PerSample>),
 }
 
 impl Workspace {
@@ -37,7 +37,7 @@ impl Workspace {
         if batched(spec) {
             Workspace::Batched(Batched::new(spec, batch))
         } else {
-            Workspace::PerSample(PerSample::new(spec))
+            Workspace::PerSample(Box::new(PerSample::new(spec)))
         }
     }
 
@@ -49,7 +49,7 @@ impl Workspace {
 
     /// The per-sample kernel's workspace, whatever the model's size.
     pub fn per_sample(spec: &Spec) -> Self {
-        Workspace::PerSample(PerSample::new(spec))
+        Workspace::PerSample(Box::new(PerSample::new(spec)))
     }
 
     /// An empty batch of `size` samples for the kernel that suits the

@@ -85,9 +85,9 @@ struct Pending {
     sample: [usize; BLOCK],
     out_dense: [bool; BLOCK],
     in_dense: [bool; BLOCK],
-    h: [Vec<f32>; BLOCK],
-    g: [Vec<f32>; BLOCK],
-    gh: [Vec<f32>; BLOCK],
+    h: Vec<Vec<f32>>,
+    g: Vec<Vec<f32>>,
+    gh: Vec<Vec<f32>>,
 }
 
 /// Samples per block of [`Pending`].
@@ -100,9 +100,9 @@ impl Pending {
             sample: [0; BLOCK],
             out_dense: [false; BLOCK],
             in_dense: [false; BLOCK],
-            h: std::array::from_fn(|_| vec![0.0; spec.d]),
-            g: std::array::from_fn(|_| vec![0.0; spec.n]),
-            gh: std::array::from_fn(|_| vec![0.0; spec.d]),
+            h: vec![vec![0.0; spec.d]; BLOCK],
+            g: vec![vec![0.0; spec.n]; BLOCK],
+            gh: vec![vec![0.0; spec.d]; BLOCK],
         }
     }
 }
