@@ -216,6 +216,17 @@ pub fn superscript(n: i32) -> String {
     s
 }
 
+/// The 1–2–5 ticks of a log axis from `lo` to `hi` (…, 0.5, 1, 2, 5, 10, …):
+/// labelled often enough to read a value off, as a log axis labelled only
+/// at whole decades is not.
+pub fn log_keys(lo: f64, hi: f64) -> Vec<f64> {
+    let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+    (first..=last)
+        .flat_map(|e| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(e)))
+        .filter(|&x| x >= lo * (1.0 - 1e-9) && x <= hi * (1.0 + 1e-9))
+        .collect()
+}
+
 /// A tick label without a useless trailing ".0".
 pub fn tick(x: f64) -> String {
     let s = format!("{x:.1}");
@@ -266,5 +277,7 @@ mod tests {
         assert_eq!(superscript(120), "¹²⁰");
         assert_eq!(tick(50.0), "50");
         assert_eq!(tick(87.5), "87.5");
+        assert_eq!(log_keys(0.3, 80.0), vec![0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0]);
+        assert_eq!(log_keys(1.0, 10.0), vec![1.0, 2.0, 5.0, 10.0]);
     }
 }

@@ -1,10 +1,10 @@
 //! Chapter 1's figures and generated tables.
 
 use super::Report;
-use crate::output::{Numbers, OutDirs, markdown_table, sci, write_atomic};
+use crate::output::{Numbers, OutDirs, grouped, markdown_table, sci, write_atomic};
 use crate::plot::{
-    CAPTION, FONT, GREY, LABEL, TICK, color, draw_legend, histogram_bars, legend_box, legend_line, line,
-    pow10_label, superscript, svg_figure, tick,
+    FONT, GREY, LegendMark, color, draw_legend_band, draw_legend_sized, histogram_bars, legend_band_height,
+    legend_line, line, log_keys, pow10_label, readable, superscript, svg_figure, tick,
 };
 use plotters::prelude::*;
 
@@ -20,7 +20,7 @@ pub fn figures(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow
 /// Residual norm per Gram–Schmidt step, log scale.
 fn gram_schmidt(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let steps = report.gram_schmidt.iter().map(|r| r.residuals.len()).max().unwrap_or(1);
-    let text = crate::plot::readable(800);
+    let text = readable(800);
     svg_figure(&dirs.figures.join("ch1_gram_schmidt.svg"), (800, 500), |root| {
         let mut chart = ChartBuilder::on(root)
             .caption("Gram–Schmidt runs out of room after d vectors", (FONT, text + 3))
@@ -64,6 +64,18 @@ fn gram_schmidt(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     })
 }
 
+/// The book's column width: figures drawn at it are shown at their size.
+const COLUMN: u32 = 750;
+
+/// At most this many points of each kind per panel (every k-th sample):
+/// enough to show the spread, few enough for a light figure.
+const MAX_POINTS: usize = 300;
+
+/// Every k-th point, at most [`MAX_POINTS`].
+fn thinned(points: &[(f64, f64)]) -> impl Iterator<Item = (f64, f64)> + '_ {
+    points.iter().copied().step_by(points.len().div_ceil(MAX_POINTS).max(1))
+}
+
 /// True feature value against the value read off with a dot product.
 fn readout(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let lim = report
@@ -72,101 +84,136 @@ fn readout(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         .flat_map(|r| r.points_active.iter().chain(&r.points_absent))
         .fold(1.0f64, |m, &(_, y)| m.max(y.abs()))
         * 1.05;
-    svg_figure(&dirs.figures.join("ch1_feature_readout.svg"), (900, 460), |root| {
-        let panels = root.split_evenly((1, report.readout.len()));
-        for (r, area) in report.readout.iter().zip(panels.iter()) {
-            let title = format!("{} features, {} neurons ({})", r.features, r.neurons, r.dictionary);
+    let text = readable(COLUMN);
+    let entries = [
+        ("perfect read-out", LegendMark::Line(GREY)),
+        ("feature absent (xᵢ = 0)", LegendMark::Dots(color(1))),
+        ("feature present (xᵢ > 0)", LegendMark::Dots(color(0))),
+    ];
+    let band = legend_band_height(&entries, text, COLUMN);
+    svg_figure(&dirs.figures.join("ch1_feature_readout.svg"), (COLUMN, 420 + band), |root| {
+        let (top, rest) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let panels = rest.split_evenly((1, report.readout.len()));
+        for (k, (r, area)) in report.readout.iter().zip(panels.iter()).enumerate() {
+            let title = format!("{}: N = {}, d = {}", r.dictionary, r.features, r.neurons);
             let mut chart = ChartBuilder::on(area)
-                .caption(title, (FONT, LABEL + 1))
-                .margin(12)
-                .x_label_area_size(45)
-                .y_label_area_size(60)
+                .caption(title, (FONT, text))
+                .margin(8)
+                .x_label_area_size(48)
+                .y_label_area_size(if k == 0 { 62 } else { 40 })
                 .build_cartesian_2d(-0.05f64..1.05, -lim..lim)?;
-            chart
-                .configure_mesh()
-                .x_desc("true feature value x_i")
-                .y_desc("read-off value ⟨a, f_i⟩")
-                .axis_desc_style((FONT, LABEL))
-                .label_style((FONT, TICK))
-                .draw()?;
-            chart
-                .draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], line(GREY)))?
-                .label("perfect read-out")
-                .legend(legend_line(GREY));
-            chart
-                .draw_series(r.points_absent.iter().map(|&p| Circle::new(p, 3, color(1).mix(0.5).filled())))?
-                .label("feature absent (x_i = 0)")
-                .legend(legend_box(color(1)));
-            chart
-                .draw_series(r.points_active.iter().map(|&p| Circle::new(p, 3, color(0).mix(0.5).filled())))?
-                .label("feature present (x_i > 0)")
-                .legend(legend_box(color(0)));
-            draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
+            let mut mesh = chart.configure_mesh();
+            mesh.x_desc("true value xᵢ")
+                .max_light_lines(0)
+                .axis_desc_style((FONT, text))
+                .label_style((FONT, text))
+                .x_labels(3)
+                .y_labels(5)
+                .x_label_formatter(&|x| tick(*x))
+                .y_label_formatter(&|y| minus(tick(*y)));
+            if k == 0 {
+                mesh.y_desc("read-off value ⟨a, fᵢ⟩");
+            }
+            mesh.draw()?;
+            chart.draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], line(GREY)))?;
+            let dots = |c: RGBColor| move |p| Circle::new(p, 3, c.mix(0.5).filled());
+            chart.draw_series(thinned(&r.points_absent).map(dots(color(1))))?;
+            chart.draw_series(thinned(&r.points_active).map(dots(color(0))))?;
         }
         Ok(())
     })
+}
+
+/// A tick label with a true minus sign.
+fn minus(label: String) -> String {
+    label.replacen('-', "−", 1)
 }
 
 /// Histograms of sampled angles with the exact density drawn over them.
 fn angle_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let cols = 2;
     let rows = report.histograms.len().div_ceil(cols);
-    svg_figure(&dirs.figures.join("ch1_angle_histograms.svg"), (820, 300 * rows as u32), |root| {
-        let panels = root.split_evenly((rows, cols));
-        for (h, area) in report.histograms.iter().zip(panels.iter()) {
-            let ymax = h.bins.max_density().max(h.exact_density.iter().copied().fold(0.0, f64::max)) * 1.45;
+    let text = readable(COLUMN);
+    let pairs = report.histograms.first().map_or(0, |h| h.pairs);
+    let sampled = format!("{} sampled pairs per d", grouped(pairs as u64));
+    let entries = [
+        (sampled.as_str(), LegendMark::Bar(color(0))),
+        ("exact density ∝ sinᵈ⁻² θ", LegendMark::Line(color(1))),
+    ];
+    let band = legend_band_height(&entries, text, COLUMN);
+    let size = (COLUMN, 270 * rows as u32 + band);
+    svg_figure(&dirs.figures.join("ch1_angle_histograms.svg"), size, |root| {
+        let (top, rest) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let panels = rest.split_evenly((rows, cols));
+        for (k, (h, area)) in report.histograms.iter().zip(panels.iter()).enumerate() {
+            let ymax = h.bins.max_density().max(h.exact_density.iter().copied().fold(0.0, f64::max)) * 1.1;
+            let bottom = k + cols >= report.histograms.len();
             let mut chart = ChartBuilder::on(area)
-                .caption(format!("d = {}", h.d), (FONT, LABEL + 1))
-                .margin(10)
-                .x_label_area_size(42)
-                .y_label_area_size(62)
+                .caption(format!("d = {}", h.d), (FONT, text))
+                .margin(8)
+                .x_label_area_size(if bottom { 48 } else { 26 })
+                .y_label_area_size(if k % cols == 0 { 70 } else { 52 })
                 .build_cartesian_2d(h.bins.lo..h.bins.hi, 0.0..ymax)?;
-            chart
-                .configure_mesh()
-                .x_desc("angle θ (degrees)")
-                .y_desc("density (per degree)")
-                .axis_desc_style((FONT, TICK + 1))
-                .label_style((FONT, TICK))
+            let mut mesh = chart.configure_mesh();
+            mesh.axis_desc_style((FONT, text))
+                .max_light_lines(0)
+                .label_style((FONT, text))
                 .x_labels(5)
-                .y_labels(4)
+                .y_labels(3)
                 .x_label_formatter(&|x| tick(*x))
-                .y_label_formatter(&|y| sci(*y, 2).replace('$', ""))
-                .draw()?;
-            chart
-                .draw_series(histogram_bars(&h.bins, color(0)))?
-                .label(format!("{} sampled pairs", h.pairs))
-                .legend(legend_box(color(0)));
+                .y_label_formatter(&|y| short(*y));
+            if bottom {
+                mesh.x_desc("angle θ (degrees)");
+            }
+            if k % cols == 0 {
+                mesh.y_desc("density per degree");
+            }
+            mesh.draw()?;
+            chart.draw_series(histogram_bars(&h.bins, color(0)))?;
             let w = h.bins.width();
             let curve =
                 h.exact_density.iter().enumerate().map(|(i, &y)| (h.bins.lo + (i as f64 + 0.5) * w, y));
-            chart
-                .draw_series(LineSeries::new(curve, line(color(1))))?
-                .label("exact ∝ sin^(d−2) θ")
-                .legend(legend_line(color(1)));
-            draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
+            chart.draw_series(LineSeries::new(curve, line(color(1))))?;
         }
         Ok(())
     })
+}
+
+/// A density tick label in at most three significant digits (0.005, 0.02, 0.3).
+fn short(y: f64) -> String {
+    if y == 0.0 {
+        return "0".into();
+    }
+    let digits = (2 - y.abs().log10().floor() as i32).max(0) as usize;
+    let s = format!("{y:.digits$}");
+    let s = if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s };
+    minus(s)
 }
 
 /// Standard deviation of the angle against d, log–log, with the 1/√d law.
 fn angle_spread(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let dmin = report.spread.iter().map(|s| s.d).min().unwrap_or(2) as f64;
     let dmax = report.spread.iter().map(|s| s.d).max().unwrap_or(2) as f64;
-    svg_figure(&dirs.figures.join("ch1_angle_spread.svg"), (800, 520), |root| {
+    let text = readable(COLUMN);
+    svg_figure(&dirs.figures.join("ch1_angle_spread.svg"), (COLUMN, 500), |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption("The angle between random vectors concentrates at 90°", (FONT, CAPTION))
+            .caption("The angle between random vectors concentrates at 90°", (FONT, text + 3))
             .margin(12)
             .x_label_area_size(50)
             .y_label_area_size(70)
-            .build_cartesian_2d((dmin / 1.3..dmax * 1.3).log_scale(), (0.3f64..80.0).log_scale())?;
+            .build_cartesian_2d(
+                (dmin / 1.3..dmax * 1.3).log_scale().with_key_points(log_keys(dmin / 1.3, dmax * 1.3)),
+                (0.3f64..80.0).log_scale().with_key_points(log_keys(0.3, 80.0)),
+            )?;
         chart
             .configure_mesh()
             .x_desc("dimension d")
             .y_desc("standard deviation of θ (degrees)")
-            .axis_desc_style((FONT, LABEL))
-            .label_style((FONT, TICK))
-            .x_label_formatter(&|x| format!("{x:.0}"))
+            .axis_desc_style((FONT, text))
+            .label_style((FONT, text))
+            .x_label_formatter(&|x| grouped(x.round() as u64))
             .y_label_formatter(&|y| tick(*y))
             .draw()?;
         let law = |d: f64| (1.0 / d.sqrt()).to_degrees();
@@ -174,7 +221,10 @@ fn angle_spread(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         chart
             .draw_series(DashedLineSeries::new(grid.iter().map(|&d| (d, law(d))), 8, 5, line(color(2))))?
             .label("large-d law (180/π)/√d")
-            .legend(legend_line(color(2)));
+            .legend(|(x, y)| {
+                let dash = |a: i32, b: i32| PathElement::new(vec![(x + a, y), (x + b, y)], line(color(2)));
+                EmptyElement::at((0, 0)) + dash(0, 8) + dash(12, 20)
+            });
         let exact: Vec<(f64, f64)> = report.spread.iter().map(|s| (s.d as f64, s.sd_exact_deg)).collect();
         chart
             .draw_series(LineSeries::new(exact, line(color(1))))?
@@ -187,9 +237,12 @@ fn angle_spread(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                     .iter()
                     .map(|s| Circle::new((s.d as f64, s.sd_sampled_deg), 5, color(0).filled())),
             )?
-            .label(format!("sampled ({} pairs per d)", report.spread.first().map_or(0, |s| s.pairs)))
+            .label(format!(
+                "sampled ({} pairs per d)",
+                grouped(report.spread.first().map_or(0, |s| s.pairs) as u64)
+            ))
             .legend(|(x, y)| Circle::new((x + 10, y), 5, color(0).filled()));
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
+        draw_legend_sized(&mut chart, SeriesLabelPosition::UpperRight, text)
     })
 }
 
