@@ -2,7 +2,10 @@
 
 use super::Report;
 use crate::output::{Numbers, OutDirs, grouped, markdown_table, write_atomic};
-use crate::plot::{CAPTION, FONT, LABEL, TICK, color, draw_legend, legend_line, line, svg_figure, tick};
+use crate::plot::{
+    CAPTION, FONT, LABEL, LegendMark, color, draw_legend_band, draw_legend_sized, histogram_bars,
+    legend_band_height, legend_line, line, log_keys, pow10_label, readable, superscript, svg_figure, tick,
+};
 use plotters::prelude::*;
 
 /// Draw every figure and write every generated Markdown fragment.
@@ -25,21 +28,25 @@ fn random_counts(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let r = &report.random;
     let xmax = r.iter().map(|s| s.greedy_formula).fold(2.0, f64::max) * 1.5;
     let ymax = r.iter().map(|s| s.greedy_simulated as f64).fold(xmax, f64::max) * 1.5;
-    svg_figure(&dirs.figures.join("ch2_random_counts.svg"), (800, 520), |root| {
+    let text = readable(750);
+    svg_figure(&dirs.figures.join("ch2_random_counts.svg"), (750, 500), |root| {
         let mut chart = ChartBuilder::on(root)
-            .caption("Random vectors: simulation against formula", (FONT, CAPTION))
+            .caption("Random vectors: simulation against formula", (FONT, text + 3))
             .margin(12)
             .x_label_area_size(50)
             .y_label_area_size(70)
-            .build_cartesian_2d((1f64..xmax).log_scale(), (0.5f64..ymax).log_scale())?;
+            .build_cartesian_2d(
+                (1f64..xmax).log_scale().with_key_points(log_keys(1.0, xmax)),
+                (0.5f64..ymax).log_scale().with_key_points(log_keys(0.5, ymax)),
+            )?;
         chart
             .configure_mesh()
             .x_desc("1/p, where p = P(|cos| > ε) for a random pair")
             .y_desc("number of vectors")
-            .axis_desc_style((FONT, LABEL))
-            .label_style((FONT, TICK))
-            .x_label_formatter(&|x| tick(*x))
-            .y_label_formatter(&|y| tick(*y))
+            .axis_desc_style((FONT, text))
+            .label_style((FONT, text))
+            .x_label_formatter(&|x| count_tick(*x))
+            .y_label_formatter(&|y| count_tick(*y))
             .draw()?;
         let grid: Vec<f64> = (0..=60).map(|i| xmax.powf(i as f64 / 60.0)).collect();
         chart
@@ -65,8 +72,14 @@ fn random_counts(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             )?
             .label(format!("sequential draws, simulated median of {}", report.config.sim_trials))
             .legend(|(x, y)| Circle::new((x + 10, y), 5, color(0).filled()));
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        draw_legend_sized(&mut chart, SeriesLabelPosition::UpperLeft, text)
     })
+}
+
+/// A count on a log axis: whole numbers grouped by thousands, small ones
+/// as they are (0.5, 1, 2).
+fn count_tick(x: f64) -> String {
+    if x >= 1.0 { grouped(x.round() as u64) } else { tick(x) }
 }
 
 /// Worst |cos| against N at fixed d: random sets and the rigorous bounds.
@@ -197,44 +210,71 @@ fn capacity_figure(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 fn demo_histogram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let demo = &report.demo;
     let c = &report.config.demo;
-    let ymax = demo.before.hist.max_density().max(demo.after.hist.max_density()) * 1.15;
-    svg_figure(&dirs.figures.join("ch2_demo_histogram.svg"), (800, 500), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!(
-                    "{} vectors in R{}: pairwise angles before and after {} Adam steps",
-                    c.n,
-                    crate::plot::superscript(c.d as i32),
-                    c.steps
-                ),
-                (FONT, LABEL + 2),
-            )
-            .margin(12)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
+    let width = 750;
+    let text = readable(width);
+    let start = format!("random start: {:.1}% within 89°–91°", 100.0 * demo.before.within_one_degree);
+    let after = format!(
+        "after {} Adam steps: {:.1}% within 89°–91°, {:.2}% within 5° of parallel",
+        c.steps,
+        100.0 * demo.after.within_one_degree,
+        100.0 * demo.near_parallel_after
+    );
+    let entries = [(start.as_str(), LegendMark::Bar(color(0))), (after.as_str(), LegendMark::Bar(color(1)))];
+    let band = legend_band_height(&entries, text, width);
+    svg_figure(&dirs.figures.join("ch2_demo_histogram.svg"), (width, 440 + band), |root| {
+        let (top, rest) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let (left, right) = rest.split_horizontally(width / 2);
+        // Near 90°, on a linear scale: what the original demonstration shows.
+        let ymax = demo.before.hist.max_density().max(demo.after.hist.max_density()) * 1.1;
+        let mut chart = ChartBuilder::on(&left)
+            .caption(format!("{} vectors in R{}, near 90°", c.n, superscript(c.d as i32)), (FONT, text))
+            .margin(8)
+            .x_label_area_size(48)
+            .y_label_area_size(62)
             .build_cartesian_2d(demo.before.hist.lo..demo.before.hist.hi, 0.0..ymax)?;
         chart
             .configure_mesh()
-            .x_desc("angle between the pair (degrees)")
-            .y_desc("share of all pairs, per degree")
-            .axis_desc_style((FONT, LABEL))
-            .label_style((FONT, TICK))
+            .max_light_lines(0)
+            .x_desc("angle (degrees)")
+            .y_desc("share of pairs per degree")
+            .axis_desc_style((FONT, text))
+            .label_style((FONT, text))
+            .x_labels(5)
+            .y_labels(5)
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| format!("{y:.2}"))
             .draw()?;
+        chart.draw_series(histogram_bars(&demo.before.hist, color(0)))?;
+        chart.draw_series(histogram_bars(&demo.after.hist, color(1)))?;
+        // Every angle, on a log scale: the pairs pushed to parallel show.
+        let full = [&demo.before_full, &demo.after_full];
+        let positive: Vec<f64> =
+            full.iter().flat_map(|h| h.densities()).map(|(_, _, y)| y).filter(|&y| y > 0.0).collect();
+        let floor = positive.iter().copied().fold(f64::INFINITY, f64::min) / 3.0;
+        let ceiling = positive.iter().copied().fold(0.0, f64::max) * 3.0;
+        let mut chart = ChartBuilder::on(&right)
+            .caption("every angle, log scale", (FONT, text))
+            .margin(8)
+            .x_label_area_size(48)
+            .y_label_area_size(62)
+            .build_cartesian_2d(0.0f64..180.0, (floor..ceiling).log_scale())?;
         chart
-            .draw_series(crate::plot::histogram_bars(&demo.before.hist, color(0)))?
-            .label(format!("random start: {:.1}% within 89°–91°", 100.0 * demo.before.within_one_degree))
-            .legend(crate::plot::legend_box(color(0)));
-        chart
-            .draw_series(crate::plot::histogram_bars(&demo.after.hist, color(1)))?
-            .label(format!(
-                "after: {:.1}% within 89°–91°, but {:.2}% within 5° of parallel (off this scale)",
-                100.0 * demo.after.within_one_degree,
-                100.0 * demo.near_parallel_after
-            ))
-            .legend(crate::plot::legend_box(color(1)));
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
+            .configure_mesh()
+            .max_light_lines(0)
+            .x_desc("angle (degrees)")
+            .axis_desc_style((FONT, text))
+            .label_style((FONT, text))
+            .x_labels(5)
+            .x_label_formatter(&|x| tick(*x))
+            .y_label_formatter(&|y| pow10_label(*y))
+            .draw()?;
+        for (h, k) in full.iter().zip([0, 1]) {
+            let bars = h.densities().filter(|&(_, _, y)| y > 0.0);
+            let fill = color(k).mix(0.45).filled();
+            chart.draw_series(bars.map(|(l, r, y)| Rectangle::new([(l, floor), (r, y)], fill)))?;
+        }
+        Ok(())
     })
 }
 

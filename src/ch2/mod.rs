@@ -25,6 +25,7 @@ use crate::packing::{
 };
 use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, stream};
+use crate::stats::Bins;
 use ndarray::Array1;
 use serde::{Deserialize, Serialize};
 
@@ -197,6 +198,10 @@ pub struct Report {
 pub struct DemoReport {
     pub before: AngleStats,
     pub after: AngleStats,
+    /// The same angles over 0°–180° in 1° bins, where the pairs pushed
+    /// towards parallel or antiparallel show.
+    pub before_full: Bins,
+    pub after_full: Bins,
     /// The loss at the first and the last step.
     pub loss_first: f64,
     pub loss_last: f64,
@@ -365,14 +370,18 @@ fn demo(config: &Config, progress: &dyn Progress) -> DemoReport {
     let mut run = Demo::new(config.demo, &mut rng);
     let (lo, hi, bins) = (80.0, 100.0, 80);
     let before = angle_stats(run.v.view(), lo, hi, bins);
+    let before_full = angle_stats(run.v.view(), 0.0, 180.0, 180).hist;
     progress.start(config.demo.steps as u64, "ch2: optimising the demonstration");
     let losses = run.run(|_, _| progress.advance(1));
     progress.finish();
     let after = angle_stats(run.v.view(), lo, hi, bins);
+    let after_full = angle_stats(run.v.view(), 0.0, 180.0, 180).hist;
     let near_parallel_after = near_parallel_share(run.v.view(), 5.0);
     DemoReport {
         before,
         after,
+        before_full,
+        after_full,
         loss_first: losses.first().copied().unwrap_or(f64::NAN),
         loss_last: losses.last().copied().unwrap_or(f64::NAN),
         near_parallel_after,
