@@ -57,8 +57,9 @@ enum Command {
     /// figure or generated file differs, and check that the book renders
     Check,
     /// Render the book into a temporary folder and open every page in
-    /// headless Chromium: figures displayed, stylesheets and fonts loaded,
-    /// formulas rendered as MathML, no broken link inside the book
+    /// headless Chromium: figures displayed and captioned, their text at
+    /// least 12 px as shown and their files at most 150 KB, stylesheets and
+    /// fonts loaded, formulas rendered as MathML, no broken link inside the book
     Browse {
         /// Check this already rendered book (e.g. target/book) instead
         #[arg(long, value_name = "DIR")]
