@@ -14,6 +14,10 @@ use plotters::prelude::*;
 use plotters::style::colors::colormaps::DerivedColorMap;
 use std::path::Path;
 
+pub mod heatmap;
+mod panel;
+pub use panel::{Keyed, mesh, panel};
+
 /// The Okabe–Ito palette (Okabe & Ito, 2008), black last.
 pub const PALETTE: [RGBColor; 8] = [
     RGBColor(0, 114, 178),   // blue
@@ -105,6 +109,15 @@ pub fn legend_line(c: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)
     move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], line(c))
 }
 
+/// The width of the book's text column, in pixels: a figure drawn this wide
+/// is shown at its own size.
+pub const COLUMN: u32 = 750;
+
+/// Feature `i`'s colour (from 0), the same in every figure that shows it.
+pub fn feature_color(i: usize) -> RGBColor {
+    color(i)
+}
+
 /// The font size to give plotters so that a figure `width` pixels wide,
 /// shown in the book's 750 px column, has text of at least 12 px (plotters
 /// writes SVG text at 0.8 times the size it is given).
@@ -125,6 +138,10 @@ pub enum LegendMark {
     Dots(RGBColor),
     /// A filled triangle.
     Triangle(RGBColor),
+    /// A square filled in full colour (cells, stacked bars, badges).
+    Square(RGBColor),
+    /// An × (a marked cell).
+    Cross(RGBColor),
 }
 
 /// The height of the band [`draw_legend_band`] needs for `entries` in a
@@ -188,6 +205,10 @@ where
             }
             LegendMark::Dots(c) => band.draw(&Circle::new((x + 11, y), 5, c.filled()))?,
             LegendMark::Triangle(c) => band.draw(&TriangleMarker::new((x + 11, y), 7, c.filled()))?,
+            LegendMark::Square(c) => {
+                band.draw(&Rectangle::new([(x + 4, y - 8), (x + 20, y + 8)], c.filled()))?
+            }
+            LegendMark::Cross(c) => band.draw(&Cross::new((x + 11, y), 6, c.stroke_width(2)))?,
         }
         band.draw(&Text::new(label.to_string(), (x + 30, y), style.clone()))?;
     }
@@ -227,10 +248,18 @@ pub fn log_keys(lo: f64, hi: f64) -> Vec<f64> {
         .collect()
 }
 
-/// A tick label without a useless trailing ".0".
+/// A tick label without a useless trailing ".0", with a true minus sign
+/// (and no "−0").
 pub fn tick(x: f64) -> String {
     let s = format!("{x:.1}");
-    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+    let s = s.strip_suffix(".0").map(str::to_string).unwrap_or(s);
+    if s == "-0" { "0".to_string() } else { s.replace('-', "−") }
+}
+
+/// A tick label for a signed quantity: "−1", "0", "+1".
+pub fn signed(x: f64) -> String {
+    let s = tick(x);
+    if x > 0.0 && s != "0" { format!("+{s}") } else { s }
 }
 
 /// Draw the series labels of `chart` in the book's legend box.
@@ -277,6 +306,10 @@ mod tests {
         assert_eq!(superscript(120), "¹²⁰");
         assert_eq!(tick(50.0), "50");
         assert_eq!(tick(87.5), "87.5");
+        assert_eq!(tick(-0.5), "−0.5");
+        assert_eq!(tick(-0.01), "0");
+        assert_eq!(signed(1.0), "+1");
+        assert_eq!(signed(-1.0), "−1");
         assert_eq!(log_keys(0.3, 80.0), vec![0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0]);
         assert_eq!(log_keys(1.0, 10.0), vec![1.0, 2.0, 5.0, 10.0]);
     }

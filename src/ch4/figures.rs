@@ -2,14 +2,17 @@
 
 use super::{Model, Report};
 use crate::output::{Numbers, OutDirs, markdown_table, write_atomic};
+use crate::plot::heatmap::{
+    Scale, bar_height, cell_keys, cell_label, colour_bar, draw_cells, matrix_background,
+};
 use crate::plot::{
-    CAPTION, FONT, GREY, LABEL, TICK, arrow, color, diverging, legend_line, line, svg_figure, tick,
+    COLUMN, FONT, GREY, Keyed, LegendMark, arrow, color, draw_legend_band, feature_color, legend_band_height,
+    legend_line, line, log_keys, mesh, panel, readable, svg_figure, tick,
 };
 use crate::toy::analysis::REPRESENTED;
 use crate::toy::phase::Phase;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::colors::colormaps::ViridisRGB;
 
 /// Draw every figure and write every generated Markdown fragment.
 pub fn figures(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
@@ -31,42 +34,35 @@ pub(super) fn tick_f32(x: f32) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// Feature i's colour in the arrow plots: dark for important features,
-/// light for unimportant ones (viridis).
-fn feature_color(i: usize, n: usize) -> RGBColor {
-    ViridisRGB.get_color(0.85 * i as f32 / (n.max(2) - 1) as f32)
-}
-
-/// The columns W_i of the N = 5, d = 2 models as arrows in the plane.
+/// The columns W_i of the N = 5, d = 2 models as arrows in the plane, one
+/// panel per density; feature i in its colour of every figure.
 fn pentagon(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let models = &report.pentagon;
     let cols = 3.min(models.len()).max(1);
     let rows = models.len().div_ceil(cols);
-    svg_figure(&dirs.figures.join("ch4_pentagon.svg"), (330 * cols as u32, 60 + 330 * rows as u32), |root| {
-        let (top, body) = root.split_vertically(60);
-        top.titled("Five features in two dimensions: the columns W_i as sparsity grows", (FONT, CAPTION))?;
-        // A key for the colours, in the title band.
-        let n = models.first().map_or(5, |m| m.n);
-        for i in 0..n {
-            let x = 30 + 190 * i as i32;
-            top.draw(&Rectangle::new([(x, 38), (x + 16, 52)], feature_color(i, n).filled()))?;
-            let label = format!("feature {}, I = {:.2}", i + 1, 0.9f32.powi(i as i32));
-            top.draw(&Text::new(label, (x + 22, 38), (FONT, TICK)))?;
-        }
+    let text = readable(COLUMN);
+    let n = models.first().map_or(5, |m| m.n);
+    let labels: Vec<String> =
+        (0..n).map(|i| format!("W{} (I = {:.2})", subscript(i + 1), 0.9f32.powi(i as i32))).collect();
+    let mut entries: Vec<(&str, LegendMark)> =
+        labels.iter().enumerate().map(|(i, l)| (l.as_str(), LegendMark::Line(feature_color(i)))).collect();
+    entries.push(("unit circle", LegendMark::Dashed(GREY)));
+    let band = legend_band_height(&entries, text, COLUMN);
+    let side = COLUMN / cols as u32;
+    svg_figure(&dirs.figures.join("ch4_pentagon.svg"), (COLUMN, band + side * rows as u32), |root| {
+        let (top, body) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
         for (m, area) in models.iter().zip(body.split_evenly((rows, cols)).iter()) {
             let lim = 1.35;
-            let mut chart = ChartBuilder::on(area)
-                .caption(density_label(m.density), (FONT, LABEL))
-                .margin(10)
-                .x_label_area_size(28)
-                .y_label_area_size(36)
+            let mut chart = panel(area, &density_label(m.density), text)
+                .margin_right(8)
+                .x_label_area_size(2 * text)
+                .y_label_area_size(2 * text + 8)
                 .build_cartesian_2d(-lim..lim, -lim..lim)?;
-            chart
-                .configure_mesh()
+            mesh(&mut chart, text)
                 .disable_mesh()
-                .x_labels(5)
-                .y_labels(5)
-                .label_style((FONT, TICK - 2))
+                .x_labels(3)
+                .y_labels(3)
                 .x_label_formatter(&|x| tick(*x))
                 .y_label_formatter(&|y| tick(*y))
                 .draw()?;
@@ -74,16 +70,16 @@ fn pentagon(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 let t = std::f64::consts::TAU * k as f64 / 96.0;
                 (t.cos(), t.sin())
             });
-            chart.draw_series(DashedLineSeries::new(circle, 3, 3, GREY.mix(0.6).into()))?;
+            chart.draw_series(DashedLineSeries::new(circle, 4, 4, GREY.mix(0.7).stroke_width(1)))?;
             // Least important first, so the important arrows are drawn on top.
             for i in (0..m.n).rev() {
                 let to = (m.w[i] as f64, m.w[m.n + i] as f64);
-                let c = feature_color(i, m.n);
+                let c = feature_color(i);
                 if to.0.hypot(to.1) < 0.05 {
                     chart.draw_series(std::iter::once(Circle::new((0.0, 0.0), 4, c.filled())))?;
                     continue;
                 }
-                let (shaft, tip) = arrow((0.0, 0.0), to, 0.14, c);
+                let (shaft, tip) = arrow((0.0, 0.0), to, 0.16, c);
                 chart.draw_series(std::iter::once(shaft))?;
                 chart.draw_series(std::iter::once(tip))?;
             }
@@ -92,14 +88,19 @@ fn pentagon(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     })
 }
 
-/// Interference Σ_{j≠i} (Ŵ_i·W_j)² on [0, 1] (clamped): black for none,
-/// yellow for as much as a whole feature.
-fn interference_color(v: f64) -> RGBColor {
-    ViridisRGB.get_color(v.clamp(0.0, 1.0) as f32)
+/// Subscript digits: 12 → ₁₂.
+fn subscript(k: usize) -> String {
+    k.to_string().chars().map(|c| char::from_u32(0x2080 + c.to_digit(10).unwrap_or(0)).unwrap_or(c)).collect()
 }
 
+/// The scale of the interference Σ_{j≠i} (Ŵ_i·W_j)² that colours the bars:
+/// 0 (dark) to as much as a whole feature (light).
+const INTERFERENCE: Scale = Scale::Sequential { max: 1.0 };
+/// The scale of WᵀW and b.
+const GRAM: Scale = Scale::Diverging { max: 1.0, floor: 0.0 };
+
 /// WᵀW and b as heatmaps, and ‖W_i‖ as bars coloured by interference, for
-/// each N = 20, d = 5 model.
+/// each N = 20, d = 5 model; the bars sit on the heatmap's rows.
 fn gram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let models: Vec<(&Model, String)> = report
         .linear
@@ -110,118 +111,81 @@ fn gram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         .collect();
     let cols = 2;
     let rows = models.len().div_ceil(cols);
-    let (card_w, card_h) = (500u32, 290u32);
-    svg_figure(
-        &dirs.figures.join("ch4_gram.svg"),
-        (card_w * cols as u32, 110 + card_h * rows as u32),
-        |root| {
-            let (top, body) = root.split_vertically(110);
-            top.titled("WᵀW, b and ‖W_i‖ for 20 features in 5 dimensions", (FONT, CAPTION))?;
-            // Two colour keys.
-            for k in 0..=40 {
-                let v = -1.0 + 2.0 * k as f64 / 40.0;
-                let x = 60 + 5 * k;
-                top.draw(&Rectangle::new([(x, 50), (x + 5, 66)], diverging(v).filled()))?;
-                let w = 520 + 5 * k;
-                top.draw(&Rectangle::new(
-                    [(w, 50), (w + 5, 66)],
-                    interference_color(k as f64 / 40.0).filled(),
-                ))?;
-            }
-            let text = |s: &str, x: i32| Text::new(s.to_string(), (x, 70), (FONT, TICK - 2));
-            top.draw(&text("−1", 54))?;
-            top.draw(&text("0", 158))?;
-            top.draw(&text("+1", 255))?;
-            top.draw(&Text::new("WᵀW entries and b_i", (60, 88), (FONT, TICK)))?;
-            top.draw(&text("0", 517))?;
-            top.draw(&text("≥ 1", 710))?;
-            top.draw(&Text::new("bar colour: Σ_{j≠i} (Ŵ_i·W_j)²", (520, 88), (FONT, TICK)))?;
-            for ((m, title), card) in models.iter().zip(body.split_evenly((rows, cols)).iter()) {
-                let (left, right) = card.split_horizontally(card_w * 58 / 100);
-                gram_card(m, title, &left)?;
-                norm_bars(m, &right)?;
-            }
-            Ok(())
-        },
-    )
+    let text = readable(COLUMN);
+    let (card_w, card_h) = (COLUMN / cols as u32, 300u32);
+    let band = bar_height(text) + 12;
+    svg_figure(&dirs.figures.join("ch4_gram.svg"), (COLUMN, band + card_h * rows as u32), |root| {
+        let (top, body) = root.split_vertically(band);
+        let (left, right) = top.split_horizontally(COLUMN / 2);
+        colour_bar(&left.margin(4, 8, 30, 30), GRAM, "WᵀW entries and bᵢ", text)?;
+        colour_bar(&right.margin(4, 8, 30, 30), INTERFERENCE, "bar colour: Σⱼ≠ᵢ (Ŵᵢ·Wⱼ)²", text)?;
+        for ((m, title), card) in models.iter().zip(body.split_evenly((rows, cols)).iter()) {
+            let card = card.titled(title, (FONT, text))?;
+            let (left, right) = card.split_horizontally(card_w * 64 / 100);
+            gram_card(m, &left, text)?;
+            norm_bars(m, &right, text)?;
+        }
+        Ok(())
+    })
 }
 
-fn gram_card<DB: DrawingBackend>(
-    m: &Model,
-    title: &str,
-    area: &DrawingArea<DB, plotters::coord::Shift>,
-) -> anyhow::Result<()>
+/// The margins the heatmap and the bars share, so that bar i sits on row i.
+fn card_frame<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    text: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = panel(area, "", text);
+    builder.margin(4).margin_bottom(6).x_label_area_size(2 * text + 6);
+    builder
+}
+
+fn gram_card<DB: DrawingBackend>(m: &Model, area: &DrawingArea<DB, Shift>, text: u32) -> anyhow::Result<()>
 where
     DB::ErrorType: 'static,
 {
     let n = m.n;
-    let gram = &m.gram;
-    // n columns of WᵀW, a gap, and one column for b.
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, (FONT, TICK + 1))
-        .margin(6)
-        .margin_left(12)
-        .x_label_area_size(18)
-        .build_cartesian_2d(-1.4f64..(n + 2) as f64, 0f64..n as f64)?;
-    chart.configure_mesh().disable_mesh().disable_x_axis().disable_y_axis().draw()?;
-    // Feature numbers down the side: 1 (most important) at the top.
-    let marks = [1, 5, 10, 15, 20].into_iter().filter(|&k| k <= n);
-    chart.draw_series(
-        marks.map(|k| Text::new(format!("{k}"), (-1.2, (n - k) as f64 + 0.9), (FONT, TICK - 3))),
+    // n columns of WᵀW, a gap, and one column for b; row i from the top is
+    // feature i (the most important first).
+    let mut x_keys = cell_keys(n, 5);
+    x_keys.push(n as f64 + 1.5);
+    let mut chart = card_frame(area, text).y_label_area_size(2 * text + 6).build_cartesian_2d(
+        Keyed::new(0.0..(n + 2) as f64, x_keys),
+        Keyed::new(n as f64..0.0, cell_keys(n, 5)),
     )?;
-    // Row i from the top is feature i (the most important first).
-    let y = |i: usize| (n - 1 - i) as f64;
-    chart.draw_series((0..n).flat_map(|i| {
-        (0..n).map(move |j| {
-            Rectangle::new(
-                [(j as f64, y(i)), (j as f64 + 1.0, y(i) + 1.0)],
-                diverging(gram[i * n + j]).filled(),
-            )
-        })
-    }))?;
-    chart.draw_series((0..n).map(|i| {
-        Rectangle::new(
-            [(n as f64 + 1.0, y(i)), (n as f64 + 2.0, y(i) + 1.0)],
-            diverging(m.b[i] as f64).filled(),
-        )
-    }))?;
-    chart.draw_series(std::iter::once(Text::new("b", (n as f64 + 1.2, -0.2), (FONT, TICK - 2))))?;
+    mesh(&mut chart, text)
+        .disable_mesh()
+        .x_label_formatter(&|x| if *x > n as f64 { "b".to_string() } else { cell_label(*x) })
+        .y_label_formatter(&|y| cell_label(*y))
+        .draw()?;
+    matrix_background(&mut chart, (n, n), 0.0, GRAM)?;
+    draw_cells(&mut chart, (n, n), 0.0, GRAM, |i, j| Some(m.gram[i * n + j]))?;
+    matrix_background(&mut chart, (n, 1), n as f64 + 1.0, GRAM)?;
+    draw_cells(&mut chart, (n, 1), n as f64 + 1.0, GRAM, |i, _| Some(m.b[i] as f64))?;
     Ok(())
 }
 
-fn norm_bars<DB: DrawingBackend>(
-    m: &Model,
-    area: &DrawingArea<DB, plotters::coord::Shift>,
-) -> anyhow::Result<()>
+fn norm_bars<DB: DrawingBackend>(m: &Model, area: &DrawingArea<DB, Shift>, text: u32) -> anyhow::Result<()>
 where
     DB::ErrorType: 'static,
 {
     let n = m.n;
-    let mut chart = ChartBuilder::on(area)
-        .margin(6)
-        .margin_top(30)
-        .x_label_area_size(34)
-        .y_label_area_size(8)
-        .build_cartesian_2d(0f64..1.3, 0f64..n as f64)?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
+    let mut chart = card_frame(area, text)
+        .y_label_area_size(0)
+        .build_cartesian_2d(Keyed::new(0.0..1.3, vec![0.0, 0.5, 1.0]), n as f64..0.0)?;
+    mesh(&mut chart, text)
+        .disable_y_mesh()
         .disable_y_axis()
-        .x_labels(3)
-        .x_desc("‖W_i‖")
-        .axis_desc_style((FONT, TICK - 1))
-        .label_style((FONT, TICK - 3))
+        .x_desc("‖Wᵢ‖")
         .x_label_formatter(&|x| tick(*x))
         .draw()?;
     let f = &m.features;
     chart.draw_series((0..n).map(|i| {
-        let y = (n - 1 - i) as f64;
+        let y = i as f64;
         Rectangle::new(
             [(0.0, y + 0.12), (f.norm[i].min(1.3), y + 0.88)],
-            interference_color(f.interference[i]).filled(),
+            INTERFERENCE.color(f.interference[i]).filled(),
         )
     }))?;
-    chart.draw_series(std::iter::once(PathElement::new(vec![(1.0, 0.0), (1.0, n as f64)], GREY.mix(0.5))))?;
     Ok(())
 }
 
@@ -322,11 +286,16 @@ fn phase_color(p: Phase) -> RGBColor {
     RGBColor(light(c.0), light(c.1), light(c.2))
 }
 
-/// 10^v with one significant digit: 0.01, 0.03, 0.1, 0.3, 1, 3, 10.
+/// A tick at 10^v: 0.01, 0.02, 0.05, 0.1, …, 10.
 fn pow10_tick(v: f64) -> String {
     let x = crate::output::round_sig(10f64.powf(v), 1);
     let digits = (-x.log10().floor()).max(0.0) as usize;
     format!("{x:.digits$}")
+}
+
+/// The 1–2–5 ticks between 10^lo and 10^hi, in log₁₀ units.
+fn log10_keys(lo: f64, hi: f64) -> Vec<f64> {
+    log_keys(10f64.powf(lo), 10f64.powf(hi)).into_iter().map(f64::log10).collect()
 }
 
 /// The learned phase per cell, with the closed-form boundary on top. Both
@@ -345,21 +314,27 @@ fn phase_diagram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         (e.iter().copied().fold(f64::INFINITY, f64::min), e.iter().copied().fold(f64::NEG_INFINITY, f64::max))
     };
     let ((rlo, rhi), (plo, phi)) = (span(&re), span(&pe));
-    svg_figure(&dirs.figures.join("ch4_phase.svg"), (900, 560), |root| {
-        let (plot, key) = root.split_horizontally(620);
-        let mut chart = ChartBuilder::on(&plot)
-            .caption("Two features, one dimension: the learned solution", (FONT, CAPTION))
-            .margin(12)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d(rlo..rhi, plo..phi)?;
-        chart
-            .configure_mesh()
+    let text = readable(COLUMN);
+    let entries = [
+        ("learned: only feature 1", LegendMark::Square(phase_color(Phase::First))),
+        ("only feature 2", LegendMark::Square(phase_color(Phase::Second))),
+        ("both, antipodal (superposed)", LegendMark::Square(phase_color(Phase::Superposition))),
+        ("learned ≠ predicted", LegendMark::Cross(BLACK)),
+        ("predicted: global minimum of the exact loss", LegendMark::Line(BLACK)),
+        ("the paper's three candidates (closed forms)", LegendMark::Dashed(color(3))),
+    ];
+    let band = legend_band_height(&entries, text, COLUMN);
+    svg_figure(&dirs.figures.join("ch4_phase.svg"), (COLUMN, band + 560), |root| {
+        let (top, plot) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let mut chart = panel(&plot, "", text).margin_left(60).margin_right(60).build_cartesian_2d(
+            Keyed::new(rlo..rhi, log10_keys(rlo, rhi)),
+            Keyed::new(plo..phi, log10_keys(plo, phi)),
+        )?;
+        mesh(&mut chart, text)
             .disable_mesh()
             .x_desc("relative importance r of feature 2 (feature 1: 1)")
             .y_desc("feature density 1 − S")
-            .axis_desc_style((FONT, LABEL))
-            .label_style((FONT, TICK))
             .x_label_formatter(&|x| pow10_tick(*x))
             .y_label_formatter(&|y| pow10_tick(*y))
             .draw()?;
@@ -389,37 +364,8 @@ fn phase_diagram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         for [a, b] in candidates {
             chart.draw_series(DashedLineSeries::new([clip(a), clip(b)], 3, 3, color(3).stroke_width(3)))?;
         }
-
-        phase_key(&key)
+        Ok(())
     })
-}
-
-/// The phase diagram's key, drawn beside the plot.
-fn phase_key(key: &DrawingArea<SVGBackend, Shift>) -> anyhow::Result<()> {
-    let entries = [
-        (Some(phase_color(Phase::First)), "only feature 1 represented"),
-        (Some(phase_color(Phase::Second)), "only feature 2 represented"),
-        (Some(phase_color(Phase::Superposition)), "both, antipodal (superposed)"),
-    ];
-    key.draw(&Text::new("learned (best of the copies):", (0, 90), (FONT, TICK + 1)))?;
-    for (k, (fill, label)) in entries.iter().enumerate() {
-        let y = 118 + 30 * k as i32;
-        if let Some(fill) = fill {
-            key.draw(&Rectangle::new([(4, y), (24, y + 20)], fill.filled()))?;
-        }
-        key.draw(&Text::new(*label, (32, y + 3), (FONT, TICK)))?;
-    }
-    key.draw(&Cross::new((14, 228), 6, BLACK.stroke_width(2)))?;
-    key.draw(&Text::new("learned ≠ predicted", (32, 221), (FONT, TICK)))?;
-    key.draw(&PathElement::new(vec![(2, 262), (26, 262)], BLACK.stroke_width(3)))?;
-    key.draw(&Text::new("predicted: global minimum", (32, 255), (FONT, TICK)))?;
-    key.draw(&Text::new("of the exact expected loss", (32, 273), (FONT, TICK - 1)))?;
-    for x in [2, 10, 18] {
-        key.draw(&PathElement::new(vec![(x, 306), (x + 5, 306)], color(3).stroke_width(3)))?;
-    }
-    key.draw(&Text::new("the paper's three candidates", (32, 299), (FONT, TICK)))?;
-    key.draw(&Text::new("(closed forms, no search)", (32, 317), (FONT, TICK - 1)))?;
-    Ok(())
 }
 
 /// The edges between fine-grid cells of `t` whose phases differ, in the

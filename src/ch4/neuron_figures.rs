@@ -4,12 +4,16 @@ use super::figures::tick_f32;
 use super::{Model, Report};
 use crate::optim::Schedule;
 use crate::output::{Numbers, OutDirs, markdown_table, write_atomic};
+use crate::plot::heatmap::{
+    Scale, bar_height, cell_keys, cell_label, colour_bar, draw_cells, matrix_background, nice_ceil,
+};
 use crate::plot::{
-    CAPTION, FONT, GREY, LABEL, TICK, color, diverging, draw_legend, legend_box, legend_line, line,
-    svg_figure, tick,
+    COLUMN, FONT, GREY, Keyed, LegendMark, color, draw_legend_band, legend_band_height, line, mesh, panel,
+    readable, svg_figure, tick,
 };
 use crate::toy::neurons::{MONOSEMANTIC_SHARE, Role, count, sorted_order};
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 pub fn figures(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     privileged(report, dirs)?;
@@ -20,10 +24,12 @@ pub fn figures(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow
     tables(report, dirs, numbers)
 }
 
+/// A neuron's role: bluish green, orange or grey — neither the blue nor the
+/// red of the weights' scale.
 fn role_color(r: Role) -> RGBColor {
     match r {
-        Role::Monosemantic => color(0),
-        Role::Polysemantic => color(1),
+        Role::Monosemantic => color(2),
+        Role::Polysemantic => color(4),
         Role::Dead => GREY,
     }
 }
@@ -36,63 +42,71 @@ fn role_letter(r: Role) -> &'static str {
     }
 }
 
-/// A neuron × feature heatmap of `w` (d × N), rows in `order`, each row
-/// marked with its role; colours scaled so that ±`scale` is full colour.
+/// The legend entries of the neurons' roles.
+fn role_entries() -> [(&'static str, LegendMark); 3] {
+    [
+        ("M: monosemantic", LegendMark::Square(role_color(Role::Monosemantic))),
+        ("P: polysemantic", LegendMark::Square(role_color(Role::Polysemantic))),
+        ("D: dead", LegendMark::Square(role_color(Role::Dead))),
+    ]
+}
+
+/// How a weight map is laid out: the features shown, and the axes' ticks.
+struct MapLayout {
+    /// Features shown (the first ones).
+    features: usize,
+    /// A tick every this many features and neurons.
+    every: (usize, usize),
+    /// Whether the axes get their descriptions.
+    describe: bool,
+}
+
+/// A neuron × feature heatmap of `w` (d × N), rows in `order` (row 1 at the
+/// top), each row marked with its role on the left; one colour scale.
 fn weight_map<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     title: &str,
     m: &Model,
     order: &[usize],
-    scale: f64,
-    max_features: usize,
+    scale: Scale,
+    layout: &MapLayout,
+    text: u32,
 ) -> anyhow::Result<()>
 where
     DB::ErrorType: 'static,
 {
-    let (rows, cols) = (order.len(), m.n.min(max_features));
-    // Room left of the matrix for each neuron's role marker.
-    let pad = (0.08 * cols as f64).max(0.6);
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, (FONT, TICK + 1))
-        .margin(6)
-        .x_label_area_size(30)
-        .y_label_area_size(8)
-        .build_cartesian_2d(-pad..cols as f64, 0f64..rows as f64)?;
-    chart
-        .configure_mesh()
-        .disable_mesh()
-        .disable_y_axis()
-        .x_labels(cols.min(6))
-        .x_desc("feature")
-        .axis_desc_style((FONT, TICK - 1))
-        .label_style((FONT, TICK - 3))
-        .x_label_formatter(&|x| {
-            if *x >= 0.0 && (*x as usize) < cols { format!("{}", *x as usize + 1) } else { String::new() }
-        })
-        .draw()?;
-    // The colour of a zero weight under the whole matrix; cells within 1% of
-    // zero are left to it (they would be drawn in that colour anyway), which
-    // keeps the file small.
-    chart.draw_series(std::iter::once(Rectangle::new(
-        [(0.0, 0.0), (cols as f64, rows as f64)],
-        diverging(0.0).filled(),
-    )))?;
-    for (r, &j) in order.iter().enumerate() {
-        let y = (rows - 1 - r) as f64;
-        chart.draw_series(
-            (0..cols).map(|i| (i, m.w[j * m.n + i] as f64 / scale)).filter(|(_, v)| v.abs() >= 0.01).map(
-                |(i, v)| Rectangle::new([(i as f64, y), (i as f64 + 1.0, y + 1.0)], diverging(v).filled()),
-            ),
+    let (rows, cols) = (order.len(), m.n.min(layout.features));
+    // Room left of the matrix for each neuron's role badge.
+    let pad = (0.05 * cols as f64).max(1.2);
+    let badge = pad * 0.75;
+    let mut chart = panel(area, title, text)
+        .margin(4)
+        .margin_right(8)
+        .x_label_area_size(if layout.describe { 3 * text + 4 } else { 2 * text })
+        .y_label_area_size(if layout.describe { 3 * text + 8 } else { 2 * text + 4 })
+        .build_cartesian_2d(
+            Keyed::new(-pad..cols as f64, cell_keys(cols, layout.every.0)),
+            Keyed::new(rows as f64..0.0, cell_keys(rows, layout.every.1)),
         )?;
+    let mut axes = mesh(&mut chart, text);
+    axes.disable_mesh().x_label_formatter(&|x| cell_label(*x)).y_label_formatter(&|y| cell_label(*y));
+    if layout.describe {
+        axes.x_desc("feature").y_desc("neuron");
+    }
+    axes.draw()?;
+    matrix_background(&mut chart, (rows, cols), 0.0, scale)?;
+    draw_cells(&mut chart, (rows, cols), 0.0, scale, |r, i| Some(m.w[order[r] * m.n + i] as f64))?;
+    for (r, &j) in order.iter().enumerate() {
+        let y = r as f64;
         let role = m.neurons[j].role;
         chart.draw_series(std::iter::once(Rectangle::new(
-            [(-1.4, y + 0.1), (-0.2, y + 0.9)],
+            [(-pad + 0.1 * pad, y + 0.08), (-pad + 0.1 * pad + badge, y + 0.92)],
             role_color(role).filled(),
         )))?;
         if rows <= 12 {
-            let text =
-                Text::new(role_letter(role), (-1.15, y + 0.85), (FONT, TICK - 3).into_font().color(&WHITE));
-            chart.draw_series(std::iter::once(text))?;
+            let style = (FONT, text).into_font().color(&WHITE).pos(Pos::new(HPos::Center, VPos::Center));
+            let at = (-pad + 0.1 * pad + badge / 2.0, y + 0.5);
+            chart.draw_series(std::iter::once(Text::new(role_letter(role), at, style)))?;
         }
     }
     Ok(())
@@ -103,153 +117,136 @@ fn privileged(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let models = &report.privileged;
     let cols = 5.min(models.len()).max(1);
     let rows = models.len().div_ceil(cols);
-    svg_figure(
-        &dirs.figures.join("ch4_privileged.svg"),
-        (200 * cols as u32, 70 + 190 * rows as u32),
-        |root| {
-            let (top, body) = root.split_vertically(70);
-            top.titled("Neuron × feature weights W of h = ReLU(W x), by density", (FONT, CAPTION))?;
-            let key = [
-                (Role::Monosemantic, "M: monosemantic"),
-                (Role::Polysemantic, "P: polysemantic"),
-                (Role::Dead, "D: dead"),
-            ];
-            for (k, (role, label)) in key.iter().enumerate() {
-                let x = 20 + 190 * k as i32;
-                top.draw(&Rectangle::new([(x, 42), (x + 14, 56)], role_color(*role).filled()))?;
-                top.draw(&Text::new(*label, (x + 20, 42), (FONT, TICK)))?;
-            }
-            for k in 0..=20 {
-                let x = 620 + 5 * k;
-                top.draw(&Rectangle::new(
-                    [(x, 42), (x + 5, 56)],
-                    diverging(-1.0 + k as f64 / 10.0).filled(),
-                ))?;
-            }
-            top.draw(&Text::new("−1  weight  +1", (622, 58), (FONT, TICK - 3)))?;
-            for (m, area) in models.iter().zip(body.split_evenly((rows, cols)).iter()) {
-                let order: Vec<usize> = (0..m.d).collect();
-                weight_map(area, &format!("density {}", tick_f32(m.density)), m, &order, 1.0, m.n)?;
-            }
-            Ok(())
-        },
-    )
+    let text = readable(COLUMN);
+    let entries = role_entries();
+    let band = legend_band_height(&entries, text, COLUMN * 62 / 100).max(bar_height(text) + 8);
+    let scale = Scale::Diverging { max: 1.0, floor: 0.0 };
+    let layout = MapLayout { features: usize::MAX, every: (5, 1), describe: false };
+    svg_figure(&dirs.figures.join("ch4_privileged.svg"), (COLUMN, band + 170 * rows as u32 + 30), |root| {
+        let (top, body) = root.split_vertically(band);
+        let (key, bar) = top.split_horizontally(COLUMN * 62 / 100);
+        draw_legend_band(&key, &entries, text)?;
+        colour_bar(&bar.margin(4, 4, 0, 10), scale, "weight", text)?;
+        let (body, foot) = body.split_vertically(170 * rows as u32);
+        for (m, area) in models.iter().zip(body.split_evenly((rows, cols)).iter()) {
+            let order: Vec<usize> = (0..m.d).collect();
+            weight_map(area, &format!("density {}", tick_f32(m.density)), m, &order, scale, &layout, text)?;
+        }
+        let note = "rows: neurons 1–5; columns: features 1–10 (most important first)";
+        foot.draw(&Text::new(note, (16, 4), (FONT, text)))?;
+        Ok(())
+    })
 }
 
 /// Monosemantic, polysemantic and dead neurons against density.
 fn neuron_counts(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let models = &report.privileged;
-    let d = models.first().map_or(5, |x| x.d) as f64;
-    svg_figure(&dirs.figures.join("ch4_neuron_counts.svg"), (820, 460), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                "Dense features, monosemantic neurons; sparse features, polysemantic ones",
-                (FONT, CAPTION - 2),
-            )
-            .margin(12)
-            .x_label_area_size(50)
-            .y_label_area_size(60)
-            .build_cartesian_2d(-0.5f64..models.len() as f64 - 0.5, 0f64..d + 1.6)?;
-        chart
-            .configure_mesh()
+    let d = models.first().map_or(5, |x| x.d);
+    let text = readable(COLUMN);
+    let entries = [
+        ("monosemantic", LegendMark::Square(role_color(Role::Monosemantic))),
+        ("polysemantic", LegendMark::Square(role_color(Role::Polysemantic))),
+        ("dead", LegendMark::Square(role_color(Role::Dead))),
+    ];
+    let band = legend_band_height(&entries, text, COLUMN);
+    svg_figure(&dirs.figures.join("ch4_neuron_counts.svg"), (COLUMN, band + 400), |root| {
+        let (top, root) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let keys: Vec<f64> = (0..models.len()).map(|k| k as f64).collect();
+        let mut chart = panel(&root, "", text).build_cartesian_2d(
+            Keyed::new(-0.5..models.len() as f64 - 0.5, keys),
+            Keyed::new(0.0..d as f64 + 0.2, (0..=d).map(|k| k as f64).collect()),
+        )?;
+        mesh(&mut chart, text)
             .disable_x_mesh()
-            .x_labels(models.len())
             .x_desc("feature density 1 − S (sparser →)")
-            .y_desc("neurons (of 5)")
-            .axis_desc_style((FONT, LABEL))
-            .label_style((FONT, TICK))
+            .y_desc(format!("neurons (of {d})"))
             .x_label_formatter(&|x| {
-                let k = x.round();
-                if (x - k).abs() < 0.01 && k >= 0.0 {
-                    models.get(k as usize).map(|m| tick_f32(m.density)).unwrap_or_default()
-                } else {
-                    String::new()
-                }
+                models.get(x.round().max(0.0) as usize).map(|m| tick_f32(m.density)).unwrap_or_default()
             })
             .y_label_formatter(&|y| tick(*y))
             .draw()?;
-        for (role, label) in
-            [(Role::Monosemantic, "monosemantic"), (Role::Polysemantic, "polysemantic"), (Role::Dead, "dead")]
-        {
-            chart
-                .draw_series(models.iter().enumerate().map(|(k, model)| {
-                    let (mono, poly, dead) = count(&model.neurons);
-                    let (lo, hi) = match role {
-                        Role::Monosemantic => (0, mono),
-                        Role::Polysemantic => (mono, mono + poly),
-                        Role::Dead => (mono + poly, mono + poly + dead),
-                    };
-                    let x = k as f64;
-                    Rectangle::new([(x - 0.35, lo as f64), (x + 0.35, hi as f64)], role_color(role).filled())
-                }))?
-                .label(label)
-                .legend(legend_box(role_color(role)));
+        for role in [Role::Monosemantic, Role::Polysemantic, Role::Dead] {
+            chart.draw_series(models.iter().enumerate().map(|(k, model)| {
+                let (mono, poly, dead) = count(&model.neurons);
+                let (lo, hi) = match role {
+                    Role::Monosemantic => (0, mono),
+                    Role::Polysemantic => (mono, mono + poly),
+                    Role::Dead => (mono + poly, mono + poly + dead),
+                };
+                let x = k as f64;
+                Rectangle::new([(x - 0.35, lo as f64), (x + 0.35, hi as f64)], role_color(role).filled())
+            }))?;
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)
+        Ok(())
     })
 }
 
 /// The N = 3, d = 6 absolute-value model: W₁ and the function it computes.
 fn abs_small(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let m = &report.abs_small;
-    svg_figure(&dirs.figures.join("ch4_abs_small.svg"), (900, 380), |root| {
-        let (left, right) = root.split_horizontally(330);
+    let text = readable(COLUMN);
+    let mut entries = role_entries().to_vec();
+    entries.push(("|x₁|", LegendMark::Line(GREY)));
+    entries.push(("learned y₁", LegendMark::Line(color(0))));
+    let band = legend_band_height(&entries, text, COLUMN);
+    let scale = Scale::Diverging { max: nice_ceil(max_abs(&m.w)), floor: 0.0 };
+    svg_figure(&dirs.figures.join("ch4_abs_small.svg"), (COLUMN, band + 380), |root| {
+        let (top, root) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let (left, right) = root.split_horizontally(300);
+        let (map, bar) = left.split_horizontally(200);
         let order = sorted_order(&m.neurons);
-        weight_map(&left, "W₁: 6 neurons × 3 features", m, &order, 1.5, m.n)?;
-        let mut chart = ChartBuilder::on(&right)
-            .caption("What the model computes for feature 1", (FONT, LABEL + 1))
-            .margin(12)
-            .x_label_area_size(44)
-            .y_label_area_size(50)
+        let layout = MapLayout { features: m.n, every: (1, 1), describe: true };
+        weight_map(
+            &map,
+            &format!("W₁: {} neurons × {} features", m.d, m.n),
+            m,
+            &order,
+            scale,
+            &layout,
+            text,
+        )?;
+        colour_bar(&bar.margin(30, 40, 0, 0), scale, "weight", text)?;
+        let mut chart = panel(&right, "What the model computes for feature 1", text)
             .build_cartesian_2d(-1f64..1.0, -0.05f64..1.1)?;
-        chart
-            .configure_mesh()
+        mesh(&mut chart, text)
+            .x_labels(5)
+            .y_labels(6)
             .x_desc("x₁ (the other features absent)")
             .y_desc("output y₁")
-            .axis_desc_style((FONT, LABEL))
-            .label_style((FONT, TICK))
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| tick(*y))
             .draw()?;
-        chart
-            .draw_series(LineSeries::new([(-1.0, 1.0), (0.0, 0.0), (1.0, 1.0)], line(GREY)))?
-            .label("|x₁|")
-            .legend(legend_line(GREY));
-        chart
-            .draw_series(LineSeries::new(report.abs_small_response.iter().copied(), line(color(0))))?
-            .label("learned y₁")
-            .legend(legend_line(color(0)));
-        draw_legend(&mut chart, SeriesLabelPosition::UpperMiddle)
+        chart.draw_series(LineSeries::new([(-1.0, 1.0), (0.0, 0.0), (1.0, 1.0)], line(GREY)))?;
+        chart.draw_series(LineSeries::new(report.abs_small_response.iter().copied(), line(color(0))))?;
+        Ok(())
     })
 }
 
-/// W₁ of the N = 100, d = 40 models, neurons sorted by their top feature.
+/// W₁ of the N = 100, d = 40 models, neurons sorted by their top feature,
+/// on one colour scale.
 fn abs_large(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let models = &report.abs_large;
-    svg_figure(&dirs.figures.join("ch4_abs_large.svg"), (1000, 70 + 300 * models.len() as u32), |root| {
-        let (top, body) = root.split_vertically(70);
-        top.titled(
-            &format!("Computing |x| with 40 neurons: W₁ (features 1–{SHOWN_FEATURES} of 100), neurons sorted by main feature"),
-            (FONT, CAPTION - 3),
-        )?;
-        let key = [
-            (Role::Monosemantic, "monosemantic neuron"),
-            (Role::Polysemantic, "polysemantic neuron"),
-            (Role::Dead, "dead"),
-        ];
-        for (k, (role, label)) in key.iter().enumerate() {
-            let x = 20 + 230 * k as i32;
-            top.draw(&Rectangle::new([(x, 42), (x + 14, 56)], role_color(*role).filled()))?;
-            top.draw(&Text::new(*label, (x + 20, 42), (FONT, TICK)))?;
-        }
+    let text = readable(COLUMN);
+    let entries = role_entries();
+    let band = legend_band_height(&entries, text, COLUMN * 62 / 100).max(bar_height(text) + 8);
+    let max = models.iter().map(|m| max_abs(&m.w)).fold(1e-9, f64::max);
+    let scale = Scale::Diverging { max: nice_ceil(max), floor: 0.0 };
+    let layout = MapLayout { features: SHOWN_FEATURES, every: (10, 10), describe: true };
+    let card = 300;
+    svg_figure(&dirs.figures.join("ch4_abs_large.svg"), (COLUMN, band + card * models.len() as u32), |root| {
+        let (top, body) = root.split_vertically(band);
+        let (key, bar) = top.split_horizontally(COLUMN * 62 / 100);
+        draw_legend_band(&key, &entries, text)?;
+        colour_bar(&bar.margin(4, 4, 0, 10), scale, "weight", text)?;
         for (m, area) in models.iter().zip(body.split_evenly((models.len().max(1), 1)).iter()) {
             let (mono, poly, dead) = count(&m.neurons);
             let title = format!(
-                "density {}: {mono} monosemantic, {poly} polysemantic, {dead} dead (colour: ±{:.1})",
-                tick_f32(m.density),
-                max_abs(&m.w)
+                "density {}: {mono} monosemantic, {poly} polysemantic, {dead} dead",
+                tick_f32(m.density)
             );
-            weight_map(area, &title, m, &sorted_order(&m.neurons), max_abs(&m.w), SHOWN_FEATURES)?;
+            weight_map(area, &title, m, &sorted_order(&m.neurons), scale, &layout, text)?;
         }
         Ok(())
     })
@@ -268,39 +265,30 @@ fn up_close(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let Some(u) = &report.up_close else { return Ok(()) };
     let k = u.features.len();
     let lim = u.features.iter().fold(0.1f64, |a, f| a.max(f.1.abs())) * 1.15;
-    svg_figure(&dirs.figures.join("ch4_up_close.svg"), (820, 120 + 32 * k as u32), |root| {
-        let title = format!(
-            "Neuron {} of the density-{} model: the features that drive it",
-            u.neuron + 1,
-            tick_f32(u.density)
-        );
-        let mut chart = ChartBuilder::on(root)
-            .caption(title, (FONT, LABEL + 2))
-            .margin(12)
-            .x_label_area_size(46)
-            .y_label_area_size(90)
-            .build_cartesian_2d(-lim..1.9 * lim, -0.5f64..k as f64 - 0.5)?;
-        // Row r (from the top) is the r-th feature of the list, at y = k − 1 − r.
-        let name = |y: f64| -> String {
-            let r = y.round();
-            if (y - r).abs() < 0.01 && r >= 0.0 && (r as usize) < k {
-                format!("feature {}", u.features[k - 1 - r as usize].0 + 1)
-            } else {
-                String::new()
-            }
-        };
-        chart
-            .configure_mesh()
+    let text = readable(COLUMN);
+    let entries = [
+        ("serves feature i (writes ≥ 0.1 to yᵢ)", LegendMark::Square(color(2))),
+        ("only driven by it", LegendMark::Square(GREY)),
+    ];
+    let band = legend_band_height(&entries, text, COLUMN);
+    svg_figure(&dirs.figures.join("ch4_up_close.svg"), (COLUMN, band + 110 + 30 * k as u32), |root| {
+        let (top, root) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let title = format!("Neuron {} of the density-{} model", u.neuron + 1, tick_f32(u.density));
+        // Row r from the top is the r-th feature of the list.
+        let rows: Vec<f64> = (0..k).map(|r| r as f64).collect();
+        let mut chart = panel(&root, &title, text)
+            .y_label_area_size(6 * text)
+            .build_cartesian_2d(-lim..lim, Keyed::new(k as f64 - 0.5..-0.5, rows))?;
+        let name = |y: f64| format!("feature {}", u.features[(y.round().max(0.0) as usize).min(k - 1)].0 + 1);
+        mesh(&mut chart, text)
             .disable_y_mesh()
-            .y_labels(k)
-            .x_desc("input weight W₁[j, i]: it fires for x_i > 0 if positive, for x_i < 0 if negative")
-            .axis_desc_style((FONT, TICK + 1))
-            .label_style((FONT, TICK))
+            .x_desc("input weight W₁[j, i] (> 0: fires for xᵢ > 0; < 0: for xᵢ < 0)")
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| name(*y))
             .draw()?;
         chart.draw_series(u.features.iter().enumerate().map(|(r, f)| {
-            let y = (k - 1 - r) as f64;
+            let y = r as f64;
             let serves = f.4 >= crate::toy::neurons::LIVE_WEIGHT;
             let c = if serves { color(2) } else { GREY };
             Rectangle::new([(0.0, y - 0.35), (f.1, y + 0.35)], c.filled())
@@ -309,15 +297,7 @@ fn up_close(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             vec![(0.0, -0.5), (0.0, k as f64 - 0.5)],
             BLACK,
         )))?;
-        chart
-            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
-            .label("serves feature i (writes ≥ 0.1 to y_i)")
-            .legend(legend_box(color(2)));
-        chart
-            .draw_series(std::iter::empty::<Rectangle<(f64, f64)>>())?
-            .label("only driven by it")
-            .legend(legend_box(GREY));
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)
+        Ok(())
     })
 }
 

@@ -1,10 +1,13 @@
 //! The chapter's figures.
 
 use super::{HEAT_FLOOR, Report, Run};
-use crate::output::OutDirs;
+use crate::output::{OutDirs, grouped};
+use crate::plot::heatmap::{
+    Scale, bar_height, cell_keys, cell_label, colour_bar, draw_cells, matrix_background,
+};
 use crate::plot::{
-    CAPTION, FONT, GREY, LABEL, TICK, arrow, color, diverging, draw_legend, legend_line, line, pow10_label,
-    svg_figure, tick,
+    COLUMN, FONT, GREY, Keyed, LegendMark, arrow, color, draw_legend_band, legend_band_height, line, mesh,
+    panel, pow10_label, readable, svg_figure, tick,
 };
 use crate::sae::metrics::RECOVERED;
 use plotters::prelude::*;
@@ -31,18 +34,27 @@ fn sweep(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let lo = *c.l1s.iter().min_by(|a, b| a.total_cmp(b)).expect("λs") as f64;
     let hi = *c.l1s.iter().max_by(|a, b| a.total_cmp(b)).expect("λs") as f64;
     let (lo, hi) = (lo.max(1e-6) / 1.3, hi * 1.3);
-    svg_figure(&dirs.figures.join("ch5_mmcs.svg"), (1000, 440), |root| {
-        let panels = root.split_evenly((1, 2));
+    let text = readable(COLUMN);
+    let sizes: Vec<String> = c.sizes.iter().map(|m| format!("M = {m}")).collect();
+    let mut entries: Vec<(&str, LegendMark)> =
+        sizes.iter().enumerate().map(|(k, s)| (s.as_str(), LegendMark::LineDots(color(k)))).collect();
+    entries.push(("MMCS truth → learned", LegendMark::Line(GREY)));
+    entries.push(("learned → truth", LegendMark::Dashed(GREY)));
+    let band = legend_band_height(&entries, text, COLUMN);
+    svg_figure(&dirs.figures.join("ch5_mmcs.svg"), (COLUMN, 2 * 300 + band), |root| {
+        let (top, rest) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let panels = rest.split_evenly((2, 1));
         let metrics: [(&str, &str); 2] = [
             ("Mean max cosine similarity", "MMCS"),
             ("True features recovered (cos > 0.9)", "share recovered"),
         ];
         for (p, (area, (title, ylabel))) in panels.iter().zip(metrics).enumerate() {
             let mut chart = ChartBuilder::on(area)
-                .caption(title, (FONT, CAPTION))
-                .margin(12)
-                .x_label_area_size(45)
-                .y_label_area_size(60)
+                .caption(title, (FONT, text))
+                .margin(8)
+                .x_label_area_size(48)
+                .y_label_area_size(70)
                 .build_cartesian_2d(
                     (lo..hi).log_scale().with_key_points(c.l1s.iter().map(|&l| l as f64).collect()),
                     0f64..1.02,
@@ -51,8 +63,10 @@ fn sweep(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 .configure_mesh()
                 .x_desc("L1 coefficient λ")
                 .y_desc(ylabel)
-                .axis_desc_style((FONT, LABEL))
-                .label_style((FONT, TICK))
+                .axis_desc_style((FONT, text))
+                .label_style((FONT, text))
+                .max_light_lines(0)
+                .y_labels(6)
                 .x_label_formatter(&|x| l1_label(*x))
                 .draw()?;
             for (k, &m) in c.sizes.iter().enumerate() {
@@ -65,10 +79,7 @@ fn sweep(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 } else {
                     at(&|r| r.metrics.recovered)
                 };
-                chart
-                    .draw_series(LineSeries::new(main.clone(), line(color(k))))?
-                    .label(format!("M = {m}"))
-                    .legend(legend_line(color(k)));
+                chart.draw_series(LineSeries::new(main.clone(), line(color(k))))?;
                 chart.draw_series(main.iter().map(|&pt| Circle::new(pt, 4, color(k).filled())))?;
                 if p == 0 {
                     let back = at(&|r| r.metrics.mmcs_learned_to_truth);
@@ -76,18 +87,6 @@ fn sweep(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                     chart.draw_series(back.iter().map(|&pt| Circle::new(pt, 3, color(k).stroke_width(1))))?;
                 }
             }
-            if p == 0 {
-                // What solid and dashed mean.
-                chart
-                    .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-                    .label("solid: truth → learned")
-                    .legend(legend_line(GREY));
-                chart
-                    .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-                    .label("dashed: learned → truth")
-                    .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 7, y)], line(GREY)));
-            }
-            draw_legend(&mut chart, SeriesLabelPosition::LowerRight)?;
         }
         Ok(())
     })
@@ -104,9 +103,19 @@ fn frontier(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         (l0s.iter().copied().fold(f64::INFINITY, f64::min), l0s.iter().copied().fold(0.0, f64::max));
     let (ymin, ymax) =
         (fvus.iter().copied().fold(f64::INFINITY, f64::min), fvus.iter().copied().fold(0.0, f64::max));
-    svg_figure(&dirs.figures.join("ch5_frontier.svg"), (760, 500), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(format!("Sparsity against reconstruction, M = {}", c.main_size), (FONT, CAPTION))
+    let text = readable(COLUMN);
+    let entries = [
+        ("L1 penalty (label: λ)", LegendMark::LineDots(color(0))),
+        ("TopK (label: k)", LegendMark::LineDots(color(1))),
+        ("true features per sample (mean)", LegendMark::Dashed(GREY)),
+        ("filled: ≥ 90% of features recovered; open: fewer", LegendMark::Dots(GREY)),
+    ];
+    let band = legend_band_height(&entries, text, COLUMN);
+    svg_figure(&dirs.figures.join("ch5_frontier.svg"), (COLUMN, 480 + band), |root| {
+        let (top, root) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(format!("Sparsity against reconstruction, M = {}", c.main_size), (FONT, text + 3))
             .margin(14)
             .x_label_area_size(45)
             .y_label_area_size(70)
@@ -120,26 +129,23 @@ fn frontier(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .configure_mesh()
             .x_desc("L0 (active latents per sample)")
             .y_desc("FVU (fraction of variance unexplained)")
-            .axis_desc_style((FONT, LABEL))
-            .label_style((FONT, TICK))
+            .axis_desc_style((FONT, text))
+            .label_style((FONT, text))
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| pow10_label(*y))
             .draw()?;
         let mean = c.truth.mean_active;
-        chart
-            .draw_series(DashedLineSeries::new([(mean, ymin / 2.0), (mean, ymax * 2.0)], 6, 4, GREY.into()))?
-            .label("true features per sample (mean)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREY));
+        chart.draw_series(DashedLineSeries::new(
+            [(mean, ymin / 2.0), (mean, ymax * 2.0)],
+            6,
+            4,
+            line(GREY),
+        ))?;
         let topk: Vec<&Run> = report.topk.iter().collect();
-        for (k, (runs, name)) in
-            [(&l1, "L1 penalty (label: λ)"), (&topk, "TopK (label: k)")].into_iter().enumerate()
-        {
+        for (k, runs) in [&l1, &topk].into_iter().enumerate() {
             let pts: Vec<(f64, f64)> =
                 runs.iter().map(|r| (r.metrics.l0.max(0.1), r.metrics.fvu.max(1e-6))).collect();
-            chart
-                .draw_series(LineSeries::new(pts.clone(), line(color(k))))?
-                .label(name)
-                .legend(legend_line(color(k)));
+            chart.draw_series(LineSeries::new(pts.clone(), line(color(k))))?;
             for (r, &pt) in runs.iter().zip(&pts) {
                 // Filled marker: at least 90% of the true features recovered.
                 let marker = if r.metrics.recovered >= RECOVERED {
@@ -148,43 +154,36 @@ fn frontier(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                     Circle::new(pt, 5, color(k).stroke_width(2))
                 };
                 chart.draw_series([marker])?;
-                let text = match r.activation {
+                let label = match r.activation {
                     crate::sae::model::Activation::Relu => l1_label(r.l1 as f64),
                     crate::sae::model::Activation::TopK(k) => k.to_string(),
                 };
                 let offset = if k == 0 { (8, -16) } else { (8, 4) };
-                let style = (FONT, TICK).into_font().color(&color(k));
-                chart.draw_series([EmptyElement::at(pt) + Text::new(text, offset, style)])?;
+                let style = (FONT, text).into_font().color(&color(k));
+                chart.draw_series([EmptyElement::at(pt) + Text::new(label, offset, style)])?;
             }
         }
-        chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-            .label("filled: ≥ 90% of features recovered")
-            .legend(|(x, y)| Circle::new((x + 10, y), 5, GREY.filled()));
-        chart
-            .draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
-            .label("open: fewer")
-            .legend(|(x, y)| Circle::new((x + 10, y), 5, GREY.stroke_width(2)));
-        draw_legend(&mut chart, SeriesLabelPosition::UpperRight)?;
         Ok(())
     })
 }
 
-/// The heatmap's colour: white below the floor.
-fn heat_color(v: f64) -> RGBColor {
-    if v.abs() < HEAT_FLOOR { WHITE } else { diverging(v) }
-}
-
 /// cos(F_i, D_j) as a heatmap: true features down (in order of firing
-/// probability), latents across, sorted by the feature they match best.
+/// probability), latents across, sorted by the feature they match best;
+/// one panel per λ, on one colour scale, white below the floor.
 fn heatmap(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let c = &report.config;
     let n = c.truth.n;
     let panels = [report.sweep_run(c.main_size, c.good_l1), report.sweep_run(c.main_size, c.low_l1)];
-    let card = (560u32, 440u32);
-    svg_figure(&dirs.figures.join("ch5_heatmap.svg"), (2 * card.0, card.1 + 60), |root| {
-        let (top, bottom) = root.split_vertically(card.1);
-        for ((area, r), map) in top.split_evenly((1, 2)).iter().zip(panels).zip(&report.heatmaps) {
+    let scale = Scale::Diverging { max: 1.0, floor: HEAT_FLOOR };
+    let text = readable(COLUMN);
+    let band = bar_height(text) + 8;
+    let card = 340;
+    svg_figure(&dirs.figures.join("ch5_heatmap.svg"), (COLUMN, band + card * panels.len() as u32), |root| {
+        let (top, body) = root.split_vertically(band);
+        let bar = top.margin(4, 4, COLUMN as i32 / 5, COLUMN as i32 / 5);
+        colour_bar(&bar, scale, &format!("cos(Fᵢ, Dⱼ), white where |cos| < {HEAT_FLOOR}"), text)?;
+        for ((area, r), map) in body.split_evenly((panels.len(), 1)).iter().zip(panels).zip(&report.heatmaps)
+        {
             let m = r.m;
             let title = format!(
                 "{}: recovered {:.0}%, FVU {:.3}",
@@ -192,44 +191,24 @@ fn heatmap(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 100.0 * r.metrics.recovered,
                 r.metrics.fvu
             );
-            let mut chart = ChartBuilder::on(area)
-                .caption(title, (FONT, LABEL + 1))
-                .margin(10)
-                .x_label_area_size(40)
-                .y_label_area_size(55)
-                .build_cartesian_2d(0f64..m as f64, n as f64..0f64)?;
-            chart
-                .configure_mesh()
+            let mut chart = panel(area, &title, text).y_label_area_size(3 * text + 16).build_cartesian_2d(
+                Keyed::new(0.0..m as f64, cell_keys(m, m / 8)),
+                Keyed::new(n as f64..0.0, cell_keys(n, n / 4)),
+            )?;
+            mesh(&mut chart, text)
                 .disable_mesh()
                 .x_desc("latent (sorted by best-matching feature)")
-                .y_desc("true feature (most frequent first)")
-                .axis_desc_style((FONT, TICK + 1))
-                .label_style((FONT, TICK))
-                .x_label_formatter(&|x| format!("{x:.0}"))
-                .y_label_formatter(&|y| format!("{y:.0}"))
+                .y_desc("true feature")
+                .x_label_formatter(&|x| cell_label(*x))
+                .y_label_formatter(&|y| cell_label(*y))
                 .draw()?;
-            chart.draw_series(map.cells.iter().map(|&(i, place, cos)| {
-                let (x, y) = (place as f64, i as f64);
-                Rectangle::new([(x, y), (x + 1.0, y + 1.0)], diverging(cos).filled())
-            }))?;
+            let mut cells = vec![None; n * m];
+            for &(i, place, cos) in &map.cells {
+                cells[i * m + place] = Some(cos);
+            }
+            matrix_background(&mut chart, (n, m), 0.0, scale)?;
+            draw_cells(&mut chart, (n, m), 0.0, scale, |i, j| cells[i * m + j])?;
         }
-        // The colour scale.
-        let bar = bottom.margin(10, 15, 200, 200);
-        let mut chart =
-            ChartBuilder::on(&bar).x_label_area_size(22).build_cartesian_2d(-1f64..1.0, 0f64..1.0)?;
-        chart
-            .configure_mesh()
-            .disable_mesh()
-            .disable_y_axis()
-            .x_labels(5)
-            .label_style((FONT, TICK))
-            .x_label_formatter(&|x| format!("cos = {}", tick(*x)))
-            .draw()?;
-        chart.draw_series((0..100).map(|k| {
-            let x = -1.0 + k as f64 / 50.0;
-            Rectangle::new([(x, 0.0), (x + 0.02, 1.0)], heat_color(x + 0.01).filled())
-        }))?;
-        chart.draw_series([Rectangle::new([(-1.0, 0.0), (1.0, 1.0)], BLACK.mix(0.5).stroke_width(1))])?;
         Ok(())
     })
 }
@@ -246,61 +225,56 @@ fn dead(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     ];
     let ymax =
         runs.iter().flat_map(|(r, _)| r.dead_curve.iter().map(|p| p.1)).max().unwrap_or(1).max(1) as f64;
-    svg_figure(&dirs.figures.join("ch5_dead.svg"), (800, 480), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Dead latents during training", (FONT, CAPTION))
+    // Curves that stay at zero hide under the axis: say so in the legend.
+    let l1_flat = runs[..2].iter().all(|(r, _)| r.dead_curve.iter().all(|p| p.1 == 0));
+    let names: Vec<String> = runs
+        .iter()
+        .map(|(r, _)| {
+            format!("{}, M = {}, {}", r.label(), r.m, if r.resample { "resampled" } else { "not resampled" })
+        })
+        .collect();
+    let resampling =
+        if l1_flat { "resampling steps (both L1 curves: 0 throughout)" } else { "resampling steps" };
+    let mut entries = vec![(resampling, LegendMark::Dashed(GREY))];
+    for ((r, k), name) in runs.iter().zip(&names) {
+        let mark = if r.resample { LegendMark::Line(color(*k)) } else { LegendMark::Dashed(color(*k)) };
+        entries.push((name.as_str(), mark));
+    }
+    let text = readable(COLUMN);
+    let band = legend_band_height(&entries, text, COLUMN);
+    svg_figure(&dirs.figures.join("ch5_dead.svg"), (COLUMN, 440 + band), |root| {
+        let (top, root) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Dead latents during training", (FONT, text + 3))
             .margin(14)
-            .x_label_area_size(45)
-            .y_label_area_size(60)
+            .margin_right(30)
+            .x_label_area_size(48)
+            .y_label_area_size(62)
             .build_cartesian_2d(0f64..c.train.steps as f64, 0f64..ymax * 1.1)?;
         chart
             .configure_mesh()
+            .max_light_lines(0)
             .x_desc("training step")
-            .y_desc(format!("latents silent for {} steps", c.train.dead_window))
-            .axis_desc_style((FONT, LABEL))
-            .label_style((FONT, TICK))
-            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_desc(format!("latents silent for {} steps", grouped(c.train.dead_window as u64)))
+            .axis_desc_style((FONT, text))
+            .label_style((FONT, text))
+            .x_labels(6)
+            .x_label_formatter(&|x| grouped(x.round() as u64))
             .y_label_formatter(&|y| format!("{y:.0}"))
             .draw()?;
-        // Curves that stay at zero hide under the axis: say so in the legend.
-        let l1_flat = runs[..2].iter().all(|(r, _)| r.dead_curve.iter().all(|p| p.1 == 0));
-        for (k, &s) in c.resample.at_steps.iter().enumerate() {
-            let at = chart.draw_series(DashedLineSeries::new(
-                [(s as f64, 0.0), (s as f64, ymax * 1.1)],
-                3,
-                3,
-                GREY.stroke_width(1),
-            ))?;
-            if k == 0 {
-                at.label(if l1_flat {
-                    "resampling steps (both L1 curves: 0 throughout)"
-                } else {
-                    "resampling steps"
-                })
-                .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 6, y)], GREY));
-            }
+        for &s in &c.resample.at_steps {
+            let at = [(s as f64, 0.0), (s as f64, ymax * 1.1)];
+            chart.draw_series(DashedLineSeries::new(at, 6, 4, line(GREY)))?;
         }
         for (r, k) in runs {
             let pts: Vec<(f64, f64)> = r.dead_curve.iter().map(|&(s, d)| (s as f64, d as f64)).collect();
-            let name = format!(
-                "{}, M = {}, {}",
-                r.label(),
-                r.m,
-                if r.resample { "resampled" } else { "not resampled" }
-            );
             if r.resample {
-                chart
-                    .draw_series(LineSeries::new(pts, line(color(k))))?
-                    .label(name)
-                    .legend(legend_line(color(k)));
+                chart.draw_series(LineSeries::new(pts, line(color(k))))?;
             } else {
-                chart
-                    .draw_series(DashedLineSeries::new(pts, 6, 4, color(k).stroke_width(2)))?
-                    .label(name)
-                    .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], line(color(k))));
+                chart.draw_series(DashedLineSeries::new(pts, 6, 4, line(color(k))))?;
             }
         }
-        draw_legend(&mut chart, SeriesLabelPosition::UpperLeft)?;
         Ok(())
     })
 }
