@@ -96,9 +96,9 @@ pub fn nice_ceil(x: f64) -> f64 {
     (x / unit * 2.0 - 1e-9).ceil() / 2.0 * unit
 }
 
-/// Positions of the cell centres `0.5, 1.5, …` for the cells numbered (from
-/// 1) `1, every, 2·every, …` up to `count`, for an axis `0..count`: ticks
-/// sit on the cells they name.
+/// Positions of the cell centres `0.5, 1.5, …` for the cells numbered
+/// from one (`1, every, 2·every, …` up to `count`), for an axis `0..count`:
+/// ticks sit on the cells they name.
 pub fn cell_keys(count: usize, every: usize) -> Vec<f64> {
     let every = every.max(1);
     let mut numbers: Vec<usize> = (0..=count).step_by(every).filter(|&k| k >= 1).collect();
