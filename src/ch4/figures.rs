@@ -48,7 +48,8 @@ fn pentagon(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         labels.iter().enumerate().map(|(i, l)| (l.as_str(), LegendMark::Line(feature_color(i)))).collect();
     entries.push(("unit circle", LegendMark::Dashed(GREY)));
     let band = legend_band_height(&entries, text, COLUMN);
-    let side = COLUMN / cols as u32;
+    // A panel a little taller than wide: the plane square inside the title and ticks.
+    let side = COLUMN / cols as u32 + 28;
     svg_figure(&dirs.figures.join("ch4_pentagon.svg"), (COLUMN, band + side * rows as u32), |root| {
         let (top, body) = root.split_vertically(band);
         draw_legend_band(&top, &entries, text)?;

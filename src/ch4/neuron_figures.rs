@@ -77,8 +77,8 @@ where
 {
     let (rows, cols) = (order.len(), m.n.min(layout.features));
     // Room left of the matrix for each neuron's role badge.
-    let pad = (0.05 * cols as f64).max(1.2);
-    let badge = pad * 0.75;
+    let pad = (0.05 * cols as f64).max(1.8);
+    let badge = pad * 0.8;
     let mut chart = panel(area, title, text)
         .margin(4)
         .margin_right(8)
@@ -120,7 +120,8 @@ fn privileged(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let text = readable(COLUMN);
     let entries = role_entries();
     let band = legend_band_height(&entries, text, COLUMN * 62 / 100).max(bar_height(text) + 8);
-    let scale = Scale::Diverging { max: 1.0, floor: 0.0 };
+    let max = models.iter().map(|m| max_abs(&m.w)).fold(1e-9, f64::max);
+    let scale = Scale::Diverging { max: nice_ceil(max), floor: 0.0 };
     let layout = MapLayout { features: usize::MAX, every: (5, 1), describe: false };
     svg_figure(&dirs.figures.join("ch4_privileged.svg"), (COLUMN, band + 170 * rows as u32 + 30), |root| {
         let (top, body) = root.split_vertically(band);
@@ -231,15 +232,27 @@ fn abs_large(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let text = readable(COLUMN);
     let entries = role_entries();
     let band = legend_band_height(&entries, text, COLUMN * 62 / 100).max(bar_height(text) + 8);
+    // One scale for every panel, set by the bulk of the weights that matter
+    // (the 99th percentile of those above 0.1): a few larger ones are shown
+    // at the scale's end, and the colour bar says so.
+    let mut big: Vec<f64> =
+        models.iter().flat_map(|m| m.w.iter().map(|&v| (v as f64).abs())).filter(|&v| v > 0.1).collect();
+    big.sort_by(f64::total_cmp);
+    let bulk = big.get(big.len() * 99 / 100).copied().unwrap_or(1.0);
+    let scale = Scale::Diverging { max: nice_ceil(bulk), floor: 0.0 };
     let max = models.iter().map(|m| max_abs(&m.w)).fold(1e-9, f64::max);
-    let scale = Scale::Diverging { max: nice_ceil(max), floor: 0.0 };
-    let layout = MapLayout { features: SHOWN_FEATURES, every: (10, 10), describe: true };
+    let desc = if max > nice_ceil(bulk) {
+        format!("weight (ends: |w| ≥ {}, to {})", tick(nice_ceil(bulk)), tick(max))
+    } else {
+        "weight".to_string()
+    };
+    let layout = MapLayout { features: SHOWN_FEATURES, every: (5, 10), describe: true };
     let card = 300;
     svg_figure(&dirs.figures.join("ch4_abs_large.svg"), (COLUMN, band + card * models.len() as u32), |root| {
         let (top, body) = root.split_vertically(band);
         let (key, bar) = top.split_horizontally(COLUMN * 62 / 100);
         draw_legend_band(&key, &entries, text)?;
-        colour_bar(&bar.margin(4, 4, 0, 10), scale, "weight", text)?;
+        colour_bar(&bar.margin(4, 4, 0, 10), scale, &desc, text)?;
         for (m, area) in models.iter().zip(body.split_evenly((models.len().max(1), 1)).iter()) {
             let (mono, poly, dead) = count(&m.neurons);
             let title = format!(
@@ -254,7 +267,7 @@ fn abs_large(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 
 /// The absolute-value figure shows the first features only: the less
 /// important ones end with weights near zero.
-const SHOWN_FEATURES: usize = 50;
+const SHOWN_FEATURES: usize = 30;
 
 fn max_abs(w: &[f32]) -> f64 {
     w.iter().fold(0.0f64, |a, &v| a.max((v as f64).abs())).max(1e-9)

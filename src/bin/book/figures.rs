@@ -7,10 +7,15 @@
 //! chapter ("Figure 3.5 — What the figure shows"), with an `id` the text can
 //! link to (`#figure-3-5`). Fenced code blocks are left alone. The browser
 //! check (`cargo book browse`) fails on a figure without a caption.
+//!
+//! The text refers to a figure by its file's name, `{{figure ch3_smallest_k}}`,
+//! which becomes a link "Figure 3.5" to it (in any chapter); a reference to
+//! a figure that does not exist fails the build.
 
-use anyhow::Result;
+use anyhow::{Result, bail};
 use mdbook_preprocessor::book::{Book, BookItem};
 use mdbook_preprocessor::{Preprocessor, PreprocessorContext};
+use std::collections::BTreeMap;
 
 /// The preprocessor, registered with `MDBook::with_preprocessor`.
 pub struct Figures;
@@ -21,15 +26,78 @@ impl Preprocessor for Figures {
     }
 
     fn run(&self, _ctx: &PreprocessorContext, mut book: Book) -> Result<Book> {
+        // First number every figure of the book, then resolve the references,
+        // which may point into another chapter.
+        let mut numbered = BTreeMap::new();
         book.for_each_mut(|item| {
             if let BookItem::Chapter(chapter) = item
                 && let Some(number) = chapter.number.as_ref().and_then(|n| n.first().copied())
             {
+                let page = chapter.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+                for (stem, count) in figure_stems(&chapter.content) {
+                    numbered.insert(stem, (page.clone(), number, count));
+                }
                 chapter.content = number_figures(&chapter.content, number);
             }
         });
+        let mut unknown = Vec::new();
+        book.for_each_mut(|item| {
+            if let BookItem::Chapter(chapter) = item {
+                match resolve_references(&chapter.content, &numbered) {
+                    Ok(text) => chapter.content = text,
+                    Err(name) => unknown.push(format!("{}: {name}", chapter.name)),
+                }
+            }
+        });
+        if !unknown.is_empty() {
+            bail!("references to figures that do not exist: {}", unknown.join(", "));
+        }
         Ok(book)
     }
+}
+
+/// Each figure of a chapter's Markdown, by the stem of its file name
+/// (`ch4_gram` for `figures/ch4_gram.svg`), with its number in the chapter.
+fn figure_stems(markdown: &str) -> Vec<(String, u32)> {
+    let numbered = number_figures(markdown, 0);
+    let mut stems = Vec::new();
+    for (count, part) in numbered.split("<figure id=\"figure-0-").skip(1).enumerate() {
+        let src = part.split("src=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or_default();
+        let stem = src.rsplit('/').next().unwrap_or(src).split('.').next().unwrap_or_default();
+        stems.push((stem.to_string(), count as u32 + 1));
+    }
+    stems
+}
+
+/// The text with every `{{figure ch4_gram}}` replaced by a link to that
+/// figure, "[Figure 4.2](ch4_polysemantic.md#figure-4-2)"; the name of the
+/// first figure that does not exist otherwise. A backslash before the
+/// braces keeps the reference as text (as mdBook's `\{{#include}}`).
+pub fn resolve_references(
+    markdown: &str,
+    numbered: &BTreeMap<String, (String, u32, u32)>,
+) -> std::result::Result<String, String> {
+    const OPEN: &str = "{{figure ";
+    let mut out = String::with_capacity(markdown.len());
+    let mut rest = markdown;
+    while let Some(at) = rest.find(OPEN) {
+        // `\{{figure …}}` is written as it stands, without the backslash.
+        if let Some(before) = rest[..at].strip_suffix('\\') {
+            out.push_str(before);
+            out.push_str(OPEN);
+            rest = &rest[at + OPEN.len()..];
+            continue;
+        }
+        out.push_str(&rest[..at]);
+        let after = &rest[at + OPEN.len()..];
+        let Some(end) = after.find("}}") else { break };
+        let name = after[..end].trim();
+        let Some((page, chapter, count)) = numbered.get(name) else { return Err(name.to_string()) };
+        out.push_str(&format!("[Figure {chapter}.{count}]({page}#figure-{chapter}-{count})"));
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// Chapter `chapter`'s Markdown with every image alone on a line (outside
@@ -96,5 +164,21 @@ mod tests {
         assert!(out.contains("```\n![code](b.svg)\n```"), "code blocks are left alone: {out}");
         assert!(out.contains("<figcaption>Figure 3.2 — Second</figcaption>"), "{out}");
         assert_eq!(out.matches("<figure").count(), 2);
+        assert_eq!(figure_stems(md), vec![("a".to_string(), 1), ("b".to_string(), 2)]);
+    }
+
+    #[test]
+    fn references_become_links_and_unknown_ones_fail() {
+        let numbered = BTreeMap::from([("ch4_gram".to_string(), ("ch4_polysemantic.md".to_string(), 4, 2))]);
+        let text = "As {{figure ch4_gram}} shows, and {{figure ch4_gram }} again.";
+        assert_eq!(
+            resolve_references(text, &numbered).unwrap(),
+            "As [Figure 4.2](ch4_polysemantic.md#figure-4-2) shows, and \
+             [Figure 4.2](ch4_polysemantic.md#figure-4-2) again."
+        );
+        assert_eq!(resolve_references("see {{figure ch9_none}}", &numbered), Err("ch9_none".to_string()));
+        assert_eq!(resolve_references("no references", &numbered).unwrap(), "no references");
+        let escaped = "write `\\{{figure ch9_none}}`";
+        assert_eq!(resolve_references(escaped, &numbered).unwrap(), "write `{{figure ch9_none}}`");
     }
 }
