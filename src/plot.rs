@@ -65,7 +65,74 @@ pub fn svg_figure(
     // plotters writes SVG's defaults on every element; leaving them out
     // keeps figures with many cells light (a heatmap's file shrinks by a third).
     let svg = svg.replace(" opacity=\"1\"", "").replace(" stroke=\"none\"", "");
-    write_atomic(path, svg.as_bytes())
+    write_atomic(path, smooth_polylines(&svg).as_bytes())
+}
+
+/// How far (in pixels) [`smooth_polylines`] lets a line move from the points
+/// plotters drew.
+const SMOOTH_PX: f64 = 0.8;
+
+/// Every `<polyline>` of an SVG with the points that only make stairs left
+/// out. plotters rounds every point to a whole pixel, so a smooth curve drawn
+/// through many points comes out as a staircase; dropping each point that
+/// lies within [`SMOOTH_PX`] of the line through its neighbours that are kept
+/// (Ramer–Douglas–Peucker) draws the same curve, within a pixel, as straight
+/// slanted segments, and makes the file smaller.
+pub fn smooth_polylines(svg: &str) -> String {
+    const POINTS: &str = " points=\"";
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    while let Some(at) = rest.find("<polyline") {
+        let Some(start) = rest[at..].find(POINTS).map(|p| at + p + POINTS.len()) else { break };
+        let Some(len) = rest[start..].find('"') else { break };
+        out.push_str(&rest[..start]);
+        let points: Option<Vec<(f64, f64)>> = rest[start..start + len]
+            .split_whitespace()
+            .map(|p| p.split_once(',').and_then(|(x, y)| Some((x.parse().ok()?, y.parse().ok()?))))
+            .collect();
+        match points {
+            Some(points) => {
+                for (x, y) in simplify(&points, SMOOTH_PX) {
+                    out.push_str(&format!("{x},{y} "));
+                }
+            }
+            None => out.push_str(&rest[start..start + len]),
+        }
+        rest = &rest[start + len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The Ramer–Douglas–Peucker simplification of a polyline: its end points,
+/// and recursively the point farthest from the chord between them while it
+/// lies more than `tolerance` away.
+fn simplify(points: &[(f64, f64)], tolerance: f64) -> Vec<(f64, f64)> {
+    if points.len() < 3 {
+        return points.to_vec();
+    }
+    let mut keep = vec![false; points.len()];
+    let (first, last) = (0, points.len() - 1);
+    keep[first] = true;
+    keep[last] = true;
+    let mut stack = vec![(first, last)];
+    while let Some((a, b)) = stack.pop() {
+        let ((x0, y0), (x1, y1)) = (points[a], points[b]);
+        let (dx, dy) = (x1 - x0, y1 - y0);
+        let chord = dx.hypot(dy);
+        let distance = |&(x, y): &(f64, f64)| {
+            if chord == 0.0 { (x - x0).hypot(y - y0) } else { (dy * (x - x0) - dx * (y - y0)).abs() / chord }
+        };
+        let farthest = (a + 1..b).map(|i| (i, distance(&points[i]))).max_by(|p, q| p.1.total_cmp(&q.1));
+        if let Some((i, d)) = farthest
+            && d > tolerance
+        {
+            keep[i] = true;
+            stack.push((a, i));
+            stack.push((i, b));
+        }
+    }
+    points.iter().zip(keep).filter(|(_, k)| *k).map(|(p, _)| *p).collect()
 }
 
 /// Histogram bars as filled rectangles, in bin order.
@@ -315,5 +382,15 @@ mod tests {
         assert_eq!(signed(-1.0), "−1");
         assert_eq!(log_keys(0.3, 80.0), vec![0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0]);
         assert_eq!(log_keys(1.0, 10.0), vec![1.0, 2.0, 5.0, 10.0]);
+    }
+
+    #[test]
+    fn stairs_are_smoothed_and_corners_kept() {
+        // A shallow line rounded to whole pixels: a staircase of 7 points.
+        let stairs = r#"<polyline fill="none" points="0,0 1,0 2,0 3,1 4,1 5,1 6,2 "/>"#;
+        assert_eq!(smooth_polylines(stairs), r#"<polyline fill="none" points="0,0 6,2 "/>"#);
+        // A real corner stays, and so does everything else.
+        let corner = r#"<text>a</text><polyline points="0,0 5,0 10,0 10,5 10,10 "/><rect/>"#;
+        assert_eq!(smooth_polylines(corner), r#"<text>a</text><polyline points="0,0 10,0 10,10 "/><rect/>"#);
     }
 }
