@@ -3,8 +3,8 @@
 use super::Report;
 use crate::output::{Numbers, OutDirs, grouped, markdown_table, sci, write_atomic};
 use crate::plot::{
-    FONT, GREY, LegendMark, color, draw_legend_band, draw_legend_sized, histogram_bars, legend_band_height,
-    legend_line, line, log_keys, pow10_label, readable, superscript, svg_figure, tick,
+    COLUMN, FONT, GREY, LegendMark, color, draw_legend_band, histogram_bars, legend_band_height, line,
+    log_keys, mesh, panel, pow10_label, readable, superscript, svg_figure, tick,
 };
 use plotters::prelude::*;
 
@@ -20,35 +20,40 @@ pub fn figures(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow
 /// Residual norm per Gram–Schmidt step, log scale.
 fn gram_schmidt(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let steps = report.gram_schmidt.iter().map(|r| r.residuals.len()).max().unwrap_or(1);
-    let text = readable(800);
-    svg_figure(&dirs.figures.join("ch1_gram_schmidt.svg"), (800, 500), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Gram–Schmidt runs out of room after d vectors", (FONT, text + 3))
-            .margin(12)
-            .x_label_area_size(50)
-            .y_label_area_size(80)
+    let width = 800;
+    let text = readable(width);
+    let runs: Vec<String> = report
+        .gram_schmidt
+        .iter()
+        .map(|run| format!("{} random vectors in R{}", run.residuals.len(), superscript(run.d as i32)))
+        .collect();
+    let mut entries = vec![("machine ε ≈ 2.2 × 10⁻¹⁶", LegendMark::Dashed(GREY))];
+    entries.extend(runs.iter().enumerate().map(|(k, l)| (l.as_str(), LegendMark::LineDots(color(k)))));
+    let band = legend_band_height(&entries, text, width);
+    svg_figure(&dirs.figures.join("ch1_gram_schmidt.svg"), (width, 500 + band), |root| {
+        let root = root.titled("Gram–Schmidt runs out of room after d vectors", (FONT, text + 2))?;
+        let (top, root) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let mut chart = panel(&root, "", text)
             .build_cartesian_2d(0.5f64..steps as f64 + 0.5, (1e-17f64..10.0).log_scale())?;
-        chart
-            .configure_mesh()
+        mesh(&mut chart, text)
             .x_desc("vector number j")
             .y_desc("residual ‖v_j − projection‖ / ‖v_j‖")
-            .axis_desc_style((FONT, text))
-            .label_style((FONT, text))
+            .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| pow10_label(*y))
             .draw()?;
         let eps = f64::EPSILON;
-        chart
-            .draw_series(DashedLineSeries::new([(0.5, eps), (steps as f64 + 0.5, eps)], 6, 4, GREY.into()))?
-            .label("machine ε ≈ 2.2 × 10⁻¹⁶")
-            .legend(legend_line(GREY));
+        chart.draw_series(DashedLineSeries::new(
+            [(0.5, eps), (steps as f64 + 0.5, eps)],
+            6,
+            4,
+            GREY.into(),
+        ))?;
         for (k, run) in report.gram_schmidt.iter().enumerate() {
             let c = color(k);
             let pts: Vec<(f64, f64)> =
                 run.residuals.iter().enumerate().map(|(j, &r)| ((j + 1) as f64, r.max(1e-17))).collect();
-            chart
-                .draw_series(LineSeries::new(pts.clone(), line(c)))?
-                .label(format!("{} random vectors in R{}", run.residuals.len(), superscript(run.d as i32)))
-                .legend(legend_line(c));
+            chart.draw_series(LineSeries::new(pts.clone(), line(c)))?;
             chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4, c.filled())))?;
             // The d-th vector: the last one that can still be new.
             let last_new = run.d as f64 + 0.5;
@@ -59,13 +64,9 @@ fn gram_schmidt(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 c.mix(0.7).into(),
             ))?;
         }
-        // The middle of the plot is empty: nothing lives between O(1) and rounding error.
-        crate::plot::draw_legend_sized(&mut chart, SeriesLabelPosition::Coordinate(260, 170), text)
+        Ok(())
     })
 }
-
-/// The book's column width: figures drawn at it are shown at their size.
-const COLUMN: u32 = 750;
 
 /// At most this many points of each kind per panel (every k-th sample):
 /// enough to show the spread, few enough for a light figure.
@@ -97,25 +98,19 @@ fn readout(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         let panels = rest.split_evenly((1, report.readout.len()));
         for (k, (r, area)) in report.readout.iter().zip(panels.iter()).enumerate() {
             let title = format!("{}: N = {}, d = {}", r.dictionary, r.features, r.neurons);
-            let mut chart = ChartBuilder::on(area)
-                .caption(title, (FONT, text))
-                .margin(8)
-                .x_label_area_size(48)
+            let mut chart = panel(area, &title, text)
                 .y_label_area_size(if k == 0 { 62 } else { 40 })
                 .build_cartesian_2d(-0.05f64..1.05, -lim..lim)?;
-            let mut mesh = chart.configure_mesh();
-            mesh.x_desc("true value xᵢ")
-                .max_light_lines(0)
-                .axis_desc_style((FONT, text))
-                .label_style((FONT, text))
+            let mut axes = mesh(&mut chart, text);
+            axes.x_desc("true value xᵢ")
                 .x_labels(3)
                 .y_labels(5)
                 .x_label_formatter(&|x| tick(*x))
-                .y_label_formatter(&|y| minus(tick(*y)));
+                .y_label_formatter(&|y| tick(*y));
             if k == 0 {
-                mesh.y_desc("read-off value ⟨a, fᵢ⟩");
+                axes.y_desc("read-off value ⟨a, fᵢ⟩");
             }
-            mesh.draw()?;
+            axes.draw()?;
             chart.draw_series(LineSeries::new([(0.0, 0.0), (1.0, 1.0)], line(GREY)))?;
             let dots = |c: RGBColor| move |p| Circle::new(p, 3, c.mix(0.5).filled());
             chart.draw_series(thinned(&r.points_absent).map(dots(color(1))))?;
@@ -150,27 +145,19 @@ fn angle_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         for (k, (h, area)) in report.histograms.iter().zip(panels.iter()).enumerate() {
             let ymax = h.bins.max_density().max(h.exact_density.iter().copied().fold(0.0, f64::max)) * 1.1;
             let bottom = k + cols >= report.histograms.len();
-            let mut chart = ChartBuilder::on(area)
-                .caption(format!("d = {}", h.d), (FONT, text))
-                .margin(8)
+            let mut chart = panel(area, &format!("d = {}", h.d), text)
                 .x_label_area_size(if bottom { 48 } else { 26 })
                 .y_label_area_size(if k % cols == 0 { 70 } else { 52 })
                 .build_cartesian_2d(h.bins.lo..h.bins.hi, 0.0..ymax)?;
-            let mut mesh = chart.configure_mesh();
-            mesh.axis_desc_style((FONT, text))
-                .max_light_lines(0)
-                .label_style((FONT, text))
-                .x_labels(5)
-                .y_labels(3)
-                .x_label_formatter(&|x| tick(*x))
-                .y_label_formatter(&|y| short(*y));
+            let mut axes = mesh(&mut chart, text);
+            axes.x_labels(5).y_labels(3).x_label_formatter(&|x| tick(*x)).y_label_formatter(&|y| short(*y));
             if bottom {
-                mesh.x_desc("angle θ (degrees)");
+                axes.x_desc("angle θ (degrees)");
             }
             if k % cols == 0 {
-                mesh.y_desc("density per degree");
+                axes.y_desc("density per degree");
             }
-            mesh.draw()?;
+            axes.draw()?;
             chart.draw_series(histogram_bars(&h.bins, color(0)))?;
             let w = h.bins.width();
             let curve =
@@ -197,52 +184,37 @@ fn angle_spread(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let dmin = report.spread.iter().map(|s| s.d).min().unwrap_or(2) as f64;
     let dmax = report.spread.iter().map(|s| s.d).max().unwrap_or(2) as f64;
     let text = readable(COLUMN);
-    svg_figure(&dirs.figures.join("ch1_angle_spread.svg"), (COLUMN, 500), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("The angle between random vectors concentrates at 90°", (FONT, text + 3))
-            .margin(12)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d(
-                (dmin / 1.3..dmax * 1.3).log_scale().with_key_points(log_keys(dmin / 1.3, dmax * 1.3)),
-                (0.3f64..80.0).log_scale().with_key_points(log_keys(0.3, 80.0)),
-            )?;
-        chart
-            .configure_mesh()
+    let sampled =
+        format!("sampled ({} pairs per d)", grouped(report.spread.first().map_or(0, |s| s.pairs) as u64));
+    let entries = [
+        ("large-d law (180/π)/√d", LegendMark::Dashed(color(2))),
+        ("exact (from the density)", LegendMark::Line(color(1))),
+        (sampled.as_str(), LegendMark::Dots(color(0))),
+    ];
+    let band = legend_band_height(&entries, text, COLUMN);
+    svg_figure(&dirs.figures.join("ch1_angle_spread.svg"), (COLUMN, 500 + band), |root| {
+        let root = root.titled("The angle between random vectors concentrates at 90°", (FONT, text + 2))?;
+        let (top, root) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let mut chart = panel(&root, "", text).build_cartesian_2d(
+            (dmin / 1.3..dmax * 1.3).log_scale().with_key_points(log_keys(dmin / 1.3, dmax * 1.3)),
+            (0.3f64..80.0).log_scale().with_key_points(log_keys(0.3, 80.0)),
+        )?;
+        mesh(&mut chart, text)
             .x_desc("dimension d")
             .y_desc("standard deviation of θ (degrees)")
-            .axis_desc_style((FONT, text))
-            .label_style((FONT, text))
             .x_label_formatter(&|x| grouped(x.round() as u64))
             .y_label_formatter(&|y| tick(*y))
             .draw()?;
         let law = |d: f64| (1.0 / d.sqrt()).to_degrees();
         let grid: Vec<f64> = (0..=100).map(|i| dmin * (dmax / dmin).powf(i as f64 / 100.0)).collect();
-        chart
-            .draw_series(DashedLineSeries::new(grid.iter().map(|&d| (d, law(d))), 8, 5, line(color(2))))?
-            .label("large-d law (180/π)/√d")
-            .legend(|(x, y)| {
-                let dash = |a: i32, b: i32| PathElement::new(vec![(x + a, y), (x + b, y)], line(color(2)));
-                EmptyElement::at((0, 0)) + dash(0, 8) + dash(12, 20)
-            });
+        chart.draw_series(DashedLineSeries::new(grid.iter().map(|&d| (d, law(d))), 8, 5, line(color(2))))?;
         let exact: Vec<(f64, f64)> = report.spread.iter().map(|s| (s.d as f64, s.sd_exact_deg)).collect();
-        chart
-            .draw_series(LineSeries::new(exact, line(color(1))))?
-            .label("exact (from the density)")
-            .legend(legend_line(color(1)));
-        chart
-            .draw_series(
-                report
-                    .spread
-                    .iter()
-                    .map(|s| Circle::new((s.d as f64, s.sd_sampled_deg), 5, color(0).filled())),
-            )?
-            .label(format!(
-                "sampled ({} pairs per d)",
-                grouped(report.spread.first().map_or(0, |s| s.pairs) as u64)
-            ))
-            .legend(|(x, y)| Circle::new((x + 10, y), 5, color(0).filled()));
-        draw_legend_sized(&mut chart, SeriesLabelPosition::UpperRight, text)
+        chart.draw_series(LineSeries::new(exact, line(color(1))))?;
+        chart.draw_series(
+            report.spread.iter().map(|s| Circle::new((s.d as f64, s.sd_sampled_deg), 5, color(0).filled())),
+        )?;
+        Ok(())
     })
 }
 
