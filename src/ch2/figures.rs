@@ -3,10 +3,12 @@
 use super::Report;
 use crate::output::{Numbers, OutDirs, grouped, markdown_table, write_atomic};
 use crate::plot::{
-    CAPTION, FONT, LABEL, LegendMark, color, draw_legend_band, draw_legend_sized, histogram_bars,
-    legend_band_height, legend_line, line, log_keys, pow10_label, readable, superscript, svg_figure, tick,
+    COLUMN, FONT, LegendMark, color, draw_legend_band, histogram_bars, legend_band_height, line, log_keys,
+    mesh, panel, pow10_label, readable, superscript, svg_figure, tick,
 };
+use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Draw every figure and write every generated Markdown fragment.
 pub fn figures(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
@@ -28,51 +30,42 @@ fn random_counts(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let r = &report.random;
     let xmax = r.iter().map(|s| s.greedy_formula).fold(2.0, f64::max) * 1.5;
     let ymax = r.iter().map(|s| s.greedy_simulated as f64).fold(xmax, f64::max) * 1.5;
-    let text = readable(750);
-    svg_figure(&dirs.figures.join("ch2_random_counts.svg"), (750, 500), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Random vectors: simulation against formula", (FONT, text + 3))
-            .margin(12)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d(
-                (1f64..xmax).log_scale().with_key_points(log_keys(1.0, xmax)),
-                (0.5f64..ymax).log_scale().with_key_points(log_keys(0.5, ymax)),
-            )?;
-        chart
-            .configure_mesh()
+    let text = readable(COLUMN);
+    let median = format!("sequential draws, simulated median of {}", report.config.sim_trials);
+    let entries = [
+        ("greedy guarantee 1/p", LegendMark::Line(color(1))),
+        ("median of sequential draws ≈ √(2 ln 2 / p)", LegendMark::Line(color(0))),
+        ("greedy construction, simulated", LegendMark::Dots(color(1))),
+        (median.as_str(), LegendMark::Dots(color(0))),
+    ];
+    let band = legend_band_height(&entries, text, COLUMN);
+    svg_figure(&dirs.figures.join("ch2_random_counts.svg"), (COLUMN, 500 + band), |root| {
+        let root = root.titled("Random vectors: simulation against formula", (FONT, text + 2))?;
+        let (top, root) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let mut chart = panel(&root, "", text).build_cartesian_2d(
+            (1f64..xmax).log_scale().with_key_points(log_keys(1.0, xmax)),
+            (0.5f64..ymax).log_scale().with_key_points(log_keys(0.5, ymax)),
+        )?;
+        mesh(&mut chart, text)
             .x_desc("1/p, where p = P(|cos| > ε) for a random pair")
             .y_desc("number of vectors")
-            .axis_desc_style((FONT, text))
-            .label_style((FONT, text))
             .x_label_formatter(&|x| count_tick(*x))
             .y_label_formatter(&|y| count_tick(*y))
             .draw()?;
         let grid: Vec<f64> = (0..=60).map(|i| xmax.powf(i as f64 / 60.0)).collect();
-        chart
-            .draw_series(LineSeries::new(grid.iter().map(|&x| (x, x)), line(color(1))))?
-            .label("greedy guarantee 1/p")
-            .legend(legend_line(color(1)));
-        chart
-            .draw_series(LineSeries::new(
-                grid.iter().map(|&x| (x, (2.0 * 2f64.ln() * x).sqrt())),
-                line(color(0)),
-            ))?
-            .label("median of sequential draws ≈ √(2 ln 2 / p)")
-            .legend(legend_line(color(0)));
-        chart
-            .draw_series(
-                r.iter().map(|s| Circle::new((1.0 / s.p, s.greedy_simulated as f64), 5, color(1).filled())),
-            )?
-            .label("greedy construction, simulated")
-            .legend(|(x, y)| Circle::new((x + 10, y), 5, color(1).filled()));
-        chart
-            .draw_series(
-                r.iter().map(|s| Circle::new((1.0 / s.p, s.median_simulated.max(0.5)), 5, color(0).filled())),
-            )?
-            .label(format!("sequential draws, simulated median of {}", report.config.sim_trials))
-            .legend(|(x, y)| Circle::new((x + 10, y), 5, color(0).filled()));
-        draw_legend_sized(&mut chart, SeriesLabelPosition::UpperLeft, text)
+        chart.draw_series(LineSeries::new(grid.iter().map(|&x| (x, x)), line(color(1))))?;
+        chart.draw_series(LineSeries::new(
+            grid.iter().map(|&x| (x, (2.0 * 2f64.ln() * x).sqrt())),
+            line(color(0)),
+        ))?;
+        chart.draw_series(
+            r.iter().map(|s| Circle::new((1.0 / s.p, s.greedy_simulated as f64), 5, color(1).filled())),
+        )?;
+        chart.draw_series(
+            r.iter().map(|s| Circle::new((1.0 / s.p, s.median_simulated.max(0.5)), 5, color(0).filled())),
+        )?;
+        Ok(())
     })
 }
 
@@ -88,64 +81,73 @@ fn bounds(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let d = report.config.bound_dim;
     let nmin = b.first().map_or(2, |r| r.n) as f64;
     let nmax = b.last().map_or(3, |r| r.n) as f64;
-    svg_figure(&dirs.figures.join("ch2_bounds.svg"), (800, 520), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption(
-                format!("N vectors in R{}: worst |cos|", crate::plot::superscript(d as i32)),
-                (FONT, CAPTION),
-            )
-            .margin(12)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d((nmin / 1.1..nmax * 1.1).log_scale(), 0f64..1.0)?;
-        chart
-            .configure_mesh()
+    let width = 800;
+    let text = readable(width);
+    let random = format!("random sets (median of {} draws)", report.config.bound_draws);
+    let optimised = format!("optimised (smooth max, best of {} restarts)", report.config.restarts);
+    let entries = [
+        ("Welch bound", LegendMark::Line(color(1))),
+        ("Levenstein bound (N > d(d+1)/2)", LegendMark::Line(color(3))),
+        ("orthoplex bound 1/√d", LegendMark::Dashed(color(2))),
+        (random.as_str(), LegendMark::LineDots(color(0))),
+        (optimised.as_str(), LegendMark::Triangle(BLACK)),
+    ];
+    let built = "built (identity + Hadamard, mutually unbiased bases)";
+    let band = legend_band_height(&entries, text, width);
+    // One more row of the band's spacing.
+    let built_band = (1.5 * text as f64) as u32;
+    svg_figure(&dirs.figures.join("ch2_bounds.svg"), (width, 520 + band + built_band), |root| {
+        let root =
+            root.titled(&format!("N vectors in R{}: worst |cos|", superscript(d as i32)), (FONT, text + 2))?;
+        let (top, root) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let (top, root) = root.split_vertically(built_band);
+        open_square_entry(&top, built, text)?;
+        let mut chart = panel(&root, "", text).build_cartesian_2d(
+            (nmin / 1.1..nmax * 1.1).log_scale().with_key_points(log_keys(nmin / 1.1, nmax * 1.1)),
+            0f64..1.0,
+        )?;
+        mesh(&mut chart, text)
             .x_desc("number of vectors N")
             .y_desc("worst |cos| over all pairs")
-            .axis_desc_style((FONT, LABEL))
-            .label_style((FONT, crate::plot::TICK_READABLE))
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| tick(*y))
             .draw()?;
         let curves = &report.bound_curves;
-        chart
-            .draw_series(LineSeries::new(curves.welch.clone(), line(color(1))))?
-            .label("Welch bound")
-            .legend(legend_line(color(1)));
-        chart
-            .draw_series(LineSeries::new(curves.levenstein.clone(), line(color(3))))?
-            .label("Levenstein bound (N > d(d+1)/2)")
-            .legend(legend_line(color(3)));
-        chart
-            .draw_series(DashedLineSeries::new(curves.orthoplex.clone(), 6, 4, line(color(2))))?
-            .label("orthoplex bound 1/√d")
-            .legend(legend_line(color(2)));
+        chart.draw_series(LineSeries::new(curves.welch.clone(), line(color(1))))?;
+        chart.draw_series(LineSeries::new(curves.levenstein.clone(), line(color(3))))?;
+        chart.draw_series(DashedLineSeries::new(curves.orthoplex.clone(), 6, 4, line(color(2))))?;
         let random: Vec<(f64, f64)> = b.iter().map(|r| (r.n as f64, r.random_worst)).collect();
-        chart
-            .draw_series(LineSeries::new(random.clone(), line(color(0))))?
-            .label(format!("random sets (median of {} draws)", report.config.bound_draws))
-            .legend(legend_line(color(0)));
+        chart.draw_series(LineSeries::new(random.clone(), line(color(0))))?;
         chart.draw_series(random.iter().map(|&p| Circle::new(p, 4, color(0).filled())))?;
         let optimised: Vec<(f64, f64)> =
             report.optimised.iter().filter(|o| o.d == d).map(|o| (o.n as f64, o.found)).collect();
-        chart
-            .draw_series(optimised.iter().map(|&p| TriangleMarker::new(p, 7, BLACK.filled())))?
-            .label(format!("optimised (smooth max, best of {} restarts)", report.config.restarts))
-            .legend(|(x, y)| TriangleMarker::new((x + 10, y), 7, BLACK.filled()));
+        chart.draw_series(optimised.iter().map(|&p| TriangleMarker::new(p, 7, BLACK.filled())))?;
         let built: Vec<(f64, f64)> =
             report.bound_built.iter().map(|b| (b.lines as f64, b.worst)).filter(|p| p.0 <= nmax).collect();
-        chart
-            .draw_series(built.iter().map(|&(x, y)| {
-                EmptyElement::at((x, y)) + Rectangle::new([(-6, -6), (6, 6)], BLACK.stroke_width(2))
-            }))?
-            .label("built (identity + Hadamard, mutually unbiased bases)")
-            .legend(|(x, y)| Rectangle::new([(x + 4, y - 6), (x + 16, y + 6)], BLACK.stroke_width(2)));
-        crate::plot::draw_legend_sized(
-            &mut chart,
-            SeriesLabelPosition::LowerRight,
-            crate::plot::TICK_READABLE,
-        )
+        chart.draw_series(built.iter().map(|&(x, y)| {
+            EmptyElement::at((x, y)) + Rectangle::new([(-6, -6), (6, 6)], BLACK.stroke_width(2))
+        }))?;
+        Ok(())
     })
+}
+
+/// A legend entry marked with an open black square (the built sets), in a
+/// row of its own just under a [`draw_legend_band`] band, laid out as that
+/// band lays out a row's first entry: [`LegendMark`] has no open square.
+fn open_square_entry<DB: DrawingBackend>(
+    band: &DrawingArea<DB, Shift>,
+    label: &str,
+    text: u32,
+) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let (x, y) = (16, (0.75 * text as f64) as i32 - 5);
+    band.draw(&Rectangle::new([(x + 5, y - 6), (x + 17, y + 6)], BLACK.stroke_width(2)))?;
+    let style = (FONT, text).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
+    band.draw(&Text::new(label.to_string(), (x + 30, y), style))?;
+    Ok(())
 }
 
 /// How many directions fit against the dimension, one panel per tolerance:
@@ -153,54 +155,42 @@ fn bounds(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
 fn capacity_figure(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     const TOP: f64 = 12.0; // the y axis ends at 10^12
     let curves = &report.capacity_curves;
-    let height = 440 * curves.len().max(1) as u32;
-    svg_figure(&dirs.figures.join("ch2_capacity.svg"), (800, height), |root| {
+    let width = 800;
+    let text = readable(width);
+    let entries = [
+        ("built: mutually unbiased bases, identity + Hadamard, basis", LegendMark::Line(color(3))),
+        ("random: greedy guarantee 1/p", LegendMark::Line(color(1))),
+        ("random: median of sequential draws", LegendMark::Line(color(0))),
+        ("rigorous cap (no set is larger)", LegendMark::Dashed(BLACK)),
+    ];
+    let band = legend_band_height(&entries, text, width);
+    let height = band + 440 * curves.len().max(1) as u32;
+    svg_figure(&dirs.figures.join("ch2_capacity.svg"), (width, height), |root| {
+        let (top, root) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
         for (curve, area) in curves.iter().zip(root.split_evenly((curves.len().max(1), 1))) {
             let p = &curve.points;
             let (dmin, dmax) = (p.first().map_or(16, |q| q.d) as f64, p.last().map_or(17, |q| q.d) as f64);
-            let mut chart = ChartBuilder::on(&area)
-                .caption(format!("every pair within {}° of 90°", 90.0 - curve.angle_deg), (FONT, LABEL + 2))
-                .margin(12)
+            let title = format!("every pair within {}° of 90°", 90.0 - curve.angle_deg);
+            let mut chart = panel(&area, &title, text)
                 .margin_right(36)
-                .x_label_area_size(50)
-                .y_label_area_size(70)
                 .build_cartesian_2d((dmin..dmax).log_scale(), 0f64..TOP)?;
-            chart
-                .configure_mesh()
+            mesh(&mut chart, text)
                 .x_desc("dimension d")
                 .y_desc("number of directions")
-                .axis_desc_style((FONT, LABEL))
-                .label_style((FONT, crate::plot::TICK_READABLE))
                 .x_label_formatter(&|x| tick(*x))
                 .y_labels(7)
-                .y_label_formatter(&|y| crate::plot::pow10_label(10f64.powf(*y)))
+                .y_label_formatter(&|y| pow10_label(10f64.powf(*y)))
                 .draw()?;
             let series = |f: fn(&super::CapacityPoint) -> f64| -> Vec<(f64, f64)> {
                 p.iter().map(|q| (q.d as f64, f(q))).filter(|&(_, y)| y <= TOP).collect()
             };
-            chart
-                .draw_series(LineSeries::new(series(|q| q.log10_built), line(color(3)).stroke_width(3)))?
-                .label("built: mutually unbiased bases, identity + Hadamard, basis")
-                .legend(legend_line(color(3)));
-            chart
-                .draw_series(LineSeries::new(series(|q| q.log10_greedy), line(color(1))))?
-                .label("random: greedy guarantee 1/p")
-                .legend(legend_line(color(1)));
-            chart
-                .draw_series(LineSeries::new(series(|q| q.log10_random_median), line(color(0))))?
-                .label("random: median of sequential draws")
-                .legend(legend_line(color(0)));
+            chart.draw_series(LineSeries::new(series(|q| q.log10_built), line(color(3)).stroke_width(3)))?;
+            chart.draw_series(LineSeries::new(series(|q| q.log10_greedy), line(color(1))))?;
+            chart.draw_series(LineSeries::new(series(|q| q.log10_random_median), line(color(0))))?;
             // The cap leaves the axis where it is astronomically large: draw
             // it only where it is on the axis (it never comes back down).
-            chart
-                .draw_series(DashedLineSeries::new(series(|q| q.log10_upper), 6, 4, line(BLACK)))?
-                .label("rigorous cap (no set is larger)")
-                .legend(legend_line(BLACK));
-            crate::plot::draw_legend_sized(
-                &mut chart,
-                SeriesLabelPosition::UpperLeft,
-                crate::plot::TICK_READABLE,
-            )?;
+            chart.draw_series(DashedLineSeries::new(series(|q| q.log10_upper), 6, 4, line(BLACK)))?;
         }
         Ok(())
     })
@@ -227,19 +217,12 @@ fn demo_histogram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         let (left, right) = rest.split_horizontally(width / 2);
         // Near 90°, on a linear scale: what the original demonstration shows.
         let ymax = demo.before.hist.max_density().max(demo.after.hist.max_density()) * 1.1;
-        let mut chart = ChartBuilder::on(&left)
-            .caption(format!("{} vectors in R{}, near 90°", c.n, superscript(c.d as i32)), (FONT, text))
-            .margin(8)
-            .x_label_area_size(48)
-            .y_label_area_size(62)
+        let title = format!("{} vectors in R{}, near 90°", c.n, superscript(c.d as i32));
+        let mut chart = panel(&left, &title, text)
             .build_cartesian_2d(demo.before.hist.lo..demo.before.hist.hi, 0.0..ymax)?;
-        chart
-            .configure_mesh()
-            .max_light_lines(0)
+        mesh(&mut chart, text)
             .x_desc("angle (degrees)")
             .y_desc("share of pairs per degree")
-            .axis_desc_style((FONT, text))
-            .label_style((FONT, text))
             .x_labels(5)
             .y_labels(5)
             .x_label_formatter(&|x| tick(*x))
@@ -253,18 +236,10 @@ fn demo_histogram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             full.iter().flat_map(|h| h.densities()).map(|(_, _, y)| y).filter(|&y| y > 0.0).collect();
         let floor = positive.iter().copied().fold(f64::INFINITY, f64::min) / 3.0;
         let ceiling = positive.iter().copied().fold(0.0, f64::max) * 3.0;
-        let mut chart = ChartBuilder::on(&right)
-            .caption("every angle, log scale", (FONT, text))
-            .margin(8)
-            .x_label_area_size(48)
-            .y_label_area_size(62)
+        let mut chart = panel(&right, "every angle, log scale", text)
             .build_cartesian_2d(0.0f64..180.0, (floor..ceiling).log_scale())?;
-        chart
-            .configure_mesh()
-            .max_light_lines(0)
+        mesh(&mut chart, text)
             .x_desc("angle (degrees)")
-            .axis_desc_style((FONT, text))
-            .label_style((FONT, text))
             .x_labels(5)
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| pow10_label(*y))
