@@ -4,8 +4,8 @@ use super::Report;
 use crate::jl::Method;
 use crate::output::{Numbers, OutDirs, markdown_table, write_atomic};
 use crate::plot::{
-    FONT, GREY, LegendMark, color, draw_legend_band, draw_legend_sized, histogram_bars, legend_band_height,
-    legend_line, line, pow10_label, readable, superscript, svg_figure, tick,
+    FONT, GREY, LegendMark, color, draw_legend_band, histogram_bars, legend_band_height, line, mesh, panel,
+    pow10_label, readable, superscript, svg_figure, tick,
 };
 use plotters::prelude::*;
 
@@ -30,60 +30,56 @@ fn method_color(m: Method) -> RGBColor {
 
 /// The bound against n, log–log, one curve per ε.
 fn bound_vs_n(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
-    let text = readable(800);
-    svg_figure(&dirs.figures.join("ch3_bound_vs_n.svg"), (800, 500), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Dasgupta–Gupta dimension against the number of points", (FONT, text + 3))
-            .margin(12)
-            .x_label_area_size(50)
-            .y_label_area_size(80)
-            .build_cartesian_2d((10f64..1e9).log_scale(), (10f64..1e7).log_scale())?;
-        chart
-            .configure_mesh()
+    let width = 800;
+    let text = readable(width);
+    let labels: Vec<String> = report.bound_vs_n.iter().map(|c| format!("ε = {}", c.fixed)).collect();
+    let entries: Vec<(&str, LegendMark)> =
+        labels.iter().enumerate().map(|(i, l)| (l.as_str(), LegendMark::Line(color(i)))).collect();
+    let band = legend_band_height(&entries, text, width);
+    svg_figure(&dirs.figures.join("ch3_bound_vs_n.svg"), (width, 500 + band), |root| {
+        let title = "Dasgupta–Gupta dimension against the number of points";
+        let root = root.titled(title, (FONT, text + 2))?;
+        let (top, root) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let mut chart =
+            panel(&root, "", text).build_cartesian_2d((10f64..1e9).log_scale(), (10f64..1e7).log_scale())?;
+        mesh(&mut chart, text)
             .x_desc("number of points n")
             .y_desc("target dimension k ≥ 4 ln n / (ε²/2 − ε³/3)")
-            .axis_desc_style((FONT, text))
-            .label_style((FONT, text))
             .x_label_formatter(&|x| pow10_label(*x))
             .y_label_formatter(&|y| pow10_label(*y))
             .draw()?;
         for (i, curve) in report.bound_vs_n.iter().enumerate() {
-            chart
-                .draw_series(LineSeries::new(curve.points.iter().copied(), line(color(i))))?
-                .label(format!("ε = {}", curve.fixed))
-                .legend(legend_line(color(i)));
+            chart.draw_series(LineSeries::new(curve.points.iter().copied(), line(color(i))))?;
         }
-        draw_legend_sized(&mut chart, SeriesLabelPosition::UpperLeft, text)
+        Ok(())
     })
 }
 
 /// The bound against ε, log y, one curve per n.
 fn bound_vs_eps(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
-    let text = readable(800);
-    svg_figure(&dirs.figures.join("ch3_bound_vs_eps.svg"), (800, 500), |root| {
-        let mut chart = ChartBuilder::on(root)
-            .caption("Dasgupta–Gupta dimension against the tolerance", (FONT, text + 3))
-            .margin(12)
-            .x_label_area_size(50)
-            .y_label_area_size(80)
-            .build_cartesian_2d(0f64..1.0, (10f64..1e7).log_scale())?;
-        chart
-            .configure_mesh()
+    let width = 800;
+    let text = readable(width);
+    let labels: Vec<String> =
+        report.bound_vs_eps.iter().map(|c| format!("n = 10{}", superscript(c.fixed as i32))).collect();
+    let entries: Vec<(&str, LegendMark)> =
+        labels.iter().enumerate().map(|(i, l)| (l.as_str(), LegendMark::Line(color(i)))).collect();
+    let band = legend_band_height(&entries, text, width);
+    svg_figure(&dirs.figures.join("ch3_bound_vs_eps.svg"), (width, 500 + band), |root| {
+        let root = root.titled("Dasgupta–Gupta dimension against the tolerance", (FONT, text + 2))?;
+        let (top, root) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
+        let mut chart = panel(&root, "", text).build_cartesian_2d(0f64..1.0, (10f64..1e7).log_scale())?;
+        mesh(&mut chart, text)
             .x_desc("distortion tolerance ε")
             .y_desc("target dimension k")
-            .axis_desc_style((FONT, text))
-            .label_style((FONT, text))
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| pow10_label(*y))
             .draw()?;
         for (i, curve) in report.bound_vs_eps.iter().enumerate() {
-            let label = format!("n = 10{}", superscript(curve.fixed as i32));
-            chart
-                .draw_series(LineSeries::new(curve.points.iter().copied(), line(color(i))))?
-                .label(label)
-                .legend(legend_line(color(i)));
+            chart.draw_series(LineSeries::new(curve.points.iter().copied(), line(color(i))))?;
         }
-        draw_legend_sized(&mut chart, SeriesLabelPosition::UpperRight, text)
+        Ok(())
     })
 }
 
@@ -92,19 +88,21 @@ fn ratio_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let ks = &report.config.ks;
     let datasets = ["documents", "clusters"];
     let eps = report.config.eps;
-    let text = readable(330 * ks.len() as u32 + 10);
-    svg_figure(&dirs.figures.join("ch3_ratio_histograms.svg"), (330 * ks.len() as u32 + 10, 720), |root| {
+    let width = 330 * ks.len() as u32 + 10;
+    let text = readable(width);
+    let c = |m| method_color(m);
+    let entries: [(&str, LegendMark); 5] = [
+        ("Gaussian", LegendMark::Bar(c(Method::Gaussian))),
+        ("Achlioptas", LegendMark::Line(c(Method::Achlioptas))),
+        ("very sparse", LegendMark::Line(c(Method::VerySparse))),
+        ("χ²ₖ/k (exact, Gaussian)", LegendMark::Line(BLACK)),
+        ("1 ± ε", LegendMark::Dashed(GREY)),
+    ];
+    let band = legend_band_height(&entries, text, width);
+    svg_figure(&dirs.figures.join("ch3_ratio_histograms.svg"), (width, 676 + band), |root| {
         // One legend for all the panels, in a band above them: inside a panel it would cover a peak.
-        let (band, body) = root.split_vertically(44);
-        let c = |m| method_color(m);
-        let entries: [(&str, LegendMark); 5] = [
-            ("Gaussian", LegendMark::Bar(c(Method::Gaussian))),
-            ("Achlioptas", LegendMark::Line(c(Method::Achlioptas))),
-            ("very sparse", LegendMark::Line(c(Method::VerySparse))),
-            ("χ²ₖ/k (exact, Gaussian)", LegendMark::Line(BLACK)),
-            ("1 ± ε", LegendMark::Dashed(GREY)),
-        ];
-        draw_legend_band(&band, &entries, text)?;
+        let (top, body) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
         let panels = body.split_evenly((datasets.len(), ks.len()));
         for (p, area) in panels.iter().enumerate() {
             let (dataset, t) = (datasets[p / ks.len()], p % ks.len());
@@ -117,19 +115,14 @@ fn ratio_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 .chain(theory.iter().map(|p| p.1))
                 .fold(0.0, f64::max)
                 * 1.1;
-            let mut chart = ChartBuilder::on(area)
-                .caption(format!("{dataset}, k = {}", gaussian.k), (FONT, text))
-                .margin(8)
-                .margin_right(16)
-                .x_label_area_size(48)
+            // Six panels: the axis areas as tight as their short labels allow.
+            let mut chart = panel(area, &format!("{dataset}, k = {}", gaussian.k), text)
+                .x_label_area_size(2 * text + 8)
                 .y_label_area_size(50)
                 .build_cartesian_2d(gaussian.bins.lo..gaussian.bins.hi, 0.0..ymax)?;
-            chart
-                .configure_mesh()
+            mesh(&mut chart, text)
                 .x_desc("‖f(u) − f(v)‖² / ‖u − v‖²")
                 .y_desc("density")
-                .axis_desc_style((FONT, text))
-                .label_style((FONT, text))
                 .x_labels(4)
                 .y_labels(4)
                 .x_label_formatter(&|x| format!("{x:.2}"))
@@ -178,22 +171,13 @@ fn worst_distortion(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         draw_legend_band(&top, &entries, text)?;
         for (area, dataset) in body.split_evenly((1, 2)).iter().zip(["documents", "clusters"]) {
             let caption = format!("{dataset}: worst of {} pairs", crate::output::grouped(pairs));
-            let mut chart = ChartBuilder::on(area)
-                .caption(caption, (FONT, text))
-                .margin(10)
-                .margin_right(24)
-                .x_label_area_size(50)
-                .y_label_area_size(70)
-                .build_cartesian_2d(
-                    (20f64..kmax).log_scale().with_key_points(vec![20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]),
-                    (0.2f64..5.0).log_scale().with_key_points(vec![0.2, 0.3, 0.5, 1.0, 2.0, 5.0]),
-                )?;
-            chart
-                .configure_mesh()
+            let mut chart = panel(area, &caption, text).build_cartesian_2d(
+                (20f64..kmax).log_scale().with_key_points(vec![20.0, 50.0, 100.0, 200.0, 500.0, 1000.0]),
+                (0.2f64..5.0).log_scale().with_key_points(vec![0.2, 0.3, 0.5, 1.0, 2.0, 5.0]),
+            )?;
+            mesh(&mut chart, text)
                 .x_desc("target dimension k")
                 .y_desc("max over pairs of |ratio − 1|")
-                .axis_desc_style((FONT, text))
-                .label_style((FONT, text))
                 .x_label_formatter(&|x| format!("{x:.0}"))
                 .y_label_formatter(&|y| tick(*y))
                 .draw()?;
@@ -236,22 +220,16 @@ fn smallest_k(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         draw_legend_band(&top, &entries, text)?;
         for (area, dataset) in body.split_evenly((1, 2)).iter().zip(["documents", "clusters"]) {
             let key_points = sizes.iter().map(|&n| n as f64).collect();
-            let mut chart = ChartBuilder::on(area)
-                .caption(format!("{dataset}: every pair in 1 ± {eps}"), (FONT, text))
-                .margin(10)
-                .margin_right(24)
-                .x_label_area_size(50)
-                .y_label_area_size(70)
+            // The k labels are short: the room goes to the crowded n axis.
+            let mut chart = panel(area, &format!("{dataset}: every pair in 1 ± {eps}"), text)
+                .y_label_area_size(3 * text + 10)
                 .build_cartesian_2d(
                     (nmin / 1.3..nmax * 1.3).log_scale().with_key_points(key_points),
                     0f64..kmax,
                 )?;
-            chart
-                .configure_mesh()
+            mesh(&mut chart, text)
                 .x_desc("number of points n")
                 .y_desc("target dimension k")
-                .axis_desc_style((FONT, text))
-                .label_style((FONT, text))
                 .x_label_formatter(&|x| crate::output::grouped(x.round() as u64))
                 .y_label_formatter(&|y| format!("{y:.0}"))
                 .draw()?;
@@ -296,26 +274,18 @@ fn superposition(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let band = legend_band_height(&entries, text, 800);
     svg_figure(&dirs.figures.join("ch3_superposition.svg"), (800, 480 + band), |root| {
         let title = format!("{} basis vectors projected to k dimensions", report.config.basis);
-        let root = root.titled(&title, (FONT, text + 3))?;
+        let root = root.titled(&title, (FONT, text + 2))?;
         let (top, body) = root.split_vertically(band);
         draw_legend_band(&top, &entries, text)?;
-        let mut chart = ChartBuilder::on(&body)
-            .margin(12)
-            .margin_right(24)
-            .x_label_area_size(50)
-            .y_label_area_size(70)
-            .build_cartesian_2d(
-                (kmin / 1.2..kmax * 1.2)
-                    .log_scale()
-                    .with_key_points(vec![20.0, 50.0, 100.0, 200.0, 500.0, 1e3, 2e3, 5e3]),
-                (0.01f64..1.0).log_scale().with_key_points(vec![0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]),
-            )?;
-        chart
-            .configure_mesh()
+        let mut chart = panel(&body, "", text).build_cartesian_2d(
+            (kmin / 1.2..kmax * 1.2)
+                .log_scale()
+                .with_key_points(vec![20.0, 50.0, 100.0, 200.0, 500.0, 1e3, 2e3, 5e3]),
+            (0.01f64..1.0).log_scale().with_key_points(vec![0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0]),
+        )?;
+        mesh(&mut chart, text)
             .x_desc("target dimension k")
             .y_desc("|cos| between projected basis vectors")
-            .axis_desc_style((FONT, text))
-            .label_style((FONT, text))
             .x_label_formatter(&|x| format!("{x:.0}"))
             .y_label_formatter(&|y| format!("{y}"))
             .draw()?;
