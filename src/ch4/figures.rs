@@ -7,7 +7,7 @@ use crate::plot::heatmap::{
 };
 use crate::plot::{
     COLUMN, FONT, GREY, Keyed, LegendMark, arrow, color, draw_legend_band, feature_color, legend_band_height,
-    legend_line, line, log_keys, mesh, panel, readable, svg_figure, tick,
+    line, log_keys, mesh, panel, readable, svg_figure, tick,
 };
 use crate::toy::analysis::REPRESENTED;
 use crate::toy::phase::Phase;
@@ -195,50 +195,40 @@ fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let models = &report.geometry;
     let xmax = models.iter().map(|m| 1.0 / m.density as f64).fold(1.0, f64::max) * 1.6;
     let (n, d) = (report.config.geometry_n, report.config.geometry_d);
-    let text = crate::plot::readable(1000);
-    svg_figure(&dirs.figures.join("ch4_geometry.svg"), (1000, 460), |root| {
+    let width = 1000;
+    let text = readable(width);
+    let model = format!("N = {n}, d = {d}");
+    let entries = [
+        ("1/2: antipodal pairs", LegendMark::Dashed(GREY)),
+        (model.as_str(), LegendMark::LineDots(color(0))),
+    ];
+    let band = legend_band_height(&entries, text, width);
+    svg_figure(&dirs.figures.join("ch4_geometry.svg"), (width, 460 + band), |root| {
+        let (top, root) = root.split_vertically(band);
+        draw_legend_band(&top, &entries, text)?;
         let (left, right) = root.split_horizontally(430);
-        let mut chart = ChartBuilder::on(&left)
-            .caption("Dimensions per feature", (FONT, text + 2))
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(56)
-            .build_cartesian_2d((0.7f64..xmax).log_scale(), 0f64..1.1)?;
-        chart
-            .configure_mesh()
+        let x_axis = || (0.7f64..xmax).log_scale();
+        let mut chart =
+            panel(&left, "Dimensions per feature", text).build_cartesian_2d(x_axis(), 0f64..1.1)?;
+        mesh(&mut chart, text)
             .x_desc("1 / (1 − S) = 1 / density")
             .y_desc("d / ‖W‖²_F")
-            .axis_desc_style((FONT, text))
-            .label_style((FONT, text))
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| tick(*y))
             .draw()?;
-        chart
-            .draw_series(DashedLineSeries::new([(0.7, 0.5), (xmax, 0.5)], 6, 4, GREY.into()))?
-            .label("1/2: antipodal pairs")
-            .legend(legend_line(GREY));
+        chart.draw_series(DashedLineSeries::new([(0.7, 0.5), (xmax, 0.5)], 6, 4, GREY.into()))?;
         let pts: Vec<(f64, f64)> =
             models.iter().map(|m| (1.0 / m.density as f64, m.dims_per_feature)).collect();
-        chart
-            .draw_series(LineSeries::new(pts.clone(), line(color(0))))?
-            .label(format!("N = {n}, d = {d}"))
-            .legend(legend_line(color(0)));
+        chart.draw_series(LineSeries::new(pts.clone(), line(color(0))))?;
         chart.draw_series(pts.iter().map(|&p| Circle::new(p, 4, color(0).filled())))?;
-        crate::plot::draw_legend_sized(&mut chart, SeriesLabelPosition::UpperRight, text)?;
 
-        let mut chart = ChartBuilder::on(&right)
-            .caption("Each feature's share of a dimension", (FONT, text + 2))
-            .margin(12)
+        // Room on the right for the reference values' labels.
+        let mut chart = panel(&right, "Each feature's share of a dimension", text)
             .margin_right(70)
-            .x_label_area_size(48)
-            .y_label_area_size(56)
-            .build_cartesian_2d((0.7f64..xmax).log_scale(), -0.03f64..1.1)?;
-        chart
-            .configure_mesh()
+            .build_cartesian_2d(x_axis(), -0.03f64..1.1)?;
+        mesh(&mut chart, text)
             .x_desc("1 / (1 − S) = 1 / density")
             .y_desc("D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)²")
-            .axis_desc_style((FONT, text))
-            .label_style((FONT, text))
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| tick(*y))
             .draw()?;
