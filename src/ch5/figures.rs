@@ -6,8 +6,8 @@ use crate::plot::heatmap::{
     Scale, bar_height, cell_keys, cell_label, colour_bar, draw_cells, matrix_background,
 };
 use crate::plot::{
-    COLUMN, FONT, GREY, Keyed, LegendMark, arrow, color, draw_legend_band, legend_band_height, line, mesh,
-    panel, pow10_label, readable, svg_figure, tick,
+    COLUMN, FONT, GREY, Keyed, LegendMark, arrow, color, draw_legend_band, feature_color, legend_band_height,
+    line, mesh, panel, pow10_label, readable, svg_figure, tick,
 };
 use crate::sae::metrics::RECOVERED;
 use plotters::prelude::*;
@@ -50,22 +50,13 @@ fn sweep(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             ("True features recovered (cos > 0.9)", "share recovered"),
         ];
         for (p, (area, (title, ylabel))) in panels.iter().zip(metrics).enumerate() {
-            let mut chart = ChartBuilder::on(area)
-                .caption(title, (FONT, text))
-                .margin(8)
-                .x_label_area_size(48)
-                .y_label_area_size(70)
-                .build_cartesian_2d(
-                    (lo..hi).log_scale().with_key_points(c.l1s.iter().map(|&l| l as f64).collect()),
-                    0f64..1.02,
-                )?;
-            chart
-                .configure_mesh()
+            let mut chart = panel(area, title, text).build_cartesian_2d(
+                (lo..hi).log_scale().with_key_points(c.l1s.iter().map(|&l| l as f64).collect()),
+                0f64..1.02,
+            )?;
+            mesh(&mut chart, text)
                 .x_desc("L1 coefficient λ")
                 .y_desc(ylabel)
-                .axis_desc_style((FONT, text))
-                .label_style((FONT, text))
-                .max_light_lines(0)
                 .y_labels(6)
                 .x_label_formatter(&|x| l1_label(*x))
                 .draw()?;
@@ -112,25 +103,19 @@ fn frontier(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     ];
     let band = legend_band_height(&entries, text, COLUMN);
     svg_figure(&dirs.figures.join("ch5_frontier.svg"), (COLUMN, 480 + band), |root| {
+        let root =
+            root.titled(&format!("Sparsity against reconstruction, M = {}", c.main_size), (FONT, text + 2))?;
         let (top, root) = root.split_vertically(band);
         draw_legend_band(&top, &entries, text)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(format!("Sparsity against reconstruction, M = {}", c.main_size), (FONT, text + 3))
-            .margin(14)
-            .x_label_area_size(45)
-            .y_label_area_size(70)
-            .build_cartesian_2d(
-                (xmin / 1.5..xmax * 1.5)
-                    .log_scale()
-                    .with_key_points(vec![1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0]),
-                (ymin / 2.0..ymax * 2.0).log_scale().with_key_points(vec![1e-4, 1e-3, 1e-2, 1e-1, 1.0]),
-            )?;
-        chart
-            .configure_mesh()
+        let mut chart = panel(&root, "", text).build_cartesian_2d(
+            (xmin / 1.5..xmax * 1.5)
+                .log_scale()
+                .with_key_points(vec![1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0]),
+            (ymin / 2.0..ymax * 2.0).log_scale().with_key_points(vec![1e-4, 1e-3, 1e-2, 1e-1, 1.0]),
+        )?;
+        mesh(&mut chart, text)
             .x_desc("L0 (active latents per sample)")
             .y_desc("FVU (fraction of variance unexplained)")
-            .axis_desc_style((FONT, text))
-            .label_style((FONT, text))
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| pow10_label(*y))
             .draw()?;
@@ -243,22 +228,14 @@ fn dead(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let text = readable(COLUMN);
     let band = legend_band_height(&entries, text, COLUMN);
     svg_figure(&dirs.figures.join("ch5_dead.svg"), (COLUMN, 440 + band), |root| {
+        let root = root.titled("Dead latents during training", (FONT, text + 2))?;
         let (top, root) = root.split_vertically(band);
         draw_legend_band(&top, &entries, text)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption("Dead latents during training", (FONT, text + 3))
-            .margin(14)
-            .margin_right(30)
-            .x_label_area_size(48)
-            .y_label_area_size(62)
-            .build_cartesian_2d(0f64..c.train.steps as f64, 0f64..ymax * 1.1)?;
-        chart
-            .configure_mesh()
-            .max_light_lines(0)
+        let mut chart =
+            panel(&root, "", text).build_cartesian_2d(0f64..c.train.steps as f64, 0f64..ymax * 1.1)?;
+        mesh(&mut chart, text)
             .x_desc("training step")
             .y_desc(format!("latents silent for {} steps", grouped(c.train.dead_window as u64)))
-            .axis_desc_style((FONT, text))
-            .label_style((FONT, text))
             .x_labels(6)
             .x_label_formatter(&|x| grouped(x.round() as u64))
             .y_label_formatter(&|y| format!("{y:.0}"))
@@ -285,22 +262,17 @@ fn plane(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let Some(l) = report.loops.iter().find(|l| l.config.d == 2) else { return Ok(()) };
     let n = l.config.n;
     let r = l.norms.iter().copied().fold(1.0, f64::max) * 1.3;
-    let text = crate::plot::readable(820);
+    let text = readable(820);
     svg_figure(&dirs.figures.join("ch5_loop.svg"), (820, 560), |root| {
         // The plane on the left, square; the legend beside it.
         let (left, right) = root.split_horizontally(560);
-        let mut chart = ChartBuilder::on(&left)
-            .caption(format!("Toy model N = {n}, d = 2: W and the SAE's dictionary"), (FONT, text + 2))
-            .margin(14)
-            .x_label_area_size(35)
-            .y_label_area_size(45)
+        let title = format!("Toy model N = {n}, d = 2: W and the SAE's dictionary");
+        // No axis descriptions: room for the tick labels only.
+        let mut chart = panel(&left, &title, text)
+            .x_label_area_size(2 * text)
+            .y_label_area_size(2 * text + 8)
             .build_cartesian_2d(-r..r, -r..r)?;
-        chart
-            .configure_mesh()
-            .label_style((FONT, text))
-            .x_label_formatter(&|x| tick(*x))
-            .y_label_formatter(&|y| tick(*y))
-            .draw()?;
+        mesh(&mut chart, text).x_label_formatter(&|x| tick(*x)).y_label_formatter(&|y| tick(*y)).draw()?;
         let mut legend: Vec<(String, ShapeStyle, bool)> = Vec::new();
         let (matched, spare) = (BLACK.stroke_width(1), GREY.mix(0.4).stroke_width(1));
         for j in 0..l.config.latents {
@@ -313,10 +285,11 @@ fn plane(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         legend.push(("decoder direction, spare".into(), spare, true));
         for i in 0..n {
             let w = (l.w[i] as f64, l.w[n + i] as f64);
-            let (shaft, tip) = arrow((0.0, 0.0), w, 0.08 * r, color(i));
+            let (shaft, tip) = arrow((0.0, 0.0), w, 0.08 * r, feature_color(i));
             chart.draw_series([shaft])?;
             chart.draw_series([tip])?;
-            legend.push((format!("W_{}: best cos {:.3}", i + 1, l.best_cos[i]), line(color(i)), false));
+            let label = format!("W_{}: best cos {:.3}", i + 1, l.best_cos[i]);
+            legend.push((label, line(feature_color(i)), false));
         }
         // The legend, drawn by hand beside the plane.
         for (k, (label, style, dashed)) in legend.into_iter().enumerate() {
