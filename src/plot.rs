@@ -11,7 +11,6 @@ use crate::output::write_atomic;
 use crate::stats::Bins;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::colors::colormaps::DerivedColorMap;
 use std::path::Path;
 
 pub mod heatmap;
@@ -40,14 +39,6 @@ pub const GREY: RGBColor = RGBColor(110, 110, 110);
 
 /// The font family of every label (the reader's browser picks the face).
 pub const FONT: &str = "sans-serif";
-/// Caption, axis-description and tick-label sizes, in pixels.
-pub const CAPTION: u32 = 22;
-pub const LABEL: u32 = 17;
-pub const TICK: u32 = 14;
-/// Tick and legend text large enough to stay at least 12 px when an 800 px
-/// wide figure is shown in the book's 750 px column (used so far by
-/// Chapter 2's bounds and capacity figures; the others still use [`TICK`]).
-pub const TICK_READABLE: u32 = 16;
 
 /// Draw a figure of `size` pixels with `draw` and write it to `path` as SVG.
 pub fn svg_figure(
@@ -167,18 +158,6 @@ pub fn arrow(from: (f64, f64), to: (f64, f64), head: f64, c: RGBColor) -> Arrow 
     (shaft, tip)
 }
 
-/// The colour of a value in [−1, 1] (clamped): blue for −1, white for 0,
-/// red for +1 (for weights and cosines).
-pub fn diverging(v: f64) -> RGBColor {
-    let map = DerivedColorMap::new(&[RGBColor(33, 102, 172), RGBColor(247, 247, 247), RGBColor(178, 24, 43)]);
-    map.get_color_normalized(v.clamp(-1.0, 1.0) as f32, -1.0, 1.0)
-}
-
-/// A short horizontal line segment for a legend entry.
-pub fn legend_line(c: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
-    move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], line(c))
-}
-
 /// The width of the book's text column, in pixels: a figure drawn this wide
 /// is shown at its own size.
 pub const COLUMN: u32 = 750;
@@ -212,6 +191,8 @@ pub enum LegendMark {
     Square(RGBColor),
     /// An × (a marked cell).
     Cross(RGBColor),
+    /// An open square (a marker drawn as an outline).
+    OpenSquare(RGBColor),
 }
 
 /// The height of the band [`draw_legend_band`] needs for `entries` in a
@@ -279,15 +260,18 @@ where
                 band.draw(&Rectangle::new([(x + 4, y - 8), (x + 20, y + 8)], c.filled()))?
             }
             LegendMark::Cross(c) => band.draw(&Cross::new((x + 11, y), 6, c.stroke_width(2)))?,
+            LegendMark::OpenSquare(c) => {
+                band.draw(&Rectangle::new([(x + 5, y - 6), (x + 17, y + 6)], c.stroke_width(2)))?
+            }
         }
         band.draw(&Text::new(label.to_string(), (x + 30, y), style.clone()))?;
     }
     Ok(())
 }
 
-/// A filled square for a legend entry (bars).
-pub fn legend_box(c: RGBColor) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
-    move |(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], c.mix(0.45).filled())
+/// Subscript digits: 12 → ₁₂.
+pub fn subscript(k: usize) -> String {
+    k.to_string().chars().map(|c| char::from_u32(0x2080 + c.to_digit(10).unwrap_or(0)).unwrap_or(c)).collect()
 }
 
 /// 10^e written with Unicode superscripts, for log-axis tick labels.
@@ -311,9 +295,15 @@ pub fn superscript(n: i32) -> String {
 /// labelled often enough to read a value off, as a log axis labelled only
 /// at whole decades is not.
 pub fn log_keys(lo: f64, hi: f64) -> Vec<f64> {
+    log_keys_at(lo, hi, &[1.0, 2.0, 5.0])
+}
+
+/// The ticks of a log axis at `marks` times each power of ten (e.g. 1 and 3
+/// where 1–2–5 would crowd the axis).
+pub fn log_keys_at(lo: f64, hi: f64, marks: &[f64]) -> Vec<f64> {
     let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
     (first..=last)
-        .flat_map(|e| [1.0, 2.0, 5.0].map(|m| m * 10f64.powi(e)))
+        .flat_map(|e| marks.iter().map(move |m| m * 10f64.powi(e)))
         .filter(|&x| x >= lo * (1.0 - 1e-9) && x <= hi * (1.0 + 1e-9))
         .collect()
 }
@@ -332,40 +322,6 @@ pub fn signed(x: f64) -> String {
     if x > 0.0 && s != "0" { format!("+{s}") } else { s }
 }
 
-/// Draw the series labels of `chart` in the book's legend box.
-pub fn draw_legend<'a, DB, CT>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    position: SeriesLabelPosition,
-) -> anyhow::Result<()>
-where
-    DB: DrawingBackend + 'a,
-    DB::ErrorType: 'static,
-    CT: CoordTranslate,
-{
-    draw_legend_sized(chart, position, TICK)
-}
-
-/// [`draw_legend`] with labels of font size `size`.
-pub fn draw_legend_sized<'a, DB, CT>(
-    chart: &mut ChartContext<'a, DB, CT>,
-    position: SeriesLabelPosition,
-    size: u32,
-) -> anyhow::Result<()>
-where
-    DB: DrawingBackend + 'a,
-    DB::ErrorType: 'static,
-    CT: CoordTranslate,
-{
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK.mix(0.5))
-        .label_font((FONT, size))
-        .position(position)
-        .draw()?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,6 +330,7 @@ mod tests {
     fn labels_are_readable() {
         assert_eq!(pow10_label(1e-15), "10⁻¹⁵");
         assert_eq!(superscript(120), "¹²⁰");
+        assert_eq!(subscript(12), "₁₂");
         assert_eq!(tick(50.0), "50");
         assert_eq!(tick(87.5), "87.5");
         assert_eq!(tick(-0.5), "−0.5");
@@ -382,6 +339,7 @@ mod tests {
         assert_eq!(signed(-1.0), "−1");
         assert_eq!(log_keys(0.3, 80.0), vec![0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 50.0]);
         assert_eq!(log_keys(1.0, 10.0), vec![1.0, 2.0, 5.0, 10.0]);
+        assert_eq!(log_keys_at(0.7, 200.0, &[1.0, 3.0]), vec![1.0, 3.0, 10.0, 30.0, 100.0]);
     }
 
     #[test]

@@ -38,7 +38,7 @@ fn gram_schmidt(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .build_cartesian_2d(0.5f64..steps as f64 + 0.5, (1e-17f64..10.0).log_scale())?;
         mesh(&mut chart, text)
             .x_desc("vector number j")
-            .y_desc("residual ‖v_j − projection‖ / ‖v_j‖")
+            .y_desc("residual ‖vⱼ − projection‖ / ‖vⱼ‖")
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| pow10_label(*y))
             .draw()?;
@@ -145,7 +145,7 @@ fn angle_histograms(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         for (k, (h, area)) in report.histograms.iter().zip(panels.iter()).enumerate() {
             let ymax = h.bins.max_density().max(h.exact_density.iter().copied().fold(0.0, f64::max)) * 1.1;
             let bottom = k + cols >= report.histograms.len();
-            let mut chart = panel(area, &format!("d = {}", h.d), text)
+            let mut chart = panel(area, &format!("d = {}", crate::output::grouped(h.d as u64)), text)
                 .x_label_area_size(if bottom { 48 } else { 26 })
                 .y_label_area_size(if k % cols == 0 { 70 } else { 52 })
                 .build_cartesian_2d(h.bins.lo..h.bins.hi, 0.0..ymax)?;

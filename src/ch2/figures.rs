@@ -4,11 +4,9 @@ use super::Report;
 use crate::output::{Numbers, OutDirs, grouped, markdown_table, write_atomic};
 use crate::plot::{
     COLUMN, FONT, LegendMark, color, draw_legend_band, histogram_bars, legend_band_height, line, log_keys,
-    mesh, panel, pow10_label, readable, superscript, svg_figure, tick,
+    log_keys_at, mesh, panel, pow10_label, readable, superscript, svg_figure, tick,
 };
-use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 /// Draw every figure and write every generated Markdown fragment.
 pub fn figures(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
@@ -85,24 +83,21 @@ fn bounds(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let text = readable(width);
     let random = format!("random sets (median of {} draws)", report.config.bound_draws);
     let optimised = format!("optimised (smooth max, best of {} restarts)", report.config.restarts);
+    let built = "built (identity + Hadamard, mutually unbiased bases)";
     let entries = [
         ("Welch bound", LegendMark::Line(color(1))),
         ("Levenstein bound (N > d(d+1)/2)", LegendMark::Line(color(3))),
         ("orthoplex bound 1/√d", LegendMark::Dashed(color(2))),
         (random.as_str(), LegendMark::LineDots(color(0))),
         (optimised.as_str(), LegendMark::Triangle(BLACK)),
+        (built, LegendMark::OpenSquare(BLACK)),
     ];
-    let built = "built (identity + Hadamard, mutually unbiased bases)";
     let band = legend_band_height(&entries, text, width);
-    // One more row of the band's spacing.
-    let built_band = (1.5 * text as f64) as u32;
-    svg_figure(&dirs.figures.join("ch2_bounds.svg"), (width, 520 + band + built_band), |root| {
+    svg_figure(&dirs.figures.join("ch2_bounds.svg"), (width, 520 + band), |root| {
         let root =
-            root.titled(&format!("N vectors in R{}: worst |cos|", superscript(d as i32)), (FONT, text + 2))?;
+            root.titled(&format!("N vectors in ℝ{}: worst |cos|", superscript(d as i32)), (FONT, text + 2))?;
         let (top, root) = root.split_vertically(band);
         draw_legend_band(&top, &entries, text)?;
-        let (top, root) = root.split_vertically(built_band);
-        open_square_entry(&top, built, text)?;
         let mut chart = panel(&root, "", text).build_cartesian_2d(
             (nmin / 1.1..nmax * 1.1).log_scale().with_key_points(log_keys(nmin / 1.1, nmax * 1.1)),
             0f64..1.0,
@@ -132,24 +127,6 @@ fn bounds(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     })
 }
 
-/// A legend entry marked with an open black square (the built sets), in a
-/// row of its own just under a [`draw_legend_band`] band, laid out as that
-/// band lays out a row's first entry: [`LegendMark`] has no open square.
-fn open_square_entry<DB: DrawingBackend>(
-    band: &DrawingArea<DB, Shift>,
-    label: &str,
-    text: u32,
-) -> anyhow::Result<()>
-where
-    DB::ErrorType: 'static,
-{
-    let (x, y) = (16, (0.75 * text as f64) as i32 - 5);
-    band.draw(&Rectangle::new([(x + 5, y - 6), (x + 17, y + 6)], BLACK.stroke_width(2)))?;
-    let style = (FONT, text).into_font().color(&BLACK).pos(Pos::new(HPos::Left, VPos::Center));
-    band.draw(&Text::new(label.to_string(), (x + 30, y), style))?;
-    Ok(())
-}
-
 /// How many directions fit against the dimension, one panel per tolerance:
 /// random directions, the sets the book builds, and the rigorous cap.
 fn capacity_figure(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
@@ -172,9 +149,10 @@ fn capacity_figure(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             let p = &curve.points;
             let (dmin, dmax) = (p.first().map_or(16, |q| q.d) as f64, p.last().map_or(17, |q| q.d) as f64);
             let title = format!("every pair within {}° of 90°", 90.0 - curve.angle_deg);
-            let mut chart = panel(&area, &title, text)
-                .margin_right(36)
-                .build_cartesian_2d((dmin..dmax).log_scale(), 0f64..TOP)?;
+            let mut chart = panel(&area, &title, text).margin_right(36).build_cartesian_2d(
+                (dmin..dmax).log_scale().with_key_points(log_keys_at(dmin, dmax, &[1.0, 3.0])),
+                0f64..TOP,
+            )?;
             mesh(&mut chart, text)
                 .x_desc("dimension d")
                 .y_desc("number of directions")

@@ -20,6 +20,12 @@ pub fn figures(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow
     tables(report, dirs, numbers)
 }
 
+/// A count on a crowded axis: 500, 1k, 10k.
+fn thousands(x: f64) -> String {
+    let n = x.round() as u64;
+    if n >= 1000 && n.is_multiple_of(1000) { format!("{}k", n / 1000) } else { n.to_string() }
+}
+
 fn method_color(m: Method) -> RGBColor {
     match m {
         Method::Gaussian => color(0),
@@ -230,7 +236,7 @@ fn smallest_k(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             mesh(&mut chart, text)
                 .x_desc("number of points n")
                 .y_desc("target dimension k")
-                .x_label_formatter(&|x| crate::output::grouped(x.round() as u64))
+                .x_label_formatter(&|x| thousands(*x))
                 .y_label_formatter(&|y| format!("{y:.0}"))
                 .draw()?;
             chart.draw_series(LineSeries::new(report.dg.k_by_n.iter().copied(), line(BLACK)))?;

@@ -7,7 +7,7 @@ use crate::plot::heatmap::{
 };
 use crate::plot::{
     COLUMN, FONT, GREY, Keyed, LegendMark, arrow, color, draw_legend_band, feature_color, legend_band_height,
-    line, log_keys, mesh, panel, readable, svg_figure, tick,
+    line, log_keys, log_keys_at, mesh, panel, readable, subscript, svg_figure, tick,
 };
 use crate::toy::analysis::REPRESENTED;
 use crate::toy::phase::Phase;
@@ -87,11 +87,6 @@ fn pentagon(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         }
         Ok(())
     })
-}
-
-/// Subscript digits: 12 → ₁₂.
-fn subscript(k: usize) -> String {
-    k.to_string().chars().map(|c| char::from_u32(0x2080 + c.to_digit(10).unwrap_or(0)).unwrap_or(c)).collect()
 }
 
 /// The scale of the interference Σ_{j≠i} (Ŵ_i·W_j)² that colours the bars:
@@ -207,12 +202,12 @@ fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         let (top, root) = root.split_vertically(band);
         draw_legend_band(&top, &entries, text)?;
         let (left, right) = root.split_horizontally(430);
-        let x_axis = || (0.7f64..xmax).log_scale();
+        let x_axis = || (0.7f64..xmax).log_scale().with_key_points(log_keys_at(0.7, xmax, &[1.0, 3.0]));
         let mut chart =
             panel(&left, "Dimensions per feature", text).build_cartesian_2d(x_axis(), 0f64..1.1)?;
         mesh(&mut chart, text)
             .x_desc("1 / (1 − S) = 1 / density")
-            .y_desc("d / ‖W‖²_F")
+            .y_desc("d / Σᵢ ‖Wᵢ‖²")
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| tick(*y))
             .draw()?;
@@ -228,7 +223,7 @@ fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             .build_cartesian_2d(x_axis(), -0.03f64..1.1)?;
         mesh(&mut chart, text)
             .x_desc("1 / (1 − S) = 1 / density")
-            .y_desc("D_i = ‖W_i‖² / Σ_j (Ŵ_i·W_j)²")
+            .y_desc("Dᵢ = ‖Wᵢ‖² / Σⱼ (Ŵᵢ·Wⱼ)²")
             .x_label_formatter(&|x| tick(*x))
             .y_label_formatter(&|y| tick(*y))
             .draw()?;
@@ -477,7 +472,7 @@ fn pentagon_table(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         markdown_table(
             &[
                 "density",
-                "features with ‖W_i‖ ≥ 1/2",
+                "features with $\\lVert W_i \\rVert \\ge 1/2$",
                 "smallest angle between them",
                 "loss (×10⁻³)",
                 "known solution (×10⁻³)",
@@ -533,8 +528,8 @@ fn geometry_table(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> any
         markdown_table(
             &[
                 "1/(1 − S)",
-                "features with ‖W_i‖ ≥ 1/2",
-                "d / ‖W‖²_F",
+                "features with $\\lVert W_i \\rVert \\ge 1/2$",
+                "$d / \\lVert W \\rVert_F^2$",
                 "loss ÷ known solution",
                 "groups sharing dimensions",
             ],

@@ -501,9 +501,9 @@ fn up_close_table(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> any
                 &[
                     "feature i",
                     "input weight",
-                    "activation at x_i = +1",
-                    "activation at x_i = −1",
-                    "output weight to y_i",
+                    "activation at $x_i = +1$",
+                    "activation at $x_i = -1$",
+                    "output weight to $y_i$",
                     "serves i",
                 ],
                 &[true, true, true, true, true, false],

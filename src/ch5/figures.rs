@@ -7,7 +7,7 @@ use crate::plot::heatmap::{
 };
 use crate::plot::{
     COLUMN, FONT, GREY, Keyed, LegendMark, arrow, color, draw_legend_band, feature_color, legend_band_height,
-    line, mesh, panel, pow10_label, readable, svg_figure, tick,
+    line, mesh, panel, pow10_label, readable, subscript, svg_figure, tick,
 };
 use crate::sae::metrics::RECOVERED;
 use plotters::prelude::*;
@@ -288,7 +288,7 @@ fn plane(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             let (shaft, tip) = arrow((0.0, 0.0), w, 0.08 * r, feature_color(i));
             chart.draw_series([shaft])?;
             chart.draw_series([tip])?;
-            let label = format!("W_{}: best cos {:.3}", i + 1, l.best_cos[i]);
+            let label = format!("W{}: best cos {:.3}", subscript(i + 1), l.best_cos[i]);
             legend.push((label, line(feature_color(i)), false));
         }
         // The legend, drawn by hand beside the plane.
