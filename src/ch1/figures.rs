@@ -25,7 +25,7 @@ fn gram_schmidt(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let runs: Vec<String> = report
         .gram_schmidt
         .iter()
-        .map(|run| format!("{} random vectors in R{}", run.residuals.len(), superscript(run.d as i32)))
+        .map(|run| format!("{} random vectors in ℝ{}", run.residuals.len(), superscript(run.d as i32)))
         .collect();
     let mut entries = vec![("machine ε ≈ 2.2 × 10⁻¹⁶", LegendMark::Dashed(GREY))];
     entries.extend(runs.iter().enumerate().map(|(k, l)| (l.as_str(), LegendMark::LineDots(color(k)))));

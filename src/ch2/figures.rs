@@ -195,7 +195,7 @@ fn demo_histogram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         let (left, right) = rest.split_horizontally(width / 2);
         // Near 90°, on a linear scale: what the original demonstration shows.
         let ymax = demo.before.hist.max_density().max(demo.after.hist.max_density()) * 1.1;
-        let title = format!("{} vectors in R{}, near 90°", c.n, superscript(c.d as i32));
+        let title = format!("{} vectors in ℝ{}, near 90°", c.n, superscript(c.d as i32));
         let mut chart = panel(&left, &title, text)
             .build_cartesian_2d(demo.before.hist.lo..demo.before.hist.hi, 0.0..ymax)?;
         mesh(&mut chart, text)

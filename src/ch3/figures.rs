@@ -239,7 +239,11 @@ fn smallest_k(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 .x_label_formatter(&|x| thousands(*x))
                 .y_label_formatter(&|y| format!("{y:.0}"))
                 .draw()?;
-            chart.draw_series(LineSeries::new(report.dg.k_by_n.iter().copied(), line(BLACK)))?;
+            // Only the part of the curve inside the axis (plotters would pile
+            // the rest up on the axis' edge).
+            let inside = |&&(n, _): &&(f64, f64)| (nmin / 1.3..=nmax * 1.3).contains(&n);
+            chart
+                .draw_series(LineSeries::new(report.dg.k_by_n.iter().filter(inside).copied(), line(BLACK)))?;
             // Projecting onto the points' span keeps every distance exactly.
             let span = (0..=60)
                 .map(|i| nmin / 1.3 * (1.69 * nmax / nmin).powf(i as f64 / 60.0))

@@ -7,7 +7,7 @@ use crate::plot::heatmap::{
 };
 use crate::plot::{
     COLUMN, FONT, GREY, Keyed, LegendMark, arrow, color, draw_legend_band, feature_color, legend_band_height,
-    line, mesh, panel, pow10_label, readable, subscript, svg_figure, tick,
+    line, log_keys, mesh, panel, readable, subscript, svg_figure, tick,
 };
 use crate::sae::metrics::RECOVERED;
 use plotters::prelude::*;
@@ -111,13 +111,13 @@ fn frontier(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
             (xmin / 1.5..xmax * 1.5)
                 .log_scale()
                 .with_key_points(vec![1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0]),
-            (ymin / 2.0..ymax * 2.0).log_scale().with_key_points(vec![1e-4, 1e-3, 1e-2, 1e-1, 1.0]),
+            (ymin / 2.0..ymax * 2.0).log_scale().with_key_points(log_keys(ymin / 2.0, ymax * 2.0)),
         )?;
         mesh(&mut chart, text)
             .x_desc("L0 (active latents per sample)")
             .y_desc("FVU (fraction of variance unexplained)")
             .x_label_formatter(&|x| tick(*x))
-            .y_label_formatter(&|y| pow10_label(*y))
+            .y_label_formatter(&|y| decimal(*y))
             .draw()?;
         let mean = c.truth.mean_active;
         chart.draw_series(DashedLineSeries::new(
@@ -150,6 +150,12 @@ fn frontier(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         }
         Ok(())
     })
+}
+
+/// A 1–2–5 tick of a log axis as a decimal: 0.002, 0.05, 1.
+fn decimal(y: f64) -> String {
+    let digits = (-y.log10().floor()).max(0.0) as usize;
+    format!("{:.digits$}", crate::output::round_sig(y, 1))
 }
 
 /// cos(F_i, D_j) as a heatmap: true features down (in order of firing
