@@ -77,7 +77,8 @@ where
 {
     let (rows, cols) = (order.len(), m.n.min(layout.features));
     // Room left of the matrix for each neuron's role badge.
-    let pad = (0.05 * cols as f64).max(1.8);
+    // Badges with a letter need a cell's width or two; plain ones less.
+    let pad = if rows <= 12 { (0.05 * cols as f64).max(1.8) } else { (0.03 * cols as f64).max(0.8) };
     let badge = pad * 0.8;
     let mut chart = panel(area, title, text)
         .margin(4)
@@ -120,14 +121,13 @@ fn privileged(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let text = readable(COLUMN);
     let entries = role_entries();
     let band = legend_band_height(&entries, text, COLUMN * 62 / 100).max(bar_height(text) + 8);
-    let max = models.iter().map(|m| max_abs(&m.w)).fold(1e-9, f64::max);
-    let scale = Scale::Diverging { max: nice_ceil(max), floor: 0.0 };
+    let (scale, desc) = shared_scale(models);
     let layout = MapLayout { features: usize::MAX, every: (5, 1), describe: false };
     svg_figure(&dirs.figures.join("ch4_privileged.svg"), (COLUMN, band + 170 * rows as u32 + 30), |root| {
         let (top, body) = root.split_vertically(band);
         let (key, bar) = top.split_horizontally(COLUMN * 62 / 100);
         draw_legend_band(&key, &entries, text)?;
-        colour_bar(&bar.margin(4, 4, 0, 10), scale, "weight", text)?;
+        colour_bar(&bar.margin(4, 4, 0, 10), scale, &desc, text)?;
         let (body, foot) = body.split_vertically(170 * rows as u32);
         for (m, area) in models.iter().zip(body.split_evenly((rows, cols)).iter()) {
             let order: Vec<usize> = (0..m.d).collect();
@@ -232,20 +232,7 @@ fn abs_large(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let text = readable(COLUMN);
     let entries = role_entries();
     let band = legend_band_height(&entries, text, COLUMN * 62 / 100).max(bar_height(text) + 8);
-    // One scale for every panel, set by the bulk of the weights that matter
-    // (the 99th percentile of those above 0.1): a few larger ones are shown
-    // at the scale's end, and the colour bar says so.
-    let mut big: Vec<f64> =
-        models.iter().flat_map(|m| m.w.iter().map(|&v| (v as f64).abs())).filter(|&v| v > 0.1).collect();
-    big.sort_by(f64::total_cmp);
-    let bulk = big.get(big.len() * 99 / 100).copied().unwrap_or(1.0);
-    let scale = Scale::Diverging { max: nice_ceil(bulk), floor: 0.0 };
-    let max = models.iter().map(|m| max_abs(&m.w)).fold(1e-9, f64::max);
-    let desc = if max > nice_ceil(bulk) {
-        format!("weight (ends: |w| ≥ {}, to {})", tick(nice_ceil(bulk)), tick(max))
-    } else {
-        "weight".to_string()
-    };
+    let (scale, desc) = shared_scale(models);
     let layout = MapLayout { features: SHOWN_FEATURES, every: (5, 10), describe: true };
     let card = 300;
     svg_figure(&dirs.figures.join("ch4_abs_large.svg"), (COLUMN, band + card * models.len() as u32), |root| {
@@ -263,6 +250,24 @@ fn abs_large(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         }
         Ok(())
     })
+}
+
+/// One colour scale for every panel of a figure, set by the bulk of the
+/// weights that matter (the 99th percentile of those above 0.1): a few
+/// larger ones are shown at the scale's ends, and the colour bar's
+/// description says so.
+fn shared_scale(models: &[Model]) -> (Scale, String) {
+    let mut big: Vec<f64> =
+        models.iter().flat_map(|m| m.w.iter().map(|&v| (v as f64).abs())).filter(|&v| v > 0.1).collect();
+    big.sort_by(f64::total_cmp);
+    let end = nice_ceil(big.get(big.len() * 99 / 100).copied().unwrap_or(1.0));
+    let max = models.iter().map(|m| max_abs(&m.w)).fold(1e-9, f64::max);
+    let desc = if max > end {
+        format!("weight (ends: |w| ≥ {}, to {})", tick(end), tick(max))
+    } else {
+        "weight".to_string()
+    };
+    (Scale::Diverging { max: end, floor: 0.0 }, desc)
 }
 
 /// The absolute-value figure shows the first features only: the less
