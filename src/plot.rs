@@ -126,6 +126,26 @@ fn simplify(points: &[(f64, f64)], tolerance: f64) -> Vec<(f64, f64)> {
     points.iter().zip(keep).filter(|(_, k)| *k).map(|(p, _)| *p).collect()
 }
 
+/// A figure `width` wide whose body is `height` tall, under a title (none
+/// if empty) and a band holding its legend ([`draw_legend_band`]), with text
+/// of size `text`: `draw` gets the body.
+pub fn legend_figure(
+    path: &Path,
+    (width, height): (u32, u32),
+    title: &str,
+    entries: &[(&str, LegendMark)],
+    text: u32,
+    draw: impl FnOnce(DrawingArea<SVGBackend, Shift>) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let band = legend_band_height(entries, text, width);
+    svg_figure(path, (width, height + band), |root| {
+        let root = if title.is_empty() { root.clone() } else { root.titled(title, (FONT, text + 2))? };
+        let (top, body) = root.split_vertically(band);
+        draw_legend_band(&top, entries, text)?;
+        draw(body)
+    })
+}
+
 /// Histogram bars as filled rectangles, in bin order.
 pub fn histogram_bars(bins: &Bins, fill: RGBColor) -> impl Iterator<Item = Rectangle<(f64, f64)>> + '_ {
     bins.densities().map(move |(l, r, d)| Rectangle::new([(l, 0.0), (r, d)], fill.mix(0.45).filled()))

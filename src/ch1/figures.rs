@@ -3,8 +3,8 @@
 use super::Report;
 use crate::output::{Numbers, OutDirs, grouped, markdown_table, sci, write_atomic};
 use crate::plot::{
-    COLUMN, FONT, GREY, LegendMark, color, draw_legend_band, histogram_bars, legend_band_height, line,
-    log_keys, mesh, panel, pow10_label, readable, superscript, svg_figure, tick,
+    COLUMN, GREY, LegendMark, color, draw_legend_band, histogram_bars, legend_band_height, legend_figure,
+    line, log_keys, mesh, panel, pow10_label, readable, superscript, svg_figure, tick,
 };
 use plotters::prelude::*;
 
@@ -29,11 +29,8 @@ fn gram_schmidt(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         .collect();
     let mut entries = vec![("machine ε ≈ 2.2 × 10⁻¹⁶", LegendMark::Dashed(GREY))];
     entries.extend(runs.iter().enumerate().map(|(k, l)| (l.as_str(), LegendMark::LineDots(color(k)))));
-    let band = legend_band_height(&entries, text, width);
-    svg_figure(&dirs.figures.join("ch1_gram_schmidt.svg"), (width, 500 + band), |root| {
-        let root = root.titled("Gram–Schmidt runs out of room after d vectors", (FONT, text + 2))?;
-        let (top, root) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
+    let title = "Gram–Schmidt runs out of room after d vectors";
+    legend_figure(&dirs.figures.join("ch1_gram_schmidt.svg"), (width, 500), title, &entries, text, |root| {
         let mut chart = panel(&root, "", text)
             .build_cartesian_2d(0.5f64..steps as f64 + 0.5, (1e-17f64..10.0).log_scale())?;
         mesh(&mut chart, text)
@@ -91,10 +88,7 @@ fn readout(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         ("feature absent (xᵢ = 0)", LegendMark::Dots(color(1))),
         ("feature present (xᵢ > 0)", LegendMark::Dots(color(0))),
     ];
-    let band = legend_band_height(&entries, text, COLUMN);
-    svg_figure(&dirs.figures.join("ch1_feature_readout.svg"), (COLUMN, 420 + band), |root| {
-        let (top, rest) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
+    legend_figure(&dirs.figures.join("ch1_feature_readout.svg"), (COLUMN, 420), "", &entries, text, |rest| {
         let panels = rest.split_evenly((1, report.readout.len()));
         for (k, (r, area)) in report.readout.iter().zip(panels.iter()).enumerate() {
             let title = format!("{}: N = {}, d = {}", r.dictionary, r.features, r.neurons);
@@ -191,11 +185,8 @@ fn angle_spread(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         ("exact (from the density)", LegendMark::Line(color(1))),
         (sampled.as_str(), LegendMark::Dots(color(0))),
     ];
-    let band = legend_band_height(&entries, text, COLUMN);
-    svg_figure(&dirs.figures.join("ch1_angle_spread.svg"), (COLUMN, 500 + band), |root| {
-        let root = root.titled("The angle between random vectors concentrates at 90°", (FONT, text + 2))?;
-        let (top, root) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
+    let title = "The angle between random vectors concentrates at 90°";
+    legend_figure(&dirs.figures.join("ch1_angle_spread.svg"), (COLUMN, 500), title, &entries, text, |root| {
         let mut chart = panel(&root, "", text).build_cartesian_2d(
             (dmin / 1.3..dmax * 1.3).log_scale().with_key_points(log_keys(dmin / 1.3, dmax * 1.3)),
             (0.3f64..80.0).log_scale().with_key_points(log_keys(0.3, 80.0)),

@@ -3,8 +3,8 @@
 use super::Report;
 use crate::output::{Numbers, OutDirs, grouped, markdown_table, write_atomic};
 use crate::plot::{
-    COLUMN, FONT, LegendMark, color, draw_legend_band, histogram_bars, legend_band_height, line, log_keys,
-    log_keys_at, mesh, panel, pow10_label, readable, superscript, svg_figure, tick,
+    COLUMN, LegendMark, color, draw_legend_band, histogram_bars, legend_band_height, legend_figure, line,
+    log_keys, log_keys_at, mesh, panel, pow10_label, readable, superscript, svg_figure, tick,
 };
 use plotters::prelude::*;
 
@@ -36,11 +36,8 @@ fn random_counts(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         ("greedy construction, simulated", LegendMark::Dots(color(1))),
         (median.as_str(), LegendMark::Dots(color(0))),
     ];
-    let band = legend_band_height(&entries, text, COLUMN);
-    svg_figure(&dirs.figures.join("ch2_random_counts.svg"), (COLUMN, 500 + band), |root| {
-        let root = root.titled("Random vectors: simulation against formula", (FONT, text + 2))?;
-        let (top, root) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
+    let title = "Random vectors: simulation against formula";
+    legend_figure(&dirs.figures.join("ch2_random_counts.svg"), (COLUMN, 500), title, &entries, text, |root| {
         let mut chart = panel(&root, "", text).build_cartesian_2d(
             (1f64..xmax).log_scale().with_key_points(log_keys(1.0, xmax)),
             (0.5f64..ymax).log_scale().with_key_points(log_keys(0.5, ymax)),
@@ -92,12 +89,8 @@ fn bounds(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         (optimised.as_str(), LegendMark::Triangle(BLACK)),
         (built, LegendMark::OpenSquare(BLACK)),
     ];
-    let band = legend_band_height(&entries, text, width);
-    svg_figure(&dirs.figures.join("ch2_bounds.svg"), (width, 520 + band), |root| {
-        let root =
-            root.titled(&format!("N vectors in ℝ{}: worst |cos|", superscript(d as i32)), (FONT, text + 2))?;
-        let (top, root) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
+    let title = format!("N vectors in ℝ{}: worst |cos|", superscript(d as i32));
+    legend_figure(&dirs.figures.join("ch2_bounds.svg"), (width, 520), &title, &entries, text, |root| {
         let mut chart = panel(&root, "", text).build_cartesian_2d(
             (nmin / 1.1..nmax * 1.1).log_scale().with_key_points(log_keys(nmin / 1.1, nmax * 1.1)),
             0f64..1.0,
@@ -188,10 +181,7 @@ fn demo_histogram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         100.0 * demo.near_parallel_after
     );
     let entries = [(start.as_str(), LegendMark::Bar(color(0))), (after.as_str(), LegendMark::Bar(color(1)))];
-    let band = legend_band_height(&entries, text, width);
-    svg_figure(&dirs.figures.join("ch2_demo_histogram.svg"), (width, 440 + band), |root| {
-        let (top, rest) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
+    legend_figure(&dirs.figures.join("ch2_demo_histogram.svg"), (width, 440), "", &entries, text, |rest| {
         let (left, right) = rest.split_horizontally(width / 2);
         // Near 90°, on a linear scale: what the original demonstration shows.
         let ymax = demo.before.hist.max_density().max(demo.after.hist.max_density()) * 1.1;

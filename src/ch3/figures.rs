@@ -4,8 +4,8 @@ use super::Report;
 use crate::jl::Method;
 use crate::output::{Numbers, OutDirs, markdown_table, write_atomic};
 use crate::plot::{
-    FONT, GREY, LegendMark, color, draw_legend_band, histogram_bars, legend_band_height, line, mesh, panel,
-    pow10_label, readable, superscript, svg_figure, tick,
+    GREY, LegendMark, color, draw_legend_band, histogram_bars, legend_band_height, legend_figure, line, mesh,
+    panel, pow10_label, readable, superscript, svg_figure, tick,
 };
 use plotters::prelude::*;
 
@@ -41,12 +41,8 @@ fn bound_vs_n(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let labels: Vec<String> = report.bound_vs_n.iter().map(|c| format!("ε = {}", c.fixed)).collect();
     let entries: Vec<(&str, LegendMark)> =
         labels.iter().enumerate().map(|(i, l)| (l.as_str(), LegendMark::Line(color(i)))).collect();
-    let band = legend_band_height(&entries, text, width);
-    svg_figure(&dirs.figures.join("ch3_bound_vs_n.svg"), (width, 500 + band), |root| {
-        let title = "Dasgupta–Gupta dimension against the number of points";
-        let root = root.titled(title, (FONT, text + 2))?;
-        let (top, root) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
+    let title = "Dasgupta–Gupta dimension against the number of points";
+    legend_figure(&dirs.figures.join("ch3_bound_vs_n.svg"), (width, 500), title, &entries, text, |root| {
         let mut chart =
             panel(&root, "", text).build_cartesian_2d((10f64..1e9).log_scale(), (10f64..1e7).log_scale())?;
         mesh(&mut chart, text)
@@ -70,11 +66,8 @@ fn bound_vs_eps(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         report.bound_vs_eps.iter().map(|c| format!("n = 10{}", superscript(c.fixed as i32))).collect();
     let entries: Vec<(&str, LegendMark)> =
         labels.iter().enumerate().map(|(i, l)| (l.as_str(), LegendMark::Line(color(i)))).collect();
-    let band = legend_band_height(&entries, text, width);
-    svg_figure(&dirs.figures.join("ch3_bound_vs_eps.svg"), (width, 500 + band), |root| {
-        let root = root.titled("Dasgupta–Gupta dimension against the tolerance", (FONT, text + 2))?;
-        let (top, root) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
+    let title = "Dasgupta–Gupta dimension against the tolerance";
+    legend_figure(&dirs.figures.join("ch3_bound_vs_eps.svg"), (width, 500), title, &entries, text, |root| {
         let mut chart = panel(&root, "", text).build_cartesian_2d(0f64..1.0, (10f64..1e7).log_scale())?;
         mesh(&mut chart, text)
             .x_desc("distortion tolerance ε")
@@ -220,10 +213,7 @@ fn smallest_k(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     if report.experiments.iter().any(|e| e.smallest_k_by_size.iter().any(Option::is_none)) {
         entries.push((above.as_str(), LegendMark::Triangle(GREY)));
     }
-    let band = legend_band_height(&entries, text, 1000);
-    svg_figure(&dirs.figures.join("ch3_smallest_k.svg"), (1000, 460 + band), |root| {
-        let (top, body) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
+    legend_figure(&dirs.figures.join("ch3_smallest_k.svg"), (1000, 460), "", &entries, text, |body| {
         for (area, dataset) in body.split_evenly((1, 2)).iter().zip(["documents", "clusters"]) {
             let key_points = sizes.iter().map(|&n| n as f64).collect();
             // The k labels are short: the room goes to the crowded n axis.
@@ -281,12 +271,8 @@ fn superposition(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         ("worst pair, measured", LegendMark::Dots(color(0))),
         ("RMS over pairs, measured", LegendMark::Dots(color(2))),
     ];
-    let band = legend_band_height(&entries, text, 800);
-    svg_figure(&dirs.figures.join("ch3_superposition.svg"), (800, 480 + band), |root| {
-        let title = format!("{} basis vectors projected to k dimensions", report.config.basis);
-        let root = root.titled(&title, (FONT, text + 2))?;
-        let (top, body) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
+    let title = format!("{} basis vectors projected to k dimensions", report.config.basis);
+    legend_figure(&dirs.figures.join("ch3_superposition.svg"), (800, 480), &title, &entries, text, |body| {
         let mut chart = panel(&body, "", text).build_cartesian_2d(
             (kmin / 1.2..kmax * 1.2)
                 .log_scale()

@@ -7,7 +7,7 @@ use crate::plot::heatmap::{
 };
 use crate::plot::{
     COLUMN, FONT, GREY, Keyed, LegendMark, arrow, color, draw_legend_band, feature_color, legend_band_height,
-    line, log_keys, log_keys_at, mesh, panel, readable, subscript, svg_figure, tick,
+    legend_figure, line, log_keys, log_keys_at, mesh, panel, readable, subscript, svg_figure, tick,
 };
 use crate::toy::analysis::REPRESENTED;
 use crate::toy::phase::Phase;
@@ -197,10 +197,7 @@ fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         ("1/2: antipodal pairs", LegendMark::Dashed(GREY)),
         (model.as_str(), LegendMark::LineDots(color(0))),
     ];
-    let band = legend_band_height(&entries, text, width);
-    svg_figure(&dirs.figures.join("ch4_geometry.svg"), (width, 460 + band), |root| {
-        let (top, root) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
+    legend_figure(&dirs.figures.join("ch4_geometry.svg"), (width, 460), "", &entries, text, |root| {
         let (left, right) = root.split_horizontally(430);
         let x_axis = || (0.7f64..xmax).log_scale().with_key_points(log_keys_at(0.7, xmax, &[1.0, 3.0]));
         let mut chart =
@@ -309,10 +306,7 @@ fn phase_diagram(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         ("predicted: global minimum of the exact loss", LegendMark::Line(BLACK)),
         ("the paper's three candidates (closed forms)", LegendMark::Dashed(color(3))),
     ];
-    let band = legend_band_height(&entries, text, COLUMN);
-    svg_figure(&dirs.figures.join("ch4_phase.svg"), (COLUMN, band + 560), |root| {
-        let (top, plot) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
+    legend_figure(&dirs.figures.join("ch4_phase.svg"), (COLUMN, 560), "", &entries, text, |plot| {
         let mut chart = panel(&plot, "", text).margin_left(60).margin_right(60).build_cartesian_2d(
             Keyed::new(rlo..rhi, log10_keys(rlo, rhi)),
             Keyed::new(plo..phi, log10_keys(plo, phi)),

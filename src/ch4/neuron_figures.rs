@@ -8,8 +8,8 @@ use crate::plot::heatmap::{
     Scale, bar_height, cell_keys, cell_label, colour_bar, draw_cells, matrix_background, nice_ceil,
 };
 use crate::plot::{
-    COLUMN, FONT, GREY, Keyed, LegendMark, color, draw_legend_band, legend_band_height, line, mesh, panel,
-    readable, svg_figure, tick,
+    COLUMN, FONT, GREY, Keyed, LegendMark, color, draw_legend_band, legend_band_height, legend_figure, line,
+    mesh, panel, readable, svg_figure, tick,
 };
 use crate::toy::neurons::{MONOSEMANTIC_SHARE, Role, count, sorted_order};
 use plotters::prelude::*;
@@ -149,10 +149,7 @@ fn neuron_counts(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         ("polysemantic", LegendMark::Square(role_color(Role::Polysemantic))),
         ("dead", LegendMark::Square(role_color(Role::Dead))),
     ];
-    let band = legend_band_height(&entries, text, COLUMN);
-    svg_figure(&dirs.figures.join("ch4_neuron_counts.svg"), (COLUMN, band + 400), |root| {
-        let (top, root) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
+    legend_figure(&dirs.figures.join("ch4_neuron_counts.svg"), (COLUMN, 400), "", &entries, text, |root| {
         let keys: Vec<f64> = (0..models.len()).map(|k| k as f64).collect();
         let mut chart = panel(&root, "", text).build_cartesian_2d(
             Keyed::new(-0.5..models.len() as f64 - 0.5, keys),
@@ -288,35 +285,40 @@ fn up_close(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         ("serves feature i (writes ≥ 0.1 to yᵢ)", LegendMark::Square(color(2))),
         ("only driven by it", LegendMark::Square(GREY)),
     ];
-    let band = legend_band_height(&entries, text, COLUMN);
-    svg_figure(&dirs.figures.join("ch4_up_close.svg"), (COLUMN, band + 110 + 30 * k as u32), |root| {
-        let (top, root) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
-        let title = format!("Neuron {} of the density-{} model", u.neuron + 1, tick_f32(u.density));
-        // Row r from the top is the r-th feature of the list.
-        let rows: Vec<f64> = (0..k).map(|r| r as f64).collect();
-        let mut chart = panel(&root, &title, text)
-            .y_label_area_size(6 * text)
-            .build_cartesian_2d(-lim..lim, Keyed::new(k as f64 - 0.5..-0.5, rows))?;
-        let name = |y: f64| format!("feature {}", u.features[(y.round().max(0.0) as usize).min(k - 1)].0 + 1);
-        mesh(&mut chart, text)
-            .disable_y_mesh()
-            .x_desc("input weight W₁[j, i] (> 0: fires for xᵢ > 0; < 0: for xᵢ < 0)")
-            .x_label_formatter(&|x| tick(*x))
-            .y_label_formatter(&|y| name(*y))
-            .draw()?;
-        chart.draw_series(u.features.iter().enumerate().map(|(r, f)| {
-            let y = r as f64;
-            let serves = f.4 >= crate::toy::neurons::LIVE_WEIGHT;
-            let c = if serves { color(2) } else { GREY };
-            Rectangle::new([(0.0, y - 0.35), (f.1, y + 0.35)], c.filled())
-        }))?;
-        chart.draw_series(std::iter::once(PathElement::new(
-            vec![(0.0, -0.5), (0.0, k as f64 - 0.5)],
-            BLACK,
-        )))?;
-        Ok(())
-    })
+    legend_figure(
+        &dirs.figures.join("ch4_up_close.svg"),
+        (COLUMN, 110 + 30 * k as u32),
+        "",
+        &entries,
+        text,
+        |root| {
+            let title = format!("Neuron {} of the density-{} model", u.neuron + 1, tick_f32(u.density));
+            // Row r from the top is the r-th feature of the list.
+            let rows: Vec<f64> = (0..k).map(|r| r as f64).collect();
+            let mut chart = panel(&root, &title, text)
+                .y_label_area_size(6 * text)
+                .build_cartesian_2d(-lim..lim, Keyed::new(k as f64 - 0.5..-0.5, rows))?;
+            let name =
+                |y: f64| format!("feature {}", u.features[(y.round().max(0.0) as usize).min(k - 1)].0 + 1);
+            mesh(&mut chart, text)
+                .disable_y_mesh()
+                .x_desc("input weight W₁[j, i] (> 0: fires for xᵢ > 0; < 0: for xᵢ < 0)")
+                .x_label_formatter(&|x| tick(*x))
+                .y_label_formatter(&|y| name(*y))
+                .draw()?;
+            chart.draw_series(u.features.iter().enumerate().map(|(r, f)| {
+                let y = r as f64;
+                let serves = f.4 >= crate::toy::neurons::LIVE_WEIGHT;
+                let c = if serves { color(2) } else { GREY };
+                Rectangle::new([(0.0, y - 0.35), (f.1, y + 0.35)], c.filled())
+            }))?;
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(0.0, -0.5), (0.0, k as f64 - 0.5)],
+                BLACK,
+            )))?;
+            Ok(())
+        },
+    )
 }
 
 fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {

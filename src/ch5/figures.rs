@@ -6,8 +6,8 @@ use crate::plot::heatmap::{
     Scale, bar_height, cell_keys, cell_label, colour_bar, draw_cells, matrix_background,
 };
 use crate::plot::{
-    COLUMN, FONT, GREY, Keyed, LegendMark, arrow, color, draw_legend_band, feature_color, legend_band_height,
-    line, log_keys, mesh, panel, readable, subscript, svg_figure, tick,
+    COLUMN, FONT, GREY, Keyed, LegendMark, arrow, color, feature_color, legend_figure, line, log_keys, mesh,
+    panel, readable, subscript, svg_figure, tick,
 };
 use crate::sae::metrics::RECOVERED;
 use plotters::prelude::*;
@@ -40,10 +40,7 @@ fn sweep(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         sizes.iter().enumerate().map(|(k, s)| (s.as_str(), LegendMark::LineDots(color(k)))).collect();
     entries.push(("MMCS truth → learned", LegendMark::Line(GREY)));
     entries.push(("learned → truth", LegendMark::Dashed(GREY)));
-    let band = legend_band_height(&entries, text, COLUMN);
-    svg_figure(&dirs.figures.join("ch5_mmcs.svg"), (COLUMN, 2 * 300 + band), |root| {
-        let (top, rest) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
+    legend_figure(&dirs.figures.join("ch5_mmcs.svg"), (COLUMN, 2 * 300), "", &entries, text, |rest| {
         let panels = rest.split_evenly((2, 1));
         let metrics: [(&str, &str); 2] = [
             ("Mean max cosine similarity", "MMCS"),
@@ -101,12 +98,8 @@ fn frontier(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         ("true features per sample (mean)", LegendMark::Dashed(GREY)),
         ("filled: ≥ 90% of features recovered; open: fewer", LegendMark::Dots(GREY)),
     ];
-    let band = legend_band_height(&entries, text, COLUMN);
-    svg_figure(&dirs.figures.join("ch5_frontier.svg"), (COLUMN, 480 + band), |root| {
-        let root =
-            root.titled(&format!("Sparsity against reconstruction, M = {}", c.main_size), (FONT, text + 2))?;
-        let (top, root) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
+    let title = format!("Sparsity against reconstruction, M = {}", c.main_size);
+    legend_figure(&dirs.figures.join("ch5_frontier.svg"), (COLUMN, 480), &title, &entries, text, |root| {
         let mut chart = panel(&root, "", text).build_cartesian_2d(
             (xmin / 1.5..xmax * 1.5)
                 .log_scale()
@@ -232,11 +225,8 @@ fn dead(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         entries.push((name.as_str(), mark));
     }
     let text = readable(COLUMN);
-    let band = legend_band_height(&entries, text, COLUMN);
-    svg_figure(&dirs.figures.join("ch5_dead.svg"), (COLUMN, 440 + band), |root| {
-        let root = root.titled("Dead latents during training", (FONT, text + 2))?;
-        let (top, root) = root.split_vertically(band);
-        draw_legend_band(&top, &entries, text)?;
+    let title = "Dead latents during training";
+    legend_figure(&dirs.figures.join("ch5_dead.svg"), (COLUMN, 440), title, &entries, text, |root| {
         let mut chart =
             panel(&root, "", text).build_cartesian_2d(0f64..c.train.steps as f64, 0f64..ymax * 1.1)?;
         mesh(&mut chart, text)
