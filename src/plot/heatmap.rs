@@ -131,20 +131,15 @@ where
 {
     let mut runs = Vec::new();
     for r in 0..rows {
-        let mut c = 0;
-        while c < cols {
-            let Some(step) = value(r, c).map(|v| scale.step(v)) else {
-                c += 1;
-                continue;
-            };
-            let start = c;
-            while c + 1 < cols && value(r, c + 1).map(|v| scale.step(v)) == Some(step) {
-                c += 1;
+        let steps: Vec<Option<i32>> = (0..cols).map(|c| value(r, c).map(|v| scale.step(v))).collect();
+        let mut start = 0;
+        for run in steps.chunk_by(|a, b| a == b) {
+            if let Some(step) = run[0]
+                && Some(step) != scale.background()
+            {
+                runs.push((r, start, start + run.len(), step));
             }
-            c += 1;
-            if Some(step) != scale.background() {
-                runs.push((r, start, c, step));
-            }
+            start += run.len();
         }
     }
     chart.draw_series(runs.into_iter().map(|(r, a, b, step)| {
