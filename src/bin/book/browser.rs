@@ -331,15 +331,21 @@ pub fn browse(html: &Path, chromium: &Path) -> Result<(usize, Vec<String>)> {
 mod tests {
     use super::*;
 
+    /// Chromium, or None (and a note) where a test cannot run without it;
+    /// CI installs it (see .ci/run), so there it must be found.
+    fn test_chromium() -> Option<PathBuf> {
+        let found = chromium();
+        if found.is_none() {
+            assert!(std::env::var_os("CI").is_none(), "CI must have Chromium");
+            eprintln!("skipped: no Chromium on PATH");
+        }
+        found
+    }
+
     /// A tiny book: one good page, then the same page broken four ways.
     #[test]
     fn finds_missing_figures_raw_latex_and_broken_links() {
-        let Some(chromium) = chromium() else {
-            // CI installs Chromium (see .ci/run); without it this test cannot run.
-            assert!(std::env::var_os("CI").is_none(), "CI must have Chromium");
-            eprintln!("skipped: no Chromium on PATH");
-            return;
-        };
+        let Some(chromium) = test_chromium() else { return };
         let dir = tempfile::tempdir().unwrap();
         let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20"/></svg>"#;
         std::fs::write(dir.path().join("fig.svg"), svg).unwrap();
@@ -374,11 +380,7 @@ mod tests {
     /// padded past 150 KB each fail, once however often the page shows them.
     #[test]
     fn finds_figures_with_small_text_or_heavy_files() {
-        let Some(chromium) = chromium() else {
-            assert!(std::env::var_os("CI").is_none(), "CI must have Chromium");
-            eprintln!("skipped: no Chromium on PATH");
-            return;
-        };
+        let Some(chromium) = test_chromium() else { return };
         let dir = tempfile::tempdir().unwrap();
         // An SVG `width` px wide whose labels are `size` px, with `padding`
         // bytes of comment.

@@ -34,10 +34,11 @@ impl Preprocessor for Figures {
                 && let Some(number) = chapter.number.as_ref().and_then(|n| n.first().copied())
             {
                 let page = chapter.path.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
-                for (stem, count) in figure_stems(&chapter.content) {
+                let (content, stems) = number_figures(&chapter.content, number);
+                for (count, stem) in (1..).zip(stems) {
                     numbered.insert(stem, (page.clone(), number, count));
                 }
-                chapter.content = number_figures(&chapter.content, number);
+                chapter.content = content;
             }
         });
         let mut unknown = Vec::new();
@@ -54,19 +55,6 @@ impl Preprocessor for Figures {
         }
         Ok(book)
     }
-}
-
-/// Each figure of a chapter's Markdown, by the stem of its file name
-/// (`ch4_gram` for `figures/ch4_gram.svg`), with its number in the chapter.
-fn figure_stems(markdown: &str) -> Vec<(String, u32)> {
-    let numbered = number_figures(markdown, 0);
-    let mut stems = Vec::new();
-    for (count, part) in numbered.split("<figure id=\"figure-0-").skip(1).enumerate() {
-        let src = part.split("src=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or_default();
-        let stem = src.rsplit('/').next().unwrap_or(src).split('.').next().unwrap_or_default();
-        stems.push((stem.to_string(), count as u32 + 1));
-    }
-    stems
 }
 
 /// The text with every `{{figure ch4_gram}}` replaced by a link to that
@@ -101,10 +89,12 @@ pub fn resolve_references(
 }
 
 /// Chapter `chapter`'s Markdown with every image alone on a line (outside
-/// code blocks) turned into a numbered `<figure>`.
-pub fn number_figures(markdown: &str, chapter: u32) -> String {
+/// code blocks) turned into a numbered `<figure>`, and the stems of the
+/// figures' file names in order (`ch4_gram` for `figures/ch4_gram.svg`),
+/// by which the text refers to them.
+pub fn number_figures(markdown: &str, chapter: u32) -> (String, Vec<String>) {
     let mut out = String::with_capacity(markdown.len() + 1024);
-    let (mut fence, mut count) = (None::<String>, 0);
+    let (mut fence, mut stems) = (None::<String>, Vec::new());
     for line in markdown.split_inclusive('\n') {
         let trimmed = line.trim();
         if let Some(open) = &fence {
@@ -121,7 +111,9 @@ pub fn number_figures(markdown: &str, chapter: u32) -> String {
         }
         match image(trimmed) {
             Some((alt, src)) => {
-                count += 1;
+                let name = src.rsplit('/').next().unwrap_or(src);
+                stems.push(name.split('.').next().unwrap_or(name).to_string());
+                let count = stems.len();
                 let (alt, src) = (escape(alt), escape(src));
                 out.push_str(&format!(
                     "<figure id=\"figure-{chapter}-{count}\">\n<img src=\"{src}\" alt=\"{alt}\">\n\
@@ -131,7 +123,7 @@ pub fn number_figures(markdown: &str, chapter: u32) -> String {
             None => out.push_str(line),
         }
     }
-    out
+    (out, stems)
 }
 
 /// `(alt, src)` when the line is exactly one Markdown image `![alt](src)`.
@@ -155,7 +147,7 @@ mod tests {
     fn images_alone_on_a_line_become_numbered_figures() {
         let md = "Text ![inline](a.svg) stays.\n\n![First <one>](figures/a.svg)\n\n```\n![code](b.svg)\n```\n\
                   ![Second](figures/b.svg)\n";
-        let out = number_figures(md, 3);
+        let (out, stems) = number_figures(md, 3);
         assert!(out.contains("Text ![inline](a.svg) stays."), "{out}");
         assert!(
             out.contains("<figure id=\"figure-3-1\">\n<img src=\"figures/a.svg\" alt=\"First &lt;one&gt;\">")
@@ -164,7 +156,7 @@ mod tests {
         assert!(out.contains("```\n![code](b.svg)\n```"), "code blocks are left alone: {out}");
         assert!(out.contains("<figcaption>Figure 3.2 — Second</figcaption>"), "{out}");
         assert_eq!(out.matches("<figure").count(), 2);
-        assert_eq!(figure_stems(md), vec![("a".to_string(), 1), ("b".to_string(), 2)]);
+        assert_eq!(stems, ["a", "b"]);
     }
 
     #[test]
