@@ -335,6 +335,13 @@ pub trait Dot {
     fn add_outer(rows: &mut [f32], n: usize, terms: &[(&[f32], &[f32])]) {
         add_outer(rows, n, terms)
     }
+
+    /// The indices of the nonzero entries of `v`, in order, into the start
+    /// of `out`; returns how many: the same list as [`nonzero_indices`].
+    #[inline(always)]
+    fn nonzero_indices(v: &[f32], out: &mut [u32]) -> usize {
+        nonzero_indices(v, out)
+    }
 }
 
 /// `out[r] = rows(r) · b` for r in 0..out.len(), four rows at a time (the
@@ -387,6 +394,68 @@ impl Dot for Avx2 {
         // SAFETY: as for `dot`.
         unsafe { add_outer_avx2(rows, n, terms) }
     }
+    #[inline(always)]
+    fn nonzero_indices(v: &[f32], out: &mut [u32]) -> usize {
+        // SAFETY: as for `dot`.
+        unsafe { nonzero_indices_avx2(v, out) }
+    }
+}
+
+/// The indices of the nonzero entries of `v`, in order, into the start of
+/// `out` (at least as long as the count); returns how many. Eight entries
+/// at a time: a mask of the nonzero ones, then one step per set bit, so a
+/// run of zeros costs one test per eight entries (and whether an entry is
+/// zero, a coin flip to the branch predictor, is never a branch of its own).
+#[inline(always)]
+pub fn nonzero_indices(v: &[f32], out: &mut [u32]) -> usize {
+    let mut count = 0;
+    for (c, chunk) in v.chunks(8).enumerate() {
+        let mask = chunk.iter().enumerate().fold(0u32, |m, (k, &x)| m | ((x != 0.0) as u32) << k);
+        count = push_bits(mask, 8 * c as u32, out, count);
+    }
+    count
+}
+
+/// Append `base + k` to `out[count..]` for every set bit k of `mask`, in
+/// increasing order; returns the new count.
+#[inline(always)]
+fn push_bits(mut mask: u32, base: u32, out: &mut [u32], mut count: usize) -> usize {
+    while mask != 0 {
+        out[count] = base + mask.trailing_zeros();
+        count += 1;
+        mask &= mask - 1;
+    }
+    count
+}
+
+/// [`nonzero_indices`] with AVX2: one comparison and one mask per eight
+/// entries; the same list.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+pub fn nonzero_indices_avx2(v: &[f32], out: &mut [u32]) -> usize {
+    use std::arch::x86_64::{
+        _CMP_NEQ_UQ, _mm256_cmp_ps, _mm256_loadu_ps, _mm256_movemask_ps, _mm256_setzero_ps,
+    };
+    let full = v.len() / 8 * 8;
+    let mut count = 0;
+    let mut k = 0;
+    // SAFETY: each load reads v[k..k + 8] with k + 8 ≤ full ≤ v.len().
+    unsafe {
+        let zero = _mm256_setzero_ps();
+        while k < full {
+            // Not-equal-or-unordered: true for NaN, as `x != 0.0` is.
+            let mask =
+                _mm256_movemask_ps(_mm256_cmp_ps::<_CMP_NEQ_UQ>(_mm256_loadu_ps(v.as_ptr().add(k)), zero));
+            count = push_bits(mask as u32, k as u32, out, count);
+            k += 8;
+        }
+    }
+    let mask = v[full..].iter().enumerate().fold(0u32, |m, (k, &x)| m | ((x != 0.0) as u32) << k);
+    push_bits(mask, full as u32, out, count)
 }
 
 /// y ← y + a x.
@@ -469,6 +538,34 @@ mod tests {
             dot_rows::<Portable>(|r| &rows[r], &b, &mut out);
             let each: Vec<f32> = rows[..count].iter().map(|r| dot(r, &b)).collect();
             assert_eq!(out, each, "{count} rows");
+        }
+    }
+
+    #[test]
+    fn nonzero_indices_list_the_nonzero_entries_in_order() {
+        for len in [0, 1, 7, 8, 9, 16, 23, 100] {
+            for pattern in 0..6u32 {
+                // Zeros of both signs, NaN (which is not zero) and values.
+                let v: Vec<f32> = (0..len as u32)
+                    .map(|i| match (i * 7 + pattern * 3) % (pattern + 2) {
+                        0 => 0.0,
+                        1 if pattern == 3 => -0.0,
+                        1 if pattern == 4 => f32::NAN,
+                        _ => i as f32 - 4.5,
+                    })
+                    .collect();
+                let expected: Vec<u32> = (0..len as u32).filter(|&i| v[i as usize] != 0.0).collect();
+                let mut out = vec![u32::MAX; len];
+                let count = nonzero_indices(&v, &mut out);
+                assert_eq!(&out[..count], &expected[..], "length {len}, pattern {pattern}");
+                #[cfg(target_arch = "x86_64")]
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    let mut wide = vec![u32::MAX; len];
+                    // SAFETY: AVX2 is present, checked just above.
+                    let count = unsafe { nonzero_indices_avx2(&v, &mut wide) };
+                    assert_eq!(&wide[..count], &expected[..], "AVX2, length {len}, pattern {pattern}");
+                }
+            }
         }
     }
 

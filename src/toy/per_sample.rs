@@ -160,9 +160,10 @@ fn add_transposed(t: &[f32], d: usize, n: usize, grad: &mut [f32]) {
 }
 
 /// The indices of the nonzero entries of `v`, into the start of `out`; returns
-/// how many. Without a branch per entry: whether a ReLU is on is a coin flip
-/// to the branch predictor, and a wrong guess costs more than the entry's
-/// arithmetic.
+/// how many. Without a branch per entry: whether a hidden unit's ReLU is on
+/// is a coin flip to the branch predictor, and a wrong guess costs more than
+/// the entry's arithmetic. (For the few nonzeros of a sparse vector,
+/// [`Dot::nonzero_indices`] skips eight zeros at a time instead.)
 #[inline(always)]
 fn nonzero_indices(v: &[f32], out: &mut [u32]) -> usize {
     let mut count = 0;
@@ -345,7 +346,7 @@ fn backward_output<D: Dot>(spec: &Spec, w_out: &[f32], ws: &mut PerSample, grad:
     D::axpy(1.0, g, &mut grad[b_at..b_at + n]);
     let nonzero = g.iter().map(|&g| (g != 0.0) as usize).sum();
     if use_sparse(nonzero, n) {
-        ws.active_len = nonzero_indices(g, &mut ws.active);
+        ws.active_len = D::nonzero_indices(g, &mut ws.active);
         gh.fill(0.0);
         for &i in &ws.active[..ws.active_len] {
             let (i, gi) = (i as usize, g[i as usize]);
