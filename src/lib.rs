@@ -29,6 +29,7 @@ pub mod progress;
 pub mod rng;
 pub mod sae;
 pub mod simd;
+pub mod sparse;
 pub mod special;
 pub mod stats;
 pub mod toy;

@@ -103,6 +103,15 @@ fn book_report_agrees_with_the_lemma() {
             }
         }
     }
+    // Sparse recovery: every measured read-out error within 5% of
+    // √((K − 1)/d), whatever N; basis pursuit on the predicted side of the
+    // Donoho–Tanner curve in at least 95% of the cells, and the cells that
+    // are not lie near it (where a finite N blurs the transition).
+    let s = &report.sparsity;
+    assert!(s.worst_law_gap() < 0.05, "read-out error off the law by {}", s.worst_law_gap());
+    let (agree, cells) = s.agreement();
+    assert!(agree as f64 >= 0.95 * cells as f64, "{agree} of {cells} cells agree");
+    assert!(s.worst_miss().is_none_or(|m| m < 0.06), "a miss {:?} from the curve", s.worst_miss());
     // The projected basis: the worst |cos| never exceeds the JL-route bound.
     for b in &report.superposition {
         if let Some(jl) = b.jl_bound {

@@ -4,10 +4,14 @@
 //! Achlioptas, very sparse) applied to two data sets, measuring how well they
 //! keep pairwise distances and the smallest dimension that keeps them all
 //! within 1 ± ε; and the step from JL to superposition: the projected
-//! standard basis is a set of nearly orthogonal vectors.
+//! standard basis is a set of nearly orthogonal vectors; and from JL to
+//! sparse recovery ([`sparsity`]): the read-out error with K features active,
+//! and where basis pursuit recovers a sparse vector exactly.
 
 pub mod data;
 mod figures;
+pub mod sparsity;
+mod sparsity_figures;
 
 use crate::angles::ln_tail;
 use crate::chapters::Chapter;
@@ -48,6 +52,8 @@ pub struct Config {
     pub basis: usize,
     pub basis_ks: Vec<usize>,
     pub hist_bins: usize,
+    /// From JL to sparse recovery: the read-out error and the phase transition.
+    pub sparsity: sparsity::SparsityConfig,
 }
 
 impl Default for Config {
@@ -64,6 +70,7 @@ impl Default for Config {
             basis: 2000,
             basis_ks: vec![16, 32, 64, 128, 256, 512, 1024],
             hist_bins: 60,
+            sparsity: sparsity::SparsityConfig::default(),
         }
     }
 }
@@ -88,6 +95,7 @@ impl Config {
             basis: 200,
             basis_ks: vec![16, 64, 128],
             hist_bins: 30,
+            sparsity: sparsity::SparsityConfig::quick(),
             ..Config::default()
         }
     }
@@ -112,6 +120,7 @@ impl Config {
         if self.step == 0 {
             return Err("the grid step must be at least 1".into());
         }
+        self.sparsity.validate()?;
         let fits = |n: usize| n == self.points || (n < self.points && n.is_multiple_of(scan::GROUP));
         if let Some(n) = self.sizes.iter().find(|&&n| n < 2 || !fits(n)) {
             return Err(format!(
@@ -149,6 +158,8 @@ pub struct Report {
     pub k_jl: usize,
     /// The Dasgupta–Gupta bound the text and tables quote.
     pub dg: DgNumbers,
+    /// From JL to sparse recovery.
+    pub sparsity: sparsity::Sparsity,
 }
 
 /// The Dasgupta–Gupta bound at the points the chapter's text, tables and
@@ -284,7 +295,7 @@ pub struct BasisProjection {
 pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let k_search = config.k_search();
     let mut experiments = Vec::new();
-    progress.start(6, "projections, every pair scanned");
+    progress.start(8, "projections, every pair scanned; sparse recovery");
     for (d, dataset) in ["documents", "clusters"].into_iter().enumerate() {
         let mut rng = stream(config.seed, DATA_STREAM + d as u64);
         let x = match dataset {
@@ -310,9 +321,11 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
         }
         progress.advance(3);
     }
+    let sparsity = sparsity::run(&config.sparsity, config.seed, progress);
     progress.finish();
     Report {
         config: config.clone(),
+        sparsity,
         bound_vs_n: [0.05, 0.1, 0.2, 0.3, 0.5]
             .iter()
             .map(|&eps| BoundCurve {
@@ -350,7 +363,7 @@ impl Chapter for Ch3 {
     const NAME: &'static str = "ch3_jl";
     const ID: &'static str = "ch3";
     const DIGITS: i32 = 8;
-    const BOOK_SECONDS: f64 = 15.0;
+    const BOOK_SECONDS: f64 = 18.0;
     type Config = Config;
     type Report = Report;
 
@@ -369,7 +382,8 @@ impl Chapter for Ch3 {
         run(config, progress)
     }
     fn write(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
-        figures(report, dirs, numbers)
+        figures(report, dirs, numbers)?;
+        sparsity_figures::figures(&report.sparsity, dirs, numbers)
     }
 }
 

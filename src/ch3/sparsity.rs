@@ -1,0 +1,192 @@
+//! Chapter 3, second part: from JL to sparse recovery. How large the
+//! dot-product read-out's error is with K features active (against the
+//! √((K − 1)/d) law), and when basis pursuit recovers a K-sparse vector
+//! exactly (against the Donoho–Tanner curve).
+
+use serde::{Deserialize, Serialize};
+
+use crate::progress::Progress;
+use crate::rng::stream;
+use crate::sparse::{
+    Admm, bp_recovers, interference_law, l1_transition, orthonormal_rows, readout_rms, sparse_signs,
+};
+
+/// What the sparsity part computes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SparsityConfig {
+    /// Read-out error: N random directions in R^d, K active, about
+    /// `readouts` present features read per (d, K).
+    pub readout_n: usize,
+    pub readout_ds: Vec<usize>,
+    pub readout_ks: Vec<usize>,
+    pub readouts: usize,
+    /// The same error at one (d, K) for several N (it does not depend on N).
+    pub readout_ns: Vec<usize>,
+    pub readout_at: (usize, usize),
+    /// Phase transition: vectors of R^N, d = N·δ and K = d·ρ on a grid of
+    /// `steps` values of δ and of ρ (1/(steps + 1) … steps/(steps + 1)),
+    /// `trials` sparse vectors per cell, one measurement matrix per cell.
+    pub transition_n: usize,
+    pub steps: usize,
+    pub trials: usize,
+    pub admm: Admm,
+}
+
+impl Default for SparsityConfig {
+    fn default() -> Self {
+        SparsityConfig {
+            readout_n: 2000,
+            readout_ds: vec![16, 32, 64, 128, 256, 512, 1024],
+            readout_ks: vec![2, 4, 16, 64],
+            readouts: 20_000,
+            readout_ns: vec![200, 2000, 20_000],
+            readout_at: (128, 16),
+            transition_n: 100,
+            steps: 19,
+            trials: 20,
+            admm: Admm::default(),
+        }
+    }
+}
+
+impl SparsityConfig {
+    /// Seconds' worth: fewer sizes, a coarse grid.
+    pub fn quick() -> Self {
+        SparsityConfig {
+            readout_n: 300,
+            readout_ds: vec![16, 64, 256],
+            readout_ks: vec![2, 16],
+            readouts: 2000,
+            readout_ns: vec![100, 1000],
+            readout_at: (64, 8),
+            transition_n: 40,
+            steps: 5,
+            trials: 6,
+            admm: Admm::default(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        let sizes = self.readout_ds.iter().chain(&self.readout_ks).chain(&self.readout_ns);
+        if sizes.clone().any(|&s| s == 0) || self.readout_n == 0 || self.readouts == 0 {
+            return Err("read-out sizes, counts and K must be at least 1".into());
+        }
+        if let Some(k) = self.readout_ks.iter().find(|&&k| k > self.readout_n) {
+            return Err(format!(
+                "K = {k} active features need at least as many directions, got N = {}",
+                self.readout_n
+            ));
+        }
+        if self.readout_at.1 > self.readout_ns.iter().copied().min().unwrap_or(usize::MAX) {
+            return Err("the N-independence check needs K ≤ every N".into());
+        }
+        if self.transition_n < 2 || self.steps == 0 || self.trials == 0 {
+            return Err("the phase transition needs N ≥ 2, at least one grid step and one trial".into());
+        }
+        Ok(())
+    }
+
+    /// The grid's (d, K) of cell (a, b): δ = (a + 1)/(steps + 1), ρ = (b + 1)/(steps + 1).
+    pub fn cell(&self, a: usize, b: usize) -> (usize, usize) {
+        let t = |i: usize| (i + 1) as f64 / (self.steps + 1) as f64;
+        let d = ((t(a) * self.transition_n as f64).round() as usize).clamp(1, self.transition_n);
+        let k = ((t(b) * d as f64).round() as usize).clamp(1, d);
+        (d, k)
+    }
+}
+
+/// The read-out error at one (d, K).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Readout {
+    pub n: usize,
+    pub d: usize,
+    pub k: usize,
+    pub measured: f64,
+    pub law: f64,
+}
+
+/// One cell of the phase diagram.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Cell {
+    pub delta: f64,
+    pub rho: f64,
+    pub d: usize,
+    pub k: usize,
+    pub recovered: usize,
+    pub trials: usize,
+    /// Whether the cell lies below the predicted curve (K/d < ρ(d/N)).
+    pub predicted: bool,
+}
+
+/// What the sparsity part reports.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Sparsity {
+    pub readout: Vec<Readout>,
+    pub readout_by_n: Vec<Readout>,
+    pub cells: Vec<Cell>,
+    /// The predicted transition on a fine grid of δ: (δ, ρ).
+    pub curve: Vec<(f64, f64)>,
+}
+
+impl Sparsity {
+    /// Cells where most trials came out as the curve predicts (recovered
+    /// below it, not recovered above it), and all cells.
+    pub fn agreement(&self) -> (usize, usize) {
+        let agree = self.cells.iter().filter(|c| (2 * c.recovered > c.trials) == c.predicted).count();
+        (agree, self.cells.len())
+    }
+
+    /// How far from the curve (in ρ) the cells that disagree with it lie,
+    /// at most (None if every cell agrees).
+    pub fn worst_miss(&self) -> Option<f64> {
+        let misses = self.cells.iter().filter(|c| (2 * c.recovered > c.trials) != c.predicted);
+        misses.map(|c| (c.rho - l1_transition(c.delta)).abs()).reduce(f64::max)
+    }
+
+    /// The largest relative gap between a measured read-out error and the law.
+    pub fn worst_law_gap(&self) -> f64 {
+        self.readout
+            .iter()
+            .chain(&self.readout_by_n)
+            .map(|r| (r.measured / r.law - 1.0).abs())
+            .fold(0.0, f64::max)
+    }
+}
+
+const READOUT_STREAM: u64 = 5 << 32;
+const TRANSITION_STREAM: u64 = 6 << 32;
+
+/// Run both experiments (cells and sizes in parallel, each on its own stream).
+pub fn run(config: &SparsityConfig, seed: u64, progress: &dyn Progress) -> Sparsity {
+    let c = config;
+    let mut jobs: Vec<(usize, usize, usize)> = Vec::new();
+    for &d in &c.readout_ds {
+        jobs.extend(c.readout_ks.iter().map(|&k| (c.readout_n, d, k)));
+    }
+    let by_n: Vec<(usize, usize, usize)> =
+        c.readout_ns.iter().map(|&n| (n, c.readout_at.0, c.readout_at.1)).collect();
+    let readout = |&(n, d, k): &(usize, usize, usize)| {
+        let key = (n as u64) << 40 ^ (d as u64) << 20 ^ k as u64;
+        let measured = readout_rms(n, d, k, (c.readouts / k).max(1), &mut stream(seed, READOUT_STREAM ^ key));
+        Readout { n, d, k, measured, law: interference_law(k, d) }
+    };
+    let readout_all = crate::parallel::map(&jobs, readout);
+    let readout_by_n = crate::parallel::map(&by_n, readout);
+    progress.advance(1);
+    let grid: Vec<(usize, usize)> = (0..c.steps).flat_map(|a| (0..c.steps).map(move |b| (a, b))).collect();
+    let cells = crate::parallel::map(&grid, |&(a, b)| {
+        let (d, k) = c.cell(a, b);
+        let mut rng = stream(seed, TRANSITION_STREAM + (a * c.steps + b) as u64);
+        let q = orthonormal_rows(d, c.transition_n, &mut rng);
+        let xs: Vec<_> = (0..c.trials).map(|_| sparse_signs(c.transition_n, k, &mut rng)).collect();
+        let truth = ndarray::stack(ndarray::Axis(1), &xs.iter().map(|x| x.view()).collect::<Vec<_>>())
+            .expect("columns of one length");
+        let recovered = bp_recovers(&q, &truth, &c.admm).into_iter().filter(|&r| r).count();
+        let (delta, rho) = (d as f64 / c.transition_n as f64, k as f64 / d as f64);
+        let predicted = delta < 1.0 && rho < l1_transition(delta) || delta >= 1.0;
+        Cell { delta, rho, d, k, recovered, trials: c.trials, predicted }
+    });
+    progress.advance(1);
+    let curve = (1..200).map(|i| i as f64 / 200.0).map(|delta| (delta, l1_transition(delta))).collect();
+    Sparsity { readout: readout_all, readout_by_n, cells, curve }
+}

@@ -1,0 +1,313 @@
+//! Sparse recovery: how many features can be active at once.
+//!
+//! Chapters 1–3 count how many nearly orthogonal directions fit in d
+//! dimensions. How many features a layer can *use* also depends on how many
+//! are active together. With K features active, the dot-product read-out of
+//! one of them picks up interference from the other K − 1 only, of size
+//! √((K − 1)/d) for random directions, whatever their number N
+//! ([`interference_law`], measured by [`readout_rms`]). A decoder that knows
+//! the signal is sparse does far better: ℓ1 minimisation (basis pursuit,
+//! [`basis_pursuit`]) recovers a K-sparse vector of R^N exactly from d random
+//! measurements once d exceeds a threshold near 2K ln(N/d), and the
+//! threshold is sharp: the curve of Donoho and Tanner, computed here from the
+//! statistical dimension of the ℓ1 descent cone ([`l1_transition`]).
+
+use ndarray::{Array1, Array2};
+use rand::Rng;
+use rand_distr::StandardNormal;
+
+use crate::geometry::random_unit_vectors;
+
+// ANCHOR: interference_law
+/// The root-mean-square error of reading a present feature (value 1) by a
+/// dot product with its own direction, when K features are active, each
+/// with value 1, along random unit directions in R^d:
+///
+///   f_i · (Σ_k f_k) − 1 = Σ_{k ≠ i} f_i · f_k,
+///
+/// K − 1 terms of mean 0 and variance 1/d each (cos θ between random unit
+/// vectors, Chapter 1), uncorrelated: the variance is (K − 1)/d. The number
+/// N of directions does not appear.
+pub fn interference_law(k: usize, d: usize) -> f64 {
+    (k.saturating_sub(1) as f64 / d as f64).sqrt()
+}
+// ANCHOR_END: interference_law
+
+// ANCHOR: readout_rms
+/// The same error measured: N random unit directions in R^d, then `trials`
+/// samples with K of them active (value 1, chosen at random), each present
+/// feature read back by a dot product with its direction.
+pub fn readout_rms(
+    n: usize,      // directions stored
+    d: usize,      // dimensions
+    k: usize,      // features active in each sample
+    trials: usize, // samples
+    rng: &mut impl Rng,
+) -> f64 {
+    let f = random_unit_vectors(n, d, rng); // row i is feature i's direction
+    let (mut squares, mut count) = (0.0, 0);
+    for _ in 0..trials {
+        let active = rand::seq::index::sample(rng, n, k);
+        let mut y = Array1::<f64>::zeros(d); // the activation, Σ_k f_k
+        for i in active.iter() {
+            y += &f.row(i);
+        }
+        for i in active.iter() {
+            let error = f.row(i).dot(&y) - 1.0; // read-out minus the true value
+            squares += error * error;
+            count += 1;
+        }
+    }
+    (squares / count as f64).sqrt()
+}
+// ANCHOR_END: readout_rms
+
+/// A d × N matrix with orthonormal rows, uniformly distributed: Gaussian
+/// rows made orthonormal by Gram–Schmidt (d ≤ N). Its null space, all that
+/// basis pursuit's success depends on, is distributed as a Gaussian
+/// matrix's; with orthonormal rows the projection onto {x : Q x = y} is
+/// x − Qᵀ(Q x − y).
+pub fn orthonormal_rows(d: usize, n: usize, rng: &mut impl Rng) -> Array2<f64> {
+    assert!(d <= n, "at most N orthonormal rows in R^N");
+    let mut q = Array2::from_shape_simple_fn((d, n), || rng.sample::<f64, _>(StandardNormal));
+    for j in 0..d {
+        for i in 0..j {
+            let c = q.row(i).dot(&q.row(j));
+            let qi = q.row(i).to_owned();
+            q.row_mut(j).scaled_add(-c, &qi);
+        }
+        let norm = q.row(j).dot(&q.row(j)).sqrt();
+        q.row_mut(j).mapv_inplace(|v| v / norm);
+    }
+    q
+}
+
+/// A K-sparse vector of R^N: K entries at random places, each +1 or −1 (ℓ1
+/// minimisation's success depends only on where the nonzeros are and on
+/// their signs, not on their sizes).
+pub fn sparse_signs(n: usize, k: usize, rng: &mut impl Rng) -> Array1<f64> {
+    let mut x = Array1::zeros(n);
+    for i in rand::seq::index::sample(rng, n, k).iter() {
+        x[i] = if rng.random::<bool>() { 1.0 } else { -1.0 };
+    }
+    x
+}
+
+/// How [`bp_recovers`] runs ADMM: its soft threshold, and at most
+/// `max_iterations`; a column has converged when every entry of x − z is
+/// below `tolerance`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Admm {
+    /// The soft threshold 1/ρ of the ℓ1 step.
+    pub threshold: f64,
+    pub max_iterations: usize,
+    pub tolerance: f64,
+}
+
+impl Default for Admm {
+    fn default() -> Self {
+        Admm { threshold: 0.2, max_iterations: 2000, tolerance: 1e-9 }
+    }
+}
+
+fn soft(w: f64, t: f64) -> f64 {
+    w.signum() * (w.abs() - t).max(0.0)
+}
+
+// ANCHOR: basis_pursuit
+/// One step of ADMM for basis pursuit, x̂ = argmin ‖x‖₁ subject to Q x = y
+/// (Boyd et al. 2011, §6.2), for every column at once: project onto the
+/// solutions of Q x = y, soft-threshold, add up the disagreement u. `q`
+/// has orthonormal rows and `qty` = Qᵀy. Returns x, which solves Q x = y
+/// exactly; z, the sparse iterate, converges to the same point.
+pub fn admm_step(
+    q: &Array2<f64>,
+    qty: &Array2<f64>,
+    z: &mut Array2<f64>,
+    u: &mut Array2<f64>,
+    t: f64,
+) -> Array2<f64> {
+    let v = &*z - &*u;
+    let x = &v - &q.t().dot(&q.dot(&v)) + qty; // v projected onto Q x = y
+    *z = (&x + &*u).mapv(|w| soft(w, t)); // the ℓ1 step
+    *u += &(&x - &*z);
+    x
+}
+// ANCHOR_END: basis_pursuit
+
+// ANCHOR: bp_recovers
+/// Does basis pursuit recover each column of `truth` (N × T) from Q x?
+/// ADMM runs on every column until it is decided: *recovered* once z has
+/// converged (x and z agree) and is the truth to 10⁻³ of its norm; *not*
+/// as soon as an exact solution x of Q x = y has a smaller ℓ1 norm than the
+/// truth, which then cannot be the minimum. Columns still open after
+/// `max_iterations` are judged by z.
+pub fn bp_recovers(q: &Array2<f64>, truth: &Array2<f64>, admm: &Admm) -> Vec<bool> {
+    let mut open: Vec<usize> = (0..truth.ncols()).collect(); // undecided columns
+    let mut result = vec![false; truth.ncols()];
+    let mut x0 = truth.clone();
+    let mut qty = q.t().dot(&q.dot(&x0)); // Qᵀy with y = Q x₀
+    let (mut z, mut u) = (Array2::zeros(x0.dim()), Array2::zeros(x0.dim()));
+    for it in 1..=admm.max_iterations {
+        let x = admm_step(q, &qty, &mut z, &mut u, admm.threshold);
+        if it % 10 != 0 && it < admm.max_iterations {
+            continue;
+        }
+        let mut keep = Vec::new(); // positions in the working matrices
+        for (c, &col) in open.iter().enumerate() {
+            let l1 = |v: ndarray::ArrayView1<f64>| v.mapv(f64::abs).sum();
+            let converged = (&x.column(c) - &z.column(c)).iter().all(|e| e.abs() < admm.tolerance);
+            if l1(x.column(c)) < l1(x0.column(c)) * (1.0 - 1e-9) {
+                result[col] = false; // a better solution than the truth exists
+            } else if (converged && recovered(z.column(c), x0.column(c))) || it == admm.max_iterations {
+                result[col] = recovered(z.column(c), x0.column(c));
+            } else {
+                keep.push(c);
+            }
+        }
+        if keep.is_empty() {
+            break;
+        }
+        let pick = |m: &Array2<f64>| m.select(ndarray::Axis(1), &keep);
+        (x0, qty, z, u) = (pick(&x0), pick(&qty), pick(&z), pick(&u));
+        open = keep.iter().map(|&c| open[c]).collect();
+    }
+    result
+}
+// ANCHOR_END: bp_recovers
+
+/// Whether `x_hat` is `x` to within 10⁻³ of its norm: how recovery is counted.
+pub fn recovered(x_hat: ndarray::ArrayView1<f64>, x: ndarray::ArrayView1<f64>) -> bool {
+    let error = (&x_hat - &x).mapv(|e| e * e).sum().sqrt();
+    error <= 1e-3 * x.dot(&x).sqrt()
+}
+
+/// P(Z > t) for a standard normal Z: ½ erfc(t/√2), with the complementary
+/// error function of Numerical Recipes (§6.2, fractional error below
+/// 1.2 · 10⁻⁷).
+pub fn normal_tail(t: f64) -> f64 {
+    let x = t / std::f64::consts::SQRT_2;
+    let z = x.abs();
+    let s = 1.0 / (1.0 + 0.5 * z);
+    let poly = -z * z - 1.26551223
+        + s * (1.00002368
+            + s * (0.37409196
+                + s * (0.09678418
+                    + s * (-0.18628806
+                        + s * (0.27886807
+                            + s * (-1.13520398 + s * (1.48851587 + s * (-0.82215223 + s * 0.17087277))))))));
+    let erfc = s * poly.exp();
+    0.5 * if x >= 0.0 { erfc } else { 2.0 - erfc }
+}
+
+// ANCHOR: statistical_dimension
+/// The statistical dimension of the ℓ1 norm's descent cone at a vector with
+/// a share ρ = K/N of nonzeros, divided by N (Amelunxen, Lotz, McCoy &
+/// Tropp 2014, Prop. 4.5): basis pursuit recovers such a vector from d
+/// random measurements with high probability when d/N is above it, and
+/// fails when below.
+///
+///   ψ(ρ) = min_{τ ≥ 0} ρ (1 + τ²) + (1 − ρ) · 2 [(1 + τ²) Q(τ) − τ φ(τ)]
+///
+/// (the second term is E (|Z| − τ)₊² for a standard normal Z; φ its density,
+/// Q its tail). The bracket is convex in τ: a golden-section search.
+pub fn l1_statistical_dimension(rho: f64) -> f64 {
+    let phi = |t: f64| (-0.5 * t * t).exp() / (2.0 * std::f64::consts::PI).sqrt();
+    // E (|Z| − τ)₊², the share of the zero coordinates
+    let tail = |t: f64| 2.0 * ((1.0 + t * t) * normal_tail(t) - t * phi(t));
+    let f = |t: f64| rho * (1.0 + t * t) + (1.0 - rho) * tail(t);
+    let (mut a, mut b) = (0.0, 10.0);
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    for _ in 0..100 {
+        let (c, d) = (b - g * (b - a), a + g * (b - a));
+        if f(c) < f(d) { b = d } else { a = c }
+    }
+    f(0.5 * (a + b))
+}
+// ANCHOR_END: statistical_dimension
+
+/// The phase transition in Donoho and Tanner's coordinates: for an
+/// undersampling ratio δ = d/N in (0, 1), the sparsity ratio ρ = K/d above
+/// which basis pursuit fails (ψ(K/N) = δ, solved by bisection: ψ grows with
+/// K/N).
+pub fn l1_transition(delta: f64) -> f64 {
+    let (mut lo, mut hi) = (0.0, 1.0);
+    for _ in 0..100 {
+        let mid = 0.5 * (lo + hi);
+        if l1_statistical_dimension(mid) < delta { lo = mid } else { hi = mid }
+    }
+    0.5 * (lo + hi) / delta
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rng::stream;
+
+    #[test]
+    fn normal_tail_matches_known_values() {
+        // Q(0) = 1/2, Q(1) = 0.158655254, Q(2) = 0.022750132, Q(−1) = 1 − Q(1).
+        for (t, q) in
+            [(0.0, 0.5), (1.0, 0.158655254), (2.0, 0.022750132), (-1.0, 0.841344746), (4.0, 3.167124e-5)]
+        {
+            assert!((normal_tail(t) - q).abs() <= 2e-7 * q.max(1e-3), "Q({t}) = {} vs {q}", normal_tail(t));
+        }
+    }
+
+    #[test]
+    fn the_statistical_dimension_has_its_known_ends_and_the_known_transition() {
+        // No nonzeros: the cone is a point's, dimension 0; all nonzeros: N.
+        assert!(l1_statistical_dimension(0.0).abs() < 1e-9);
+        assert!((l1_statistical_dimension(1.0) - 1.0).abs() < 1e-9);
+        // Donoho–Tanner's weak threshold for the cross-polytope at δ = 1/2 is
+        // ρ ≈ 0.3848 (Donoho & Tanner 2009, Table 1 of "Counting faces of
+        // randomly projected polytopes").
+        let rho = l1_transition(0.5);
+        assert!((rho - 0.3848).abs() < 2e-3, "ρ(1/2) = {rho}");
+        // And it rises with δ.
+        assert!(l1_transition(0.1) < l1_transition(0.3) && l1_transition(0.3) < l1_transition(0.7));
+    }
+
+    #[test]
+    fn the_read_out_error_follows_the_law_whatever_n() {
+        for (n, d, k) in [(200, 64, 8), (5000, 64, 8), (1000, 256, 32)] {
+            let measured = readout_rms(n, d, k, 4000 / k, &mut stream(3, n as u64));
+            let law = interference_law(k, d);
+            assert!((measured / law - 1.0).abs() < 0.05, "N = {n}, d = {d}, K = {k}: {measured} vs {law}");
+        }
+        // One active feature is read exactly.
+        assert!(readout_rms(50, 10, 1, 100, &mut stream(3, 0)) < 1e-12);
+    }
+
+    #[test]
+    fn basis_pursuit_recovers_sparse_vectors_and_fails_on_dense_ones() {
+        let mut rng = stream(4, 0);
+        let (n, d) = (100, 50);
+        let q = orthonormal_rows(d, n, &mut rng);
+        let qqt = q.dot(&q.t());
+        assert!((qqt - Array2::<f64>::eye(d)).iter().all(|e| e.abs() < 1e-12), "orthonormal rows");
+        // K = 5 is far below the transition (ρ = 0.1 at δ = 0.5), K = 40 far above.
+        for (k, expect) in [(5, true), (40, false)] {
+            let xs: Vec<Array1<f64>> = (0..6).map(|_| sparse_signs(n, k, &mut rng)).collect();
+            let x =
+                ndarray::stack(ndarray::Axis(1), &xs.iter().map(|x| x.view()).collect::<Vec<_>>()).unwrap();
+            assert_eq!(bp_recovers(&q, &x, &Admm::default()), vec![expect; 6], "K = {k}");
+            // ADMM alone, run long: its x solves Q x = y, and where the
+            // truth is not recovered x has the smaller ℓ1 norm (the truth
+            // is not the minimum), else x is the truth.
+            let qty = q.t().dot(&q.dot(&x));
+            let (mut z, mut u) = (Array2::zeros(x.dim()), Array2::zeros(x.dim()));
+            let mut x_hat = z.clone();
+            for _ in 0..3000 {
+                x_hat = admm_step(&q, &qty, &mut z, &mut u, 0.2);
+            }
+            for c in 0..6 {
+                let residual = (q.dot(&x_hat.column(c)) - q.dot(&x.column(c))).mapv(f64::abs).sum();
+                assert!(residual < 1e-9, "K = {k}: residual {residual}");
+                let l1 = |v: ndarray::ArrayView1<f64>| v.mapv(f64::abs).sum();
+                assert_eq!(l1(x_hat.column(c)) < l1(x.column(c)) - 1e-6, !expect, "K = {k}, column {c}");
+                assert_eq!(recovered(x_hat.column(c), x.column(c)), expect, "K = {k}, column {c}");
+            }
+        }
+    }
+}
