@@ -239,10 +239,140 @@ pub fn l1_transition(delta: f64) -> f64 {
     0.5 * (lo + hi) / delta
 }
 
+// ANCHOR: misread
+/// How many silent features a thresholded dot-product read-out gets right
+/// before the first mistake. K features are active (value 1) along random
+/// unit directions in R^d; a feature counts as active when f · y > ½. If
+/// an active feature reads ½ or less, that is a mistake already: 0.
+/// Otherwise fresh random directions, the silent features, are read one
+/// after another until one reads above ½ (or `cap` have been read).
+pub fn reads_before_misread(d: usize, k: usize, cap: usize, rng: &mut impl Rng) -> usize {
+    let active = random_unit_vectors(k, d, rng);
+    let y = active.sum_axis(ndarray::Axis(0)); // the activation
+    if active.rows().into_iter().any(|f| f.dot(&y) <= 0.5) {
+        return 0;
+    }
+    let mut f = Array1::<f64>::zeros(d);
+    for count in 0..cap {
+        f.mapv_inplace(|_| rng.sample(StandardNormal));
+        if f.dot(&y) > 0.5 * f.dot(&f).sqrt() {
+            return count; // a silent feature read as active
+        }
+    }
+    cap
+}
+// ANCHOR_END: misread
+
+// ANCHOR: capacity
+/// ln of the number of silent features a width-d layer reads right with K
+/// active, by a dot product thresholded at ½, before the first misread (the
+/// median); None if the active features themselves misread in most inputs.
+/// A silent direction f reads ‖y‖ cos θ, so it misreads with probability
+/// q = ½ P(|cos θ| > 1/(2‖y‖)) (Chapter 1's exact tail), taken at ‖y‖ = √K
+/// (E ‖y‖² = K). All N read right with probability a (1 − q)^(N − K), a the
+/// chance that the active ones do: a half at N − K ≈ ln(2a)/q.
+pub fn ln_threshold_capacity(d: usize, k: usize) -> Option<f64> {
+    let a = active_read_right(d, k);
+    let x = 0.5 / (k as f64).sqrt();
+    let ln_q = 0.5f64.ln() + crate::angles::ln_tail(d, x.min(1.0));
+    (a > 0.5).then(|| (2.0 * a).ln().ln() - ln_q)
+}
+// ANCHOR_END: capacity
+
+/// The chance that all K active features read above ½, each one's error
+/// taken as Gaussian with the variance (K − 1)/d of [`interference_law`].
+pub fn active_read_right(d: usize, k: usize) -> f64 {
+    let sd = interference_law(k, d);
+    if sd == 0.0 { 1.0 } else { (1.0 - normal_tail(0.5 / sd)).powi(k as i32) }
+}
+
+/// ln of the number of features basis pursuit can tell apart in d
+/// dimensions with K active: the largest N on the safe side of the
+/// transition, N ψ(K/N) ≤ d. Solved for ln ρ = ln(K/N) by bisection
+/// (ψ(ρ)/ρ falls as ρ grows), in logarithms so that N may be astronomical.
+pub fn ln_bp_capacity(d: usize, k: usize) -> f64 {
+    let target = d as f64 / k as f64; // ψ(ρ)/ρ = d/K on the curve
+    if target <= 1.0 {
+        return (k as f64).ln(); // d ≤ K: only N ≤ d… is safe; report N = K
+    }
+    let (mut lo, mut hi) = (-700.0 * target.max(1.0), 0.0); // ln ρ
+    for _ in 0..200 {
+        let mid = 0.5 * (lo + hi);
+        if psi_over_rho(mid) > target { lo = mid } else { hi = mid }
+    }
+    (k as f64).ln() - 0.5 * (lo + hi)
+}
+
+/// ψ(ρ)/ρ from ln ρ, without underflow for tiny ρ:
+/// min_τ (1 + τ²) + (1 − ρ) E (|Z| − τ)₊² / ρ, with the expectation
+/// written as 2 φ(τ) S(τ) and φ(τ)/ρ formed in logarithms.
+fn psi_over_rho(ln_rho: f64) -> f64 {
+    let rho = ln_rho.exp();
+    let ln_phi = |t: f64| -0.5 * t * t - 0.5 * (2.0 * std::f64::consts::PI).ln();
+    let f = |t: f64| (1.0 + t * t) + (1.0 - rho) * 2.0 * tail_series(t) * (ln_phi(t) - ln_rho).exp();
+    let (mut a, mut b) = (0.0, (2.0 * -ln_rho).max(0.0).sqrt() + 10.0);
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    for _ in 0..200 {
+        let (c, e) = (b - g * (b - a), a + g * (b - a));
+        if f(c) < f(e) { b = e } else { a = c }
+    }
+    f(0.5 * (a + b))
+}
+
+/// S(τ) = E (Z − τ)₊² / φ(τ) = (1 + τ²) Q(τ)/φ(τ) − τ: directly for small τ,
+/// by its asymptotic series 2/τ³ − 12/τ⁵ + 90/τ⁷ − 840/τ⁹ for large τ (where
+/// the direct form cancels); both agree to 10⁻⁶ at τ = 10.
+fn tail_series(t: f64) -> f64 {
+    if t < 10.0 {
+        let phi = (-0.5 * t * t).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        (1.0 + t * t) * normal_tail(t) / phi - t
+    } else {
+        let u = 1.0 / (t * t);
+        u / t * (2.0 - u * (12.0 - u * (90.0 - u * 840.0)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::rng::stream;
+
+    #[test]
+    fn the_two_forms_of_the_tail_meet() {
+        let t: f64 = 10.0;
+        let phi = (-0.5 * t * t).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        let direct = (1.0 + t * t) * normal_tail(t) / phi - t;
+        let u = 1.0 / (t * t);
+        let series = u / t * (2.0 - u * (12.0 - u * (90.0 - u * 840.0)));
+        assert!((direct / series - 1.0).abs() < 1e-3, "{direct} vs {series}");
+    }
+
+    #[test]
+    fn the_bp_capacity_sits_on_the_transition_curve() {
+        // Where N is moderate the log-space solution agrees with the curve.
+        for (d, k) in [(50, 10), (200, 20), (400, 20)] {
+            let n = ln_bp_capacity(d, k).exp();
+            let psi = l1_statistical_dimension(k as f64 / n);
+            assert!((n * psi / d as f64 - 1.0).abs() < 1e-3, "d = {d}, K = {k}: N = {n}, Nψ = {}", n * psi);
+        }
+        // And d ≈ 2K ln(N/d) as δ → 0: ln N ≈ d/(2K) + ln d, so doubling d
+        // from 2000 (K = 10) adds about 100 + ln 2.
+        let (a, b) = (ln_bp_capacity(2000, 10), ln_bp_capacity(4000, 10));
+        assert!((b - a - 100.7).abs() < 1.0, "{a} → {b}");
+    }
+
+    #[test]
+    fn the_threshold_capacity_predicts_the_measured_median() {
+        for (d, k) in [(48, 2), (64, 4)] {
+            let mut rng = stream(5, d as u64);
+            let mut runs: Vec<usize> =
+                (0..301).map(|_| reads_before_misread(d, k, 1 << 20, &mut rng)).collect();
+            runs.sort_unstable();
+            let measured = runs[150] as f64;
+            let predicted = ln_threshold_capacity(d, k).unwrap().exp();
+            assert!((measured / predicted).ln().abs() < 0.5, "d = {d}, K = {k}: {measured} vs {predicted}");
+        }
+    }
 
     #[test]
     fn normal_tail_matches_known_values() {

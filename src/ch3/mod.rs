@@ -295,7 +295,7 @@ pub struct BasisProjection {
 pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let k_search = config.k_search();
     let mut experiments = Vec::new();
-    progress.start(8, "projections, every pair scanned; sparse recovery");
+    progress.start(9, "projections, every pair scanned; sparse recovery");
     for (d, dataset) in ["documents", "clusters"].into_iter().enumerate() {
         let mut rng = stream(config.seed, DATA_STREAM + d as u64);
         let x = match dataset {

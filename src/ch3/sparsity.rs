@@ -1,14 +1,16 @@
 //! Chapter 3, second part: from JL to sparse recovery. How large the
 //! dot-product read-out's error is with K features active (against the
 //! √((K − 1)/d) law), and when basis pursuit recovers a K-sparse vector
-//! exactly (against the Donoho–Tanner curve).
+//! exactly (against the Donoho–Tanner curve); and what both say about how
+//! many features a width supports with K active (the capacity).
 
 use serde::{Deserialize, Serialize};
 
 use crate::progress::Progress;
 use crate::rng::stream;
 use crate::sparse::{
-    Admm, bp_recovers, interference_law, l1_transition, orthonormal_rows, readout_rms, sparse_signs,
+    Admm, bp_recovers, interference_law, l1_transition, ln_bp_capacity, ln_threshold_capacity,
+    orthonormal_rows, readout_rms, reads_before_misread, sparse_signs,
 };
 
 /// What the sparsity part computes.
@@ -30,6 +32,14 @@ pub struct SparsityConfig {
     pub steps: usize,
     pub trials: usize,
     pub admm: Admm,
+    /// Capacity: the median number of features read before the first
+    /// misread, over `capacity_trials` runs, at each (d, K); and the
+    /// predicted capacities at model widths `wide_ds` for `wide_ks` active.
+    pub capacity_ds: Vec<usize>,
+    pub capacity_ks: Vec<usize>,
+    pub capacity_trials: usize,
+    pub wide_ds: Vec<usize>,
+    pub wide_ks: Vec<usize>,
 }
 
 impl Default for SparsityConfig {
@@ -45,6 +55,11 @@ impl Default for SparsityConfig {
             steps: 19,
             trials: 20,
             admm: Admm::default(),
+            capacity_ds: vec![16, 24, 32, 48, 64, 96],
+            capacity_ks: vec![2, 4, 8],
+            capacity_trials: 201,
+            wide_ds: vec![768, 4096, 12_288, 100_000],
+            wide_ks: vec![10, 30, 100, 300],
         }
     }
 }
@@ -63,6 +78,11 @@ impl SparsityConfig {
             steps: 5,
             trials: 6,
             admm: Admm::default(),
+            capacity_ds: vec![16, 32],
+            capacity_ks: vec![2, 4],
+            capacity_trials: 21,
+            wide_ds: vec![768, 4096, 12_288, 100_000],
+            wide_ks: vec![30, 100, 300],
         }
     }
 
@@ -79,6 +99,13 @@ impl SparsityConfig {
         }
         if self.readout_at.1 > self.readout_ns.iter().copied().min().unwrap_or(usize::MAX) {
             return Err("the N-independence check needs K ≤ every N".into());
+        }
+        let widths = self.capacity_ds.iter().chain(&self.wide_ds);
+        if widths.clone().any(|&d| d < 2) || self.capacity_trials == 0 {
+            return Err("capacity widths must be at least 2, with at least one trial".into());
+        }
+        if self.capacity_ks.iter().chain(&self.wide_ks).any(|&k| k == 0) {
+            return Err("the number of active features K must be at least 1".into());
         }
         if self.transition_n < 2 || self.steps == 0 || self.trials == 0 {
             return Err("the phase transition needs N ≥ 2, at least one grid step and one trial".into());
@@ -118,6 +145,29 @@ pub struct Cell {
     pub predicted: bool,
 }
 
+/// The capacity at one (d, K): how many features are read right, as
+/// log₁₀ N.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Capacity {
+    pub d: usize,
+    pub k: usize,
+    /// K plus the median number of silent features read before the first
+    /// misread (measured; None where an active feature already misreads in
+    /// most runs).
+    pub measured: Option<f64>,
+    /// The thresholded read-out's capacity, K + ln(2a)/q, None when the K
+    /// active features themselves misread in most inputs.
+    pub threshold: Option<f64>,
+    pub basis_pursuit: f64,
+    /// The probability that every active feature reads above ½, with each
+    /// one's error taken as Gaussian of variance (K − 1)/d.
+    pub active_ok: f64,
+}
+
+/// The two predicted capacities for one K on a fine grid of d:
+/// (K, [(d, log₁₀ N threshold, log₁₀ N basis pursuit)]).
+pub type CapacityCurve = (usize, Vec<(f64, f64, f64)>);
+
 /// What the sparsity part reports.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Sparsity {
@@ -126,6 +176,22 @@ pub struct Sparsity {
     pub cells: Vec<Cell>,
     /// The predicted transition on a fine grid of δ: (δ, ρ).
     pub curve: Vec<(f64, f64)>,
+    /// Capacity measured at small widths (with both predictions), and
+    /// predicted at model widths.
+    pub capacity: Vec<Capacity>,
+    pub wide: Vec<Capacity>,
+    /// The two predictions on a fine grid of d, per K of `capacity_ks`:
+    /// (K, [(d, log₁₀ N threshold, log₁₀ N basis pursuit)]); NaN where the
+    /// threshold read-out supports none (not in the JSON).
+    #[serde(skip)]
+    pub capacity_curves: Vec<CapacityCurve>,
+}
+
+impl Sparsity {
+    /// The capacity row at (d, K) of the model widths.
+    pub fn wide_at(&self, d: usize, k: usize) -> Option<&Capacity> {
+        self.wide.iter().find(|c| c.d == d && c.k == k)
+    }
 }
 
 impl Sparsity {
@@ -155,6 +221,56 @@ impl Sparsity {
 
 const READOUT_STREAM: u64 = 5 << 32;
 const TRANSITION_STREAM: u64 = 6 << 32;
+const CAPACITY_STREAM: u64 = 7 << 32;
+
+/// Both predictions at (d, K), in log₁₀.
+fn predicted(d: usize, k: usize, measured: Option<f64>) -> Capacity {
+    let ln10 = std::f64::consts::LN_10;
+    Capacity {
+        d,
+        k,
+        measured,
+        // log₁₀(K + e^L), without forming e^L (astronomical at large d).
+        threshold: ln_threshold_capacity(d, k).map(|l| (l + (k as f64 * (-l).exp()).ln_1p()) / ln10),
+        basis_pursuit: ln_bp_capacity(d, k) / ln10,
+        active_ok: crate::sparse::active_read_right(d, k),
+    }
+}
+
+/// The capacity experiment and predictions.
+fn capacity(c: &SparsityConfig, seed: u64) -> (Vec<Capacity>, Vec<Capacity>, Vec<CapacityCurve>) {
+    let pairs: Vec<(usize, usize)> =
+        c.capacity_ds.iter().flat_map(|&d| c.capacity_ks.iter().map(move |&k| (d, k))).collect();
+    let measured = crate::parallel::map(&pairs, |&(d, k)| {
+        let mut rng = stream(seed, CAPACITY_STREAM ^ ((d as u64) << 16) ^ k as u64);
+        let mut runs: Vec<usize> =
+            (0..c.capacity_trials).map(|_| reads_before_misread(d, k, 1 << 24, &mut rng)).collect();
+        runs.sort_unstable();
+        let median = runs[runs.len() / 2];
+        predicted(d, k, (median > 0).then_some(((k + median) as f64).log10()))
+    });
+    let wide =
+        c.wide_ds.iter().flat_map(|&d| c.wide_ks.iter().map(move |&k| predicted(d, k, None))).collect();
+    let (lo, hi) = (
+        c.capacity_ds.iter().copied().min().unwrap_or(2) as f64,
+        c.capacity_ds.iter().copied().max().unwrap_or(2) as f64,
+    );
+    let curves = c
+        .capacity_ks
+        .iter()
+        .map(|&k| {
+            let points = (0..=60)
+                .map(|i| (lo + (hi - lo) * i as f64 / 60.0).round() as usize)
+                .map(|d| {
+                    let p = predicted(d, k, None);
+                    (d as f64, p.threshold.unwrap_or(f64::NAN), p.basis_pursuit)
+                })
+                .collect();
+            (k, points)
+        })
+        .collect();
+    (measured, wide, curves)
+}
 
 /// Run both experiments (cells and sizes in parallel, each on its own stream).
 pub fn run(config: &SparsityConfig, seed: u64, progress: &dyn Progress) -> Sparsity {
@@ -188,5 +304,7 @@ pub fn run(config: &SparsityConfig, seed: u64, progress: &dyn Progress) -> Spars
     });
     progress.advance(1);
     let curve = (1..200).map(|i| i as f64 / 200.0).map(|delta| (delta, l1_transition(delta))).collect();
-    Sparsity { readout: readout_all, readout_by_n, cells, curve }
+    let (capacity, wide, capacity_curves) = capacity(c, seed);
+    progress.advance(1);
+    Sparsity { readout: readout_all, readout_by_n, cells, curve, capacity, wide, capacity_curves }
 }

@@ -1,17 +1,20 @@
 //! The figures and inline numbers of Chapter 3's sparsity part.
 
 use super::sparsity::Sparsity;
-use crate::output::{Numbers, OutDirs};
+use crate::output::{Numbers, OutDirs, markdown_table, write_atomic};
 use crate::plot::heatmap::{Scale, bar_height, colour_bar};
 use crate::plot::{
-    COLUMN, LegendMark, color, legend_figure, line, log_keys_at, mesh, panel, readable, superscript,
+    COLUMN, GREY, LegendMark, color, legend_figure, line, log_keys_at, mesh, panel, readable, superscript,
     svg_figure, tick,
 };
+use crate::sparse::interference_law;
 use plotters::prelude::*;
 
 pub fn figures(s: &Sparsity, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     interference(s, dirs)?;
     transition(s, dirs)?;
+    capacity(s, dirs)?;
+    capacity_table(s, dirs)?;
     prose_numbers(s, numbers);
     Ok(())
 }
@@ -98,6 +101,77 @@ fn transition(s: &Sparsity, dirs: &OutDirs) -> anyhow::Result<()> {
         chart.draw_series(LineSeries::new(s.curve.iter().copied(), BLACK.stroke_width(2)))?;
         Ok(())
     })
+}
+
+/// log₁₀ N as a label: "10⁴".
+fn power_label(y: f64) -> String {
+    format!("10{}", superscript(y.round() as i32))
+}
+
+/// How many features d dimensions support with K active, against d: the
+/// thresholded read-out measured (dots) and predicted (lines), basis
+/// pursuit predicted (dashed).
+fn capacity(s: &Sparsity, dirs: &OutDirs) -> anyhow::Result<()> {
+    let text = readable(COLUMN);
+    let labels: Vec<String> = s.capacity_curves.iter().map(|(k, _)| format!("K = {k}")).collect();
+    let mut entries: Vec<(&str, LegendMark)> =
+        labels.iter().enumerate().map(|(i, l)| (l.as_str(), LegendMark::LineDots(color(i)))).collect();
+    entries.push(("threshold at ½: measured, predicted", LegendMark::LineDots(GREY)));
+    entries.push(("basis pursuit, predicted", LegendMark::Dashed(GREY)));
+    let points = s.capacity_curves.iter().flat_map(|(_, c)| c.iter());
+    let dmax = points.clone().map(|p| p.0).fold(0.0, f64::max);
+    let ymax = points.map(|p| p.2).fold(0.0, f64::max).ceil();
+    let title = "Features supported with K active: the median read before the first misread";
+    let path = dirs.figures.join("ch3_capacity.svg");
+    legend_figure(&path, (COLUMN, 440), title, &entries, text, |body| {
+        let mut chart = panel(&body, "", text).build_cartesian_2d(0f64..dmax * 1.04, 0f64..ymax)?;
+        mesh(&mut chart, text)
+            .x_desc("dimension d")
+            .y_desc("features N")
+            .y_label_formatter(&|y| power_label(*y))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .draw()?;
+        for (i, (k, curve)) in s.capacity_curves.iter().enumerate() {
+            let threshold = curve.iter().filter(|p| p.1.is_finite()).map(|p| (p.0, p.1));
+            chart.draw_series(LineSeries::new(threshold, line(color(i))))?;
+            let bp = curve.iter().map(|p| (p.0, p.2));
+            chart.draw_series(DashedLineSeries::new(bp, 7, 5, line(color(i))))?;
+            let measured =
+                s.capacity.iter().filter(|c| c.k == *k).filter_map(|c| c.measured.map(|m| (c.d as f64, m)));
+            chart.draw_series(measured.map(|p| Circle::new(p, 5, color(i).filled())))?;
+        }
+        Ok(())
+    })
+}
+
+/// The predicted capacities at the widths of real models.
+fn capacity_table(s: &Sparsity, dirs: &OutDirs) -> anyhow::Result<()> {
+    let power = |y: f64| {
+        if y < 6.0 {
+            crate::output::grouped(10f64.powf(y).floor() as u64)
+        } else {
+            format!("$10^{{{y:.1}}}$")
+        }
+    };
+    let rows: Vec<Vec<String>> = s
+        .wide
+        .iter()
+        .map(|c| {
+            vec![
+                crate::output::grouped(c.d as u64),
+                c.k.to_string(),
+                format!("{:.3}", interference_law(c.k, c.d)),
+                c.threshold.map_or("none".into(), power),
+                power(c.basis_pursuit),
+            ]
+        })
+        .collect();
+    let table = markdown_table(
+        &["width d", "active K", "RMS interference", "threshold at ½", "basis pursuit"],
+        &[true, true, true, true, true],
+        &rows,
+    );
+    write_atomic(&dirs.generated.join("ch3_capacity.md"), table.as_bytes())
 }
 
 fn prose_numbers(s: &Sparsity, numbers: &mut Numbers) {
