@@ -84,6 +84,54 @@ fn ch3_gaussian_projection_preserves_squared_norms_on_average() {
 }
 
 #[test]
+fn ch3_readout_errors_are_the_interference_and_follow_the_law() {
+    let mut rng = stream(74, 0);
+    let (n, d, k) = (400, 64, 9);
+    let directions: Vec<Vec<f64>> = (0..n).map(|_| ex_unit(d, &mut rng)).collect();
+    let mut squares = 0.0;
+    for t in 0..300 {
+        let active: Vec<usize> = (0..k).map(|j| (t * 37 + j * 41) % n).collect();
+        let errors = ex::readout_errors(&directions, &active);
+        assert_eq!(errors.len(), k);
+        // Each error is the sum of the cosines with the other active features.
+        for (&i, e) in active.iter().zip(&errors) {
+            let others: f64 = active
+                .iter()
+                .filter(|&&j| j != i)
+                .map(|&j| directions[i].iter().zip(&directions[j]).map(|(a, b)| a * b).sum::<f64>())
+                .sum();
+            assert!((e - others).abs() < 1e-9, "{e} vs {others}");
+        }
+        squares += errors.iter().map(|e| e * e).sum::<f64>();
+    }
+    let rms = (squares / (300 * k) as f64).sqrt();
+    let law = superposition::sparse::interference_law(k, d);
+    assert!((rms / law - 1.0).abs() < 0.1, "RMS {rms} vs √((K − 1)/d) = {law}");
+}
+
+/// A unit vector from the library (the exercise's own is Chapter 1's).
+fn ex_unit(d: usize, rng: &mut superposition::rng::ChaCha8Rng) -> Vec<f64> {
+    superposition::geometry::random_unit_vector(d, rng).to_vec()
+}
+
+#[test]
+fn ch3_ista_recovers_a_sparse_vector_and_not_a_dense_one() {
+    let mut rng = stream(75, 0);
+    let (n, d) = (60, 30);
+    let q = superposition::sparse::orthonormal_rows(d, n, &mut rng);
+    let a: Vec<Vec<f64>> = q.rows().into_iter().map(|r| r.to_vec()).collect();
+    for (k, recovers) in [(3, true), (25, false)] {
+        let x = superposition::sparse::sparse_signs(n, k, &mut rng);
+        let y: Vec<f64> = a.iter().map(|row| row.iter().zip(&x).map(|(p, q)| p * q).sum()).collect();
+        let x_hat = ex::ista(&a, &y, 1e-3, 20_000);
+        let error = x_hat.iter().zip(&x).map(|(p, q)| (p - q).powi(2)).sum::<f64>().sqrt();
+        let norm = x.iter().map(|v| v * v).sum::<f64>().sqrt();
+        // The lasso shrinks by about λ: within a few λ of the truth, or far off.
+        assert_eq!(error < 0.02 * norm, recovers, "K = {k}: error {error}, ‖x‖ {norm}");
+    }
+}
+
+#[test]
 fn ch4_toy_model_gradient_matches_the_book() {
     // Compared with the reference code the chapter shows (`toy::reference`),
     // on one sample: the exercise is that code, one sample at a time.

@@ -69,6 +69,33 @@ pub fn gaussian_projection(
 }
 // ANCHOR_END: ch3
 
+// ANCHOR: ch3_sparse
+pub fn readout_errors(directions: &[Vec<f64>], active: &[usize]) -> Vec<f64> {
+    let d = directions.first().map_or(0, Vec::len);
+    // y = Σ_k f_k over the active features, coordinate by coordinate.
+    let coordinate = |j: usize| active.iter().map(|&k| directions[k][j]).sum();
+    let y: Vec<f64> = (0..d).map(coordinate).collect();
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>();
+    active.iter().map(|&i| dot(&directions[i], &y) - 1.0).collect()
+}
+
+pub fn ista(a: &[Vec<f64>], y: &[f64], lambda: f64, steps: usize) -> Vec<f64> {
+    let n = a.first().map_or(0, Vec::len);
+    let mut x = vec![0.0; n];
+    for _ in 0..steps {
+        // r = A x − y, then x ← soft(x − Aᵀ r, λ): a gradient step (of size
+        // 1, as ‖A‖ = 1) on ½‖A x − y‖², then the ℓ1 term's proximal step.
+        let dot = |row: &[f64]| row.iter().zip(&x).map(|(p, q)| p * q).sum::<f64>();
+        let r: Vec<f64> = a.iter().zip(y).map(|(row, yi)| dot(row) - yi).collect();
+        for (i, xi) in x.iter_mut().enumerate() {
+            let w = *xi - a.iter().zip(&r).map(|(row, ri)| row[i] * ri).sum::<f64>();
+            *xi = w.signum() * (w.abs() - lambda).max(0.0);
+        }
+    }
+    x
+}
+// ANCHOR_END: ch3_sparse
+
 // ANCHOR: ch4_gradient
 pub fn toy_model_gradient(
     w: &[f64],

@@ -43,6 +43,21 @@ pub fn gaussian_projection(points: &[Vec<f64>], k: usize, rng: &mut ChaCha8Rng) 
     todo!("Chapter 3, exercise 6")
 }
 
+/// Chapter 3, exercise 7: the read-out errors f_i · y − 1 of the active
+/// features, where y = Σ_{k ∈ active} f_k (every active feature has value 1)
+/// and `directions[i]` is f_i (unit vectors of one length d).
+pub fn readout_errors(directions: &[Vec<f64>], active: &[usize]) -> Vec<f64> {
+    todo!("Chapter 3, exercise 7")
+}
+
+/// Chapter 3, exercise 8: iterative soft thresholding (ISTA) for the lasso,
+/// min ½‖A x − y‖² + λ‖x‖₁, from x = 0, `steps` steps of size 1: x ← S_λ(x −
+/// Aᵀ(A x − y)) with S_λ(w) = sign(w) max(|w| − λ, 0). `a` holds the d rows
+/// of A (each of length N); its rows are orthonormal, so a step of 1 is safe.
+pub fn ista(a: &[Vec<f64>], y: &[f64], lambda: f64, steps: usize) -> Vec<f64> {
+    todo!("Chapter 3, exercise 8")
+}
+
 /// Chapter 4, exercise 5: the loss of the ReLU-output toy model on one sample
 /// and its gradient. W is d × N row-major (column i is W_i), b has N entries;
 /// x' = ReLU(Wᵀ W x + b), L = (1/N) Σ_i I_i (x'_i − x_i)². Returns
