@@ -183,6 +183,32 @@ fn every_kept_model_meets_its_known_solution() {
     }
 }
 
+/// The loss split of the book's run: the construction has no interference;
+/// below density 1 the trained models pay interference and get the
+/// features-one-at-a-time part below the construction's, and the trade wins
+/// more as the density falls (interference as a share of the trained loss
+/// shrinks from the densest to the sparsest).
+#[test]
+fn the_trained_models_trade_interference_for_represented_features() {
+    let path = superposition::output::book_dir().join("generated/ch4.json");
+    let report: superposition::ch4::Summary =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("ch4.json"))
+            .expect("a Chapter 4 summary");
+    let rows: Vec<_> = report.loss_parts.iter().filter(|r| r.density < 1.0).collect();
+    assert!(rows.len() >= 2, "the split at two densities below 1 at least");
+    for r in &rows {
+        let (t, c) = (&r.trained, &r.construction);
+        assert!(c.interference.abs() < 1e-6 * r.mean_only, "p = {}: {c:?}", r.density);
+        assert!(
+            t.interference > 0.0 && t.alone < c.alone && t.total() < c.total(),
+            "p = {}: {t:?} vs {c:?}",
+            r.density
+        );
+    }
+    let share = |r: &superposition::ch4::PartsRow| r.trained.interference / r.trained.total();
+    assert!(share(rows[rows.len() - 1]) < share(rows[0]), "interference's share does not shrink");
+}
+
 /// A model above its construction is not converged, one at or below it is,
 /// and an exact construction asks for a loss near zero.
 #[test]

@@ -12,6 +12,7 @@
 mod figures;
 mod neuron_figures;
 pub mod neurons_part;
+mod parts_figure;
 
 use crate::chapters::Chapter;
 use crate::optim::{AdamConfig, Schedule};
@@ -20,6 +21,7 @@ use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, group_stream};
 use crate::toy::analysis::{self, REPRESENTED};
 use crate::toy::neurons::{Neuron, neurons};
+use crate::toy::parts::{self, LossParts};
 use crate::toy::phase::{self, Phase};
 use crate::toy::train::{Setting, evaluate, train_best_of, train_pairs};
 use crate::toy::{Best, Init, Job, Kind, Spec, TrainConfig, known};
@@ -316,7 +318,45 @@ pub struct Report {
     /// features absent (for the figure).
     #[serde(skip)]
     pub abs_small_response: Vec<(f64, f64)>,
+    /// The twenty-feature ReLU models' loss split by how many features are
+    /// present, beside the construction's, one row per density.
+    pub loss_parts: Vec<PartsRow>,
 }
+
+/// One density's loss split ([`crate::toy::parts`]): the trained model and
+/// the construction that represents the d most important features.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PartsRow {
+    pub density: f32,
+    pub trained: LossParts,
+    pub construction: LossParts,
+    /// The loss of representing nothing (the scale of the figure).
+    pub mean_only: f64,
+}
+
+/// Samples per conditional mean of the loss split.
+const PARTS_SAMPLES: usize = 20_000;
+const PARTS_STREAM: u64 = 9 << 32;
+
+/// The loss split of each model of the twenty-feature ReLU sweep.
+fn loss_parts(models: &[Model], seed: u64) -> Vec<PartsRow> {
+    crate::parallel::map(models, |m| {
+        let spec = Spec::new(m.kind, m.n, m.d);
+        let imp = importance(m.n, GRAM_DECAY);
+        let mut rng = crate::rng::stream(seed, PARTS_STREAM + m.density.to_bits() as u64);
+        let params: Vec<f32> = m.w.iter().chain(&m.b).copied().collect();
+        let built = known::construction_params(&spec, &imp, m.density);
+        PartsRow {
+            density: m.density,
+            trained: parts::loss_parts(&spec, &params, &imp, m.density, PARTS_SAMPLES, &mut rng),
+            construction: parts::loss_parts(&spec, &built, &imp, m.density, PARTS_SAMPLES, &mut rng),
+            mean_only: m.mean_only,
+        }
+    })
+}
+
+/// The twenty-feature models' importance decay, I_i = 0.7^i.
+const GRAM_DECAY: f32 = 0.7;
 
 fn importance(n: usize, decay: f32) -> Vec<f32> {
     (0..n).map(|i| decay.powi(i as i32)).collect()
@@ -424,10 +464,10 @@ fn settings(config: &Config) -> Vec<(Experiment, Setting)> {
         push(Pentagon, relu(5, 2), p, importance(5, 0.9), seeds);
     }
     for &p in &config.gram_densities {
-        push(Gram, relu(20, 5), p, importance(20, 0.7), seeds);
+        push(Gram, relu(20, 5), p, importance(20, GRAM_DECAY), seeds);
     }
     for &p in &config.linear_densities {
-        push(Linear, Spec::new(Kind::Linear, 20, 5), p, importance(20, 0.7), seeds);
+        push(Linear, Spec::new(Kind::Linear, 20, 5), p, importance(20, GRAM_DECAY), seeds);
     }
     for &p in &config.geometry_densities {
         let (n, d) = (config.geometry_n, config.geometry_d);
@@ -527,8 +567,10 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let up_close = neurons_part::up_close(&abs_large);
     let abs_small_pairs = neurons_part::paired_features(&abs_small);
     let abs_small_response = neurons_part::response_curve(&abs_small, 0);
+    let loss_parts = loss_parts(&gram, config.seed);
     Report {
         config: config.clone(),
+        loss_parts,
         privileged,
         abs_small,
         abs_large,
@@ -660,6 +702,7 @@ impl Chapter for Ch4 {
     }
     fn write(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
         figures(report, dirs, numbers)?;
+        parts_figure::figure(report, dirs, numbers)?;
         neuron_figures::figures(report, dirs, numbers)
     }
     /// The report without the weight matrices' bulk (they are in the figures).
@@ -690,6 +733,7 @@ pub struct Summary {
     pub up_close: Option<neurons_part::UpClose>,
     pub abs_small_pairs: usize,
     pub phase_dense_optimum: phase::Prediction,
+    pub loss_parts: Vec<PartsRow>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -757,6 +801,7 @@ pub fn summary(r: &Report) -> Summary {
         up_close: r.up_close.clone(),
         abs_small_pairs: r.abs_small_pairs,
         phase_dense_optimum: r.phase.dense_optimum,
+        loss_parts: r.loss_parts.clone(),
     }
 }
 

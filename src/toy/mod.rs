@@ -11,6 +11,7 @@ pub mod data;
 pub mod known;
 pub mod model;
 pub mod neurons;
+pub mod parts;
 mod per_sample;
 pub mod phase;
 pub mod reference;
