@@ -172,6 +172,11 @@ pub fn markdown_table(header: &[&str], right: &[bool], rows: &[Vec<String>]) -> 
         header.iter().all(|h| h.match_indices('|').all(|(i, _)| h[..i].ends_with('\\'))),
         "an unescaped '|' in a table header: {header:?}"
     );
+    // A row with more or fewer cells than the header shifts its columns.
+    assert!(
+        rows.iter().all(|r| r.len() == header.len()),
+        "a table row without one cell per column: {header:?}"
+    );
     let mut s = String::new();
     s.push_str(&format!("| {} |\n", header.join(" | ")));
     let align: Vec<&str> = (0..header.len())

@@ -209,6 +209,35 @@ fn the_trained_models_trade_interference_for_represented_features() {
     assert!(share(rows[rows.len() - 1]) < share(rows[0]), "interference's share does not shrink");
 }
 
+/// Two features in one dimension, by how they occur: every kept model at
+/// least as good as the cheapest construction; anti-correlated features on
+/// opposite ends at no cost, correlated ones on the same side.
+#[test]
+fn correlated_features_share_a_side_and_anti_correlated_ones_are_free() {
+    use superposition::ch4::{CONVERGED_MARGIN, EXACT_MARGIN};
+    use superposition::toy::correlated::{Arrangement, Structure};
+    let path = superposition::output::book_dir().join("generated/ch4.json");
+    let report: superposition::ch4::Summary =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("ch4.json"))
+            .expect("a Chapter 4 summary");
+    assert!(!report.correlated.is_empty());
+    for r in &report.correlated {
+        let (best, loss) = r.best_construction();
+        // Where a construction is exact (loss 0), within the exact margin of
+        // the scale of dropping a feature, as for every model of the chapter.
+        let scale = r.constructions.iter().map(|c| c.1).fold(0.0, f64::max);
+        let allowed = (1.0 + CONVERGED_MARGIN) * loss + EXACT_MARGIN * scale;
+        assert!(r.loss <= allowed, "{r:?}: the construction {best:?} is better");
+        match r.structure {
+            Structure::AntiCorrelated => {
+                assert!(r.arrangement == Arrangement::Antipodal && r.loss < 1e-6, "{r:?}")
+            }
+            Structure::Correlated => assert_eq!(r.arrangement, Arrangement::SameSide, "{r:?}"),
+            Structure::Independent => assert_eq!(r.arrangement, best, "{r:?}"),
+        }
+    }
+}
+
 /// A model above its construction is not converged, one at or below it is,
 /// and an exact construction asks for a loss near zero.
 #[test]

@@ -7,8 +7,10 @@
 //!    and the linear model for contrast;
 //! 3. the geometry of superposition with uniform importance: dimensions per
 //!    feature and per-feature dimensionality against sparsity;
-//! 4. the phase diagram of N = 2, d = 1 against the closed-form prediction.
+//! 4. the phase diagram of N = 2, d = 1 against the closed-form prediction,
+//!    and the same two features correlated and anti-correlated.
 
+mod correlated_table;
 mod figures;
 mod neuron_figures;
 pub mod neurons_part;
@@ -20,6 +22,7 @@ use crate::output::{Numbers, OutDirs, rounded_json};
 use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, group_stream};
 use crate::toy::analysis::{self, REPRESENTED};
+use crate::toy::correlated::{self, Arrangement, Structure};
 use crate::toy::neurons::{Neuron, neurons};
 use crate::toy::parts::{self, LossParts};
 use crate::toy::phase::{self, Phase};
@@ -52,6 +55,9 @@ pub struct Config {
     pub phase_densities: Vec<f32>,
     /// Points per axis of the predicted-phase grid behind the boundary.
     pub theory_grid: usize,
+    /// Two features in one dimension, independent, correlated and
+    /// anti-correlated, at these densities (at most ½).
+    pub correlated_densities: Vec<f32>,
     /// Part 2. A privileged basis: h = ReLU(W x), N = 10, d = 5, importance 0.75^i.
     pub privileged_densities: Vec<f32>,
     /// Computation in superposition, |x| with x uniform on [−1, 1]: N = 3,
@@ -93,6 +99,7 @@ impl Default for Config {
             phase_importances: logspace(-1.0, 1.0, 15),
             phase_densities: logspace(0.0, -2.0, 15),
             theory_grid: 60,
+            correlated_densities: vec![0.3, 0.1, 0.03],
             privileged_densities: logspace(0.0, -3.0, 10),
             abs_small_density: 1.0,
             abs_densities: vec![0.3, 0.1, 0.03, 0.01],
@@ -135,6 +142,7 @@ impl Config {
             phase_importances: logspace(-1.0, 1.0, 3),
             phase_densities: logspace(0.0, -2.0, 3),
             theory_grid: 8,
+            correlated_densities: vec![0.1],
             privileged_densities: logspace(0.0, -2.0, 3),
             abs_densities: vec![0.1],
             abs_train: abs_train(quick_train),
@@ -154,6 +162,9 @@ impl Config {
             || self.abs_seeds == 0
         {
             return Err("steps, batch and seeds must be at least 1".into());
+        }
+        if let Some(p) = self.correlated_densities.iter().find(|p| !(**p > 0.0 && **p <= 0.5)) {
+            return Err(format!("correlated-feature densities must be in (0, 0.5], got {p}"));
         }
         if self.theory_grid < 2 {
             return Err("the theory grid needs at least 2 points per axis".into());
@@ -321,6 +332,83 @@ pub struct Report {
     /// The twenty-feature ReLU models' loss split by how many features are
     /// present, beside the construction's, one row per density.
     pub loss_parts: Vec<PartsRow>,
+    /// Two features in one dimension, by how they occur together.
+    pub correlated: Vec<CorrelatedRow>,
+}
+
+/// The kept model of one structure and density, beside the constructions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CorrelatedRow {
+    pub structure: Structure,
+    pub density: f32,
+    /// The kept copy: W = (w₁, w₂), b, its arrangement and loss, and how
+    /// many copies found that arrangement.
+    pub w: [f32; 2],
+    pub b: [f32; 2],
+    pub arrangement: Arrangement,
+    pub loss: f64,
+    pub copies_found: usize,
+    pub copies: usize,
+    /// Each construction's loss, on the same evaluation samples.
+    pub constructions: Vec<(Arrangement, f64)>,
+}
+
+impl CorrelatedRow {
+    /// The cheapest construction.
+    pub fn best_construction(&self) -> (Arrangement, f64) {
+        self.constructions.iter().copied().min_by(|a, b| a.1.total_cmp(&b.1)).expect("three constructions")
+    }
+}
+
+/// Samples in each evaluation set of the correlated-feature models.
+const CORRELATED_EVAL: usize = 100_000;
+const CORRELATED_STREAM: u64 = 10 << 32;
+
+/// Train `seeds` copies per structure and density; keep the lowest loss on
+/// a fixed evaluation set, on which the constructions are scored too.
+fn correlated_models(config: &Config) -> Vec<CorrelatedRow> {
+    let settings: Vec<(Structure, f32)> = Structure::ALL
+        .into_iter()
+        .flat_map(|s| config.correlated_densities.iter().map(move |&p| (s, p)))
+        .collect();
+    let jobs: Vec<(usize, usize)> =
+        (0..settings.len()).flat_map(|k| (0..config.seeds).map(move |r| (k, r))).collect();
+    let key = |k: usize, r: usize| CORRELATED_STREAM + ((k as u64) << 8) + r as u64;
+    let trained = crate::parallel::map(&jobs, |&(k, r)| {
+        let (s, p) = settings[k];
+        correlated::train(s, p, &config.train, &mut crate::rng::stream(config.seed, key(k, r)))
+    });
+    settings
+        .iter()
+        .enumerate()
+        .map(|(k, &(structure, density))| {
+            let mut x = vec![0.0; 2 * CORRELATED_EVAL];
+            let mut rng = crate::rng::stream(config.seed, key(k, 255));
+            correlated::sample(structure, density, &mut x, &mut rng);
+            let copies = &trained[k * config.seeds..(k + 1) * config.seeds];
+            let losses: Vec<f64> = copies.iter().map(|c| correlated::mean_loss(c, &x)).collect();
+            let best = (0..copies.len()).min_by(|&a, &b| losses[a].total_cmp(&losses[b])).expect("a copy");
+            let w = [copies[best][0], copies[best][1]];
+            let arrangement = Arrangement::of(w, REPRESENTED as f32);
+            CorrelatedRow {
+                structure,
+                density,
+                w,
+                b: [copies[best][2], copies[best][3]],
+                arrangement,
+                loss: losses[best],
+                copies_found: copies
+                    .iter()
+                    .filter(|c| Arrangement::of([c[0], c[1]], REPRESENTED as f32) == arrangement)
+                    .count(),
+                copies: copies.len(),
+                constructions: correlated::constructions(density)
+                    .iter()
+                    .map(|(a, c)| (*a, correlated::mean_loss(c, &x)))
+                    .collect(),
+            }
+        })
+        .collect()
 }
 
 /// One density's loss split ([`crate::toy::parts`]): the trained model and
@@ -568,9 +656,11 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let abs_small_pairs = neurons_part::paired_features(&abs_small);
     let abs_small_response = neurons_part::response_curve(&abs_small, 0);
     let loss_parts = loss_parts(&gram, config.seed);
+    let correlated = correlated_models(config);
     Report {
         config: config.clone(),
         loss_parts,
+        correlated,
         privileged,
         abs_small,
         abs_large,
@@ -703,6 +793,7 @@ impl Chapter for Ch4 {
     fn write(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
         figures(report, dirs, numbers)?;
         parts_figure::figure(report, dirs, numbers)?;
+        correlated_table::table(report, dirs, numbers)?;
         neuron_figures::figures(report, dirs, numbers)
     }
     /// The report without the weight matrices' bulk (they are in the figures).
@@ -734,6 +825,7 @@ pub struct Summary {
     pub abs_small_pairs: usize,
     pub phase_dense_optimum: phase::Prediction,
     pub loss_parts: Vec<PartsRow>,
+    pub correlated: Vec<CorrelatedRow>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -802,6 +894,7 @@ pub fn summary(r: &Report) -> Summary {
         abs_small_pairs: r.abs_small_pairs,
         phase_dense_optimum: r.phase.dense_optimum,
         loss_parts: r.loss_parts.clone(),
+        correlated: r.correlated.clone(),
     }
 }
 

@@ -7,6 +7,7 @@
 
 pub mod analysis;
 mod batched;
+pub mod correlated;
 pub mod data;
 pub mod known;
 pub mod model;
