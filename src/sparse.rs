@@ -69,7 +69,13 @@ pub fn readout_rms(
 /// x − Qᵀ(Q x − y).
 pub fn orthonormal_rows(d: usize, n: usize, rng: &mut impl Rng) -> Array2<f64> {
     assert!(d <= n, "at most N orthonormal rows in R^N");
-    let mut q = Array2::from_shape_simple_fn((d, n), || rng.sample::<f64, _>(StandardNormal));
+    orthonormalize_rows(Array2::from_shape_simple_fn((d, n), || rng.sample::<f64, _>(StandardNormal)))
+}
+
+/// The rows of `q` made orthonormal by Gram–Schmidt: the same row space,
+/// so the same null space (the rows must be independent).
+pub fn orthonormalize_rows(mut q: Array2<f64>) -> Array2<f64> {
+    let d = q.nrows();
     for j in 0..d {
         for i in 0..j {
             let c = q.row(i).dot(&q.row(j));
@@ -175,6 +181,68 @@ pub fn bp_recovers(q: &Array2<f64>, truth: &Array2<f64>, admm: &Admm) -> Vec<boo
     result
 }
 // ANCHOR_END: bp_recovers
+
+/// The three read-outs of one input with K active features (value 1) along
+/// the columns of `f` (d × N, unit columns): does each return exactly the
+/// active set? (a) the dot product told K: the K largest read-outs;
+/// (b) the dot product thresholded at ½; (c) basis pursuit (for a batch of
+/// inputs at once: see [`read_three_ways`]).
+// ANCHOR: three_ways
+fn dot_and_threshold(f: &Array2<f64>, active: &[usize]) -> (bool, bool) {
+    let mut y = Array1::<f64>::zeros(f.nrows()); // the activation, Σ_k f_k
+    for &i in active {
+        y += &f.column(i);
+    }
+    let reads = f.t().dot(&y); // every feature's dot product
+    let is_active = |i: usize| active.contains(&i);
+    // (b): exactly the active ones above ½.
+    let threshold = (0..reads.len()).all(|i| (reads[i] > 0.5) == is_active(i));
+    // (a): the K largest are the active ones (each above every silent one).
+    let lowest = active.iter().map(|&i| reads[i]).fold(f64::INFINITY, f64::min);
+    let top_k = (0..reads.len()).all(|i| is_active(i) || reads[i] < lowest);
+    (top_k, threshold)
+}
+// ANCHOR_END: three_ways
+
+/// The share of `trials` inputs with K active out of N, in d dimensions,
+/// that each read-out returns exactly: (top-K dot product, threshold at ½,
+/// basis pursuit), all reading the same inputs through the same directions.
+pub fn read_three_ways(
+    n: usize,
+    d: usize,
+    k: usize,
+    trials: usize,
+    admm: &Admm,
+    rng: &mut impl Rng,
+) -> [f64; 3] {
+    let f = random_unit_vectors(n, d, rng).reversed_axes(); // d × N, column i = f_i
+    let actives: Vec<Vec<usize>> =
+        (0..trials).map(|_| rand::seq::index::sample(rng, n, k).into_vec()).collect();
+    let (mut top_k, mut threshold) = (0, 0);
+    let mut truth = Array2::<f64>::zeros((n, trials));
+    for (t, active) in actives.iter().enumerate() {
+        let (a, b) = dot_and_threshold(&f, active);
+        top_k += a as usize;
+        threshold += b as usize;
+        for &i in active {
+            truth[[i, t]] = 1.0;
+        }
+    }
+    // Basis pursuit sees the same measurements: rows made orthonormal keep
+    // the null space, and so the answer.
+    let q = orthonormalize_rows(f);
+    let bp = bp_recovers(&q, &truth, admm).into_iter().filter(|&r| r).count();
+    [top_k, threshold, bp].map(|c| c as f64 / trials as f64)
+}
+
+/// The threshold read-out's predicted success, a (1 − q)^(N − K): the
+/// active features read right and no silent one above ½ (see
+/// [`ln_threshold_capacity`]).
+pub fn threshold_success(n: usize, d: usize, k: usize) -> f64 {
+    let x = (0.5 / (k as f64).sqrt()).min(1.0);
+    let q = 0.5 * crate::angles::ln_tail(d, x).exp();
+    active_read_right(d, k) * (1.0 - q).powi((n - k) as i32)
+}
 
 /// Whether `x_hat` is `x` to within 10⁻³ of its norm: how recovery is counted.
 pub fn recovered(x_hat: ndarray::ArrayView1<f64>, x: ndarray::ArrayView1<f64>) -> bool {
@@ -371,6 +439,21 @@ mod tests {
             let measured = runs[150] as f64;
             let predicted = ln_threshold_capacity(d, k).unwrap().exp();
             assert!((measured / predicted).ln().abs() < 0.5, "d = {d}, K = {k}: {measured} vs {predicted}");
+        }
+    }
+
+    #[test]
+    fn three_read_outs_in_their_order_and_the_threshold_as_predicted() {
+        let (n, d) = (256, 64);
+        for (k, trials) in [(2, 300), (6, 40)] {
+            let [top_k, threshold, bp] =
+                read_three_ways(n, d, k, trials, &Admm::default(), &mut stream(6, k as u64));
+            let predicted = threshold_success(n, d, k);
+            let sd = (predicted * (1.0 - predicted) / trials as f64).sqrt();
+            assert!((threshold - predicted).abs() <= 4.0 * sd + 0.02, "K = {k}: {threshold} vs {predicted}");
+            // Told K, the dot product does at least as well as the threshold;
+            // basis pursuit better still (far below its transition at K ≈ 17).
+            assert!(top_k >= threshold && bp >= top_k && bp == 1.0, "K = {k}: {top_k} {threshold} {bp}");
         }
     }
 

@@ -112,6 +112,15 @@ fn book_report_agrees_with_the_lemma() {
     let (agree, cells) = s.agreement();
     assert!(agree as f64 >= 0.95 * cells as f64, "{agree} of {cells} cells agree");
     assert!(s.worst_miss().is_none_or(|m| m < 0.06), "a miss {:?} from the curve", s.worst_miss());
+    // Three read-outs of the same inputs: basis pursuit lasts longest, and
+    // the threshold's share follows its prediction (binomial error).
+    let trials = config.sparsity.compare_trials as f64;
+    for r in &s.readouts {
+        let [top_k, threshold, bp] = r.recovered;
+        assert!(bp >= top_k && top_k >= threshold, "K = {}: {:?}", r.k, r.recovered);
+        let sd = (r.threshold_predicted * (1.0 - r.threshold_predicted) / trials).sqrt();
+        assert!((threshold - r.threshold_predicted).abs() <= 4.0 * sd + 0.05, "K = {}: {r:?}", r.k);
+    }
     // The projected basis: the worst |cos| never exceeds the JL-route bound.
     for b in &report.superposition {
         if let Some(jl) = b.jl_bound {

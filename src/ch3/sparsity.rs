@@ -10,7 +10,7 @@ use crate::progress::Progress;
 use crate::rng::stream;
 use crate::sparse::{
     Admm, bp_recovers, interference_law, l1_transition, ln_bp_capacity, ln_threshold_capacity,
-    orthonormal_rows, readout_rms, reads_before_misread, sparse_signs,
+    orthonormal_rows, read_three_ways, readout_rms, reads_before_misread, sparse_signs, threshold_success,
 };
 
 /// What the sparsity part computes.
@@ -40,6 +40,12 @@ pub struct SparsityConfig {
     pub capacity_trials: usize,
     pub wide_ds: Vec<usize>,
     pub wide_ks: Vec<usize>,
+    /// Three read-outs of the same inputs: N directions in d dimensions,
+    /// `compare_trials` inputs per K.
+    pub compare_n: usize,
+    pub compare_d: usize,
+    pub compare_ks: Vec<usize>,
+    pub compare_trials: usize,
 }
 
 impl Default for SparsityConfig {
@@ -60,6 +66,10 @@ impl Default for SparsityConfig {
             capacity_trials: 201,
             wide_ds: vec![768, 4096, 12_288, 100_000],
             wide_ks: vec![10, 30, 100, 300],
+            compare_n: 256,
+            compare_d: 64,
+            compare_ks: vec![1, 2, 3, 4, 6, 8, 10, 12, 14, 16, 18, 20, 24],
+            compare_trials: 40,
         }
     }
 }
@@ -83,6 +93,10 @@ impl SparsityConfig {
             capacity_trials: 21,
             wide_ds: vec![768, 4096, 12_288, 100_000],
             wide_ks: vec![30, 100, 300],
+            compare_n: 64,
+            compare_d: 24,
+            compare_ks: vec![1, 4],
+            compare_trials: 8,
         }
     }
 
@@ -106,6 +120,12 @@ impl SparsityConfig {
         }
         if self.capacity_ks.iter().chain(&self.wide_ks).any(|&k| k == 0) {
             return Err("the number of active features K must be at least 1".into());
+        }
+        if self.compare_d == 0 || self.compare_d > self.compare_n || self.compare_trials == 0 {
+            return Err("the read-out comparison needs 1 ≤ d ≤ N and at least one input".into());
+        }
+        if let Some(k) = self.compare_ks.iter().find(|&&k| k == 0 || k > self.compare_n) {
+            return Err(format!("every K of the comparison must be in 1..={}, got {k}", self.compare_n));
         }
         if self.transition_n < 2 || self.steps == 0 || self.trials == 0 {
             return Err("the phase transition needs N ≥ 2, at least one grid step and one trial".into());
@@ -164,6 +184,16 @@ pub struct Capacity {
     pub active_ok: f64,
 }
 
+/// The three read-outs at one K: the share of inputs each returns exactly
+/// (top-K dot product, threshold at ½, basis pursuit), and the threshold's
+/// predicted share.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReadoutsAt {
+    pub k: usize,
+    pub recovered: [f64; 3],
+    pub threshold_predicted: f64,
+}
+
 /// The two predicted capacities for one K on a fine grid of d:
 /// (K, [(d, log₁₀ N threshold, log₁₀ N basis pursuit)]).
 pub type CapacityCurve = (usize, Vec<(f64, f64, f64)>);
@@ -185,6 +215,12 @@ pub struct Sparsity {
     /// threshold read-out supports none (not in the JSON).
     #[serde(skip)]
     pub capacity_curves: Vec<CapacityCurve>,
+    /// Three read-outs of the same inputs, per K; and the K at which basis
+    /// pursuit's predicted transition lies for this d/N.
+    pub readouts: Vec<ReadoutsAt>,
+    pub readouts_n: usize,
+    pub readouts_d: usize,
+    pub bp_transition_k: f64,
 }
 
 impl Sparsity {
@@ -222,6 +258,7 @@ impl Sparsity {
 const READOUT_STREAM: u64 = 5 << 32;
 const TRANSITION_STREAM: u64 = 6 << 32;
 const CAPACITY_STREAM: u64 = 7 << 32;
+const COMPARE_STREAM: u64 = 8 << 32;
 
 /// Both predictions at (d, K), in log₁₀.
 fn predicted(d: usize, k: usize, measured: Option<f64>) -> Capacity {
@@ -305,6 +342,26 @@ pub fn run(config: &SparsityConfig, seed: u64, progress: &dyn Progress) -> Spars
     progress.advance(1);
     let curve = (1..200).map(|i| i as f64 / 200.0).map(|delta| (delta, l1_transition(delta))).collect();
     let (capacity, wide, capacity_curves) = capacity(c, seed);
+    let readouts = crate::parallel::map(&c.compare_ks, |&k| {
+        let mut rng = stream(seed, COMPARE_STREAM + k as u64);
+        let recovered = read_three_ways(c.compare_n, c.compare_d, k, c.compare_trials, &c.admm, &mut rng);
+        ReadoutsAt { k, recovered, threshold_predicted: threshold_success(c.compare_n, c.compare_d, k) }
+    });
+    let delta = c.compare_d as f64 / c.compare_n as f64;
+    let bp_transition_k =
+        if delta < 1.0 { l1_transition(delta) * c.compare_d as f64 } else { c.compare_d as f64 };
     progress.advance(1);
-    Sparsity { readout: readout_all, readout_by_n, cells, curve, capacity, wide, capacity_curves }
+    Sparsity {
+        readout: readout_all,
+        readout_by_n,
+        cells,
+        curve,
+        capacity,
+        wide,
+        capacity_curves,
+        readouts,
+        readouts_n: c.compare_n,
+        readouts_d: c.compare_d,
+        bp_transition_k,
+    }
 }

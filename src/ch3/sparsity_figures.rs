@@ -15,6 +15,7 @@ pub fn figures(s: &Sparsity, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::R
     transition(s, dirs)?;
     capacity(s, dirs)?;
     capacity_table(s, dirs)?;
+    readouts(s, dirs)?;
     prose_numbers(s, numbers);
     Ok(())
 }
@@ -144,6 +145,41 @@ fn capacity(s: &Sparsity, dirs: &OutDirs) -> anyhow::Result<()> {
     })
 }
 
+/// The share of inputs each read-out returns exactly, against K.
+fn readouts(s: &Sparsity, dirs: &OutDirs) -> anyhow::Result<()> {
+    let text = readable(COLUMN);
+    let entries = [
+        ("dot product, the K largest", LegendMark::LineDots(color(0))),
+        ("dot product above ½", LegendMark::LineDots(color(1))),
+        ("above ½, predicted", LegendMark::Dashed(color(1))),
+        ("basis pursuit", LegendMark::LineDots(color(2))),
+        ("basis pursuit's predicted transition", LegendMark::Dashed(GREY)),
+    ];
+    let kmax = s.readouts.iter().map(|r| r.k).max().unwrap_or(1) as f64 + 1.0;
+    let (n, d) = (s.readouts_n, s.readouts_d);
+    let title = format!("Reading K active features of N = {n} back out of d = {d} dimensions");
+    let path = dirs.figures.join("ch3_readouts.svg");
+    legend_figure(&path, (COLUMN, 400), &title, &entries, text, |body| {
+        let mut chart = panel(&body, "", text).build_cartesian_2d(0f64..kmax, 0f64..1.05)?;
+        mesh(&mut chart, text)
+            .x_desc("active features K")
+            .y_desc("inputs read back exactly")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_label_formatter(&|y| tick(*y))
+            .draw()?;
+        for (m, c) in [(0, color(0)), (1, color(1)), (2, color(2))] {
+            let points: Vec<(f64, f64)> = s.readouts.iter().map(|r| (r.k as f64, r.recovered[m])).collect();
+            chart.draw_series(LineSeries::new(points.clone(), line(c)))?;
+            chart.draw_series(points.into_iter().map(|p| Circle::new(p, 4, c.filled())))?;
+        }
+        let predicted = s.readouts.iter().map(|r| (r.k as f64, r.threshold_predicted));
+        chart.draw_series(DashedLineSeries::new(predicted, 7, 5, line(color(1))))?;
+        let kt = s.bp_transition_k;
+        chart.draw_series(DashedLineSeries::new([(kt, 0.0), (kt, 1.05)], 7, 5, line(GREY)))?;
+        Ok(())
+    })
+}
+
 /// The predicted capacities at the widths of real models.
 fn capacity_table(s: &Sparsity, dirs: &OutDirs) -> anyhow::Result<()> {
     let power = |y: f64| {
@@ -195,6 +231,15 @@ fn prose_numbers(s: &Sparsity, numbers: &mut Numbers) {
         numbers.set("transition_n", ((c.d as f64 / c.delta).round() as usize).to_string());
         numbers.set("transition_trials", c.trials.to_string());
     }
+    numbers.set("readouts_n", s.readouts_n.to_string());
+    numbers.set("readouts_d", s.readouts_d.to_string());
+    numbers.set("readouts_bp_k", format!("{:.1}", s.bp_transition_k));
+    // The largest K at which each read-out still returns at least half the inputs.
+    let last_half =
+        |m: usize| s.readouts.iter().filter(|r| r.recovered[m] >= 0.5).map(|r| r.k).max().unwrap_or(0);
+    numbers.set("readouts_half_top_k", last_half(0).to_string());
+    numbers.set("readouts_half_threshold", last_half(1).to_string());
+    numbers.set("readouts_half_bp", last_half(2).to_string());
     numbers.set("rho_half", format!("{:.3}", crate::sparse::l1_transition(0.5)));
     numbers.set("cells_per_axis", ((s.cells.len() as f64).sqrt().round() as usize).to_string());
 }
