@@ -17,6 +17,7 @@ use rand::Rng;
 use rand_distr::StandardNormal;
 
 use crate::geometry::random_unit_vectors;
+use crate::optim::golden_section;
 
 // ANCHOR: interference_law
 /// The root-mean-square error of reading a present feature (value 1) by a
@@ -284,13 +285,7 @@ pub fn l1_statistical_dimension(rho: f64) -> f64 {
     // E (|Z| − τ)₊², the share of the zero coordinates
     let tail = |t: f64| 2.0 * ((1.0 + t * t) * normal_tail(t) - t * phi(t));
     let f = |t: f64| rho * (1.0 + t * t) + (1.0 - rho) * tail(t);
-    let (mut a, mut b) = (0.0, 10.0);
-    let g = (5f64.sqrt() - 1.0) / 2.0;
-    for _ in 0..100 {
-        let (c, d) = (b - g * (b - a), a + g * (b - a));
-        if f(c) < f(d) { b = d } else { a = c }
-    }
-    f(0.5 * (a + b))
+    f(golden_section(f, 0.0, 10.0, 1e-12))
 }
 // ANCHOR_END: statistical_dimension
 
@@ -378,13 +373,10 @@ fn psi_over_rho(ln_rho: f64) -> f64 {
     let rho = ln_rho.exp();
     let ln_phi = |t: f64| -0.5 * t * t - 0.5 * (2.0 * std::f64::consts::PI).ln();
     let f = |t: f64| (1.0 + t * t) + (1.0 - rho) * 2.0 * tail_series(t) * (ln_phi(t) - ln_rho).exp();
-    let (mut a, mut b) = (0.0, (2.0 * -ln_rho).max(0.0).sqrt() + 10.0);
-    let g = (5f64.sqrt() - 1.0) / 2.0;
-    for _ in 0..200 {
-        let (c, e) = (b - g * (b - a), a + g * (b - a));
-        if f(c) < f(e) { b = e } else { a = c }
-    }
-    f(0.5 * (a + b))
+    // Below τ_lo, φ(τ)/ρ exceeds e^700 (the term overflows, and it is far
+    // from the minimum, which lies near √(2 ln(1/ρ))): search above it.
+    let lo = (2.0 * (-ln_rho - 700.0)).max(0.0).sqrt();
+    f(golden_section(f, lo, (2.0 * -ln_rho).max(0.0).sqrt() + 10.0, 1e-12))
 }
 
 /// S(τ) = E (Z − τ)₊² / φ(τ) = (1 + τ²) Q(τ)/φ(τ) − τ: directly for small τ,
@@ -427,6 +419,15 @@ mod tests {
         // from 2000 (K = 10) adds about 100 + ln 2.
         let (a, b) = (ln_bp_capacity(2000, 10), ln_bp_capacity(4000, 10));
         assert!((b - a - 100.7).abs() < 1.0, "{a} → {b}");
+        // Astronomical N (ρ far below e^−700): fewer active, more features,
+        // and ln N within a few percent of d/(2K) + ln d.
+        let d = 100_000;
+        let ln: Vec<f64> = [10, 30, 100].map(|k| ln_bp_capacity(d, k)).to_vec();
+        assert!(ln[0] > ln[1] && ln[1] > ln[2], "{ln:?}");
+        for (l, k) in ln.iter().zip([10.0, 30.0, 100.0]) {
+            let leading = d as f64 / (2.0 * k) + (d as f64).ln();
+            assert!((l / leading - 1.0).abs() < 0.05, "K = {k}: ln N = {l}, d/(2K) + ln d = {leading}");
+        }
     }
 
     #[test]
