@@ -30,6 +30,50 @@ fn quick_figures_snapshot_and_determinism() {
     }
 }
 
+/// The run behind `--large`, at a small size: the same bytes twice, every
+/// file it names, and its figures as they are drawn.
+#[test]
+fn large_run_quick_is_deterministic() {
+    let (files, svgs) = common::generate_twice(|out| {
+        generate::<ch4::large::Ch4Large>(&ch4::large::LargeConfig::quick(), out, &Quiet).unwrap();
+    });
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    for name in ["figures/ch4_large_geometry.svg", "figures/ch4_width.svg", "generated/ch4_width.md"] {
+        assert!(names.contains(&name), "{name} not in {names:?}");
+    }
+    for (name, svg) in svgs {
+        insta::assert_snapshot!(format!("large_{name}"), svg);
+    }
+}
+
+/// The committed run behind `--large`, as the chapter describes it: only
+/// the densest geometry settings miss their known solution; antipodal pairs
+/// and pentagons appear; the width sweep's counts grow with d at each
+/// density; and the sparse-recovery law fits the unsaturated widths better
+/// than the interference law alone.
+#[test]
+fn the_committed_large_run_says_what_the_chapter_says() {
+    use superposition::ch4::large::{LargeSummary, Law};
+    let path = superposition::output::book_dir().join("large/generated/ch4_large.json");
+    let run: LargeSummary = serde_json::from_str(&std::fs::read_to_string(&path).expect("ch4_large.json"))
+        .expect("a large-run summary");
+    // Densest first: the unconverged models are a prefix.
+    let converged: Vec<bool> = run.geometry.iter().map(|m| m.converged).collect();
+    let first = converged.iter().position(|&c| c).expect("some converged model");
+    assert!(converged[first..].iter().all(|&c| c), "{converged:?}");
+    let has =
+        |shape: (usize, usize)| run.geometry.iter().any(|m| m.groups.iter().any(|g| (g.0, g.1) == shape));
+    assert!(has((2, 1)) && has((5, 2)), "antipodal pairs and pentagons");
+    let per = run.config.width_densities.len();
+    for k in 0..per {
+        let counts: Vec<usize> =
+            (0..run.config.widths.len()).map(|w| run.width[w * per + k].represented).collect();
+        assert!(counts.windows(2).all(|c| c[1] >= c[0]), "density {k}: {counts:?}");
+    }
+    let spread = |law: Law| run.laws.iter().find(|l| l.law == law).expect("fitted").rms_log;
+    assert!(spread(Law::Recovery) < spread(Law::Interference));
+}
+
 /// Train `seeds` copies of one setting with the reference setup; keep the best.
 fn train(kind: Kind, n: usize, m: usize, density: f32, importance: Vec<f32>, seeds: usize) -> Vec<f32> {
     let job = Job { spec: Spec::new(kind, n, m), density, importance, init: Init::Xavier, stream: 7 };
@@ -236,6 +280,39 @@ fn correlated_features_share_a_side_and_anti_correlated_ones_are_free() {
             Structure::Independent => assert_eq!(r.arrangement, best, "{r:?}"),
         }
     }
+}
+
+/// The learning-dynamics part of the book's run: the polygons' levels fall
+/// as k grows; training started at the pentagon or the hexagon stays there;
+/// the best copy reaches the best polygon (the kept-model rule); every other
+/// copy ends near the pentagon or below it, as the chapter says; and every
+/// copy beats the construction without superposition.
+#[test]
+fn six_features_learn_through_the_polygons() {
+    let path = superposition::output::book_dir().join("generated/ch4.json");
+    let report: superposition::ch4::Summary =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("ch4.json"))
+            .expect("a Chapter 4 summary");
+    let dy = &report.dynamics;
+    let levels: Vec<f64> = dy.polygons.iter().map(|p| p.loss).collect();
+    assert!(levels.windows(2).all(|w| w[1] < w[0]), "{levels:?}");
+    let (best, pentagon) = (dy.best_polygon().loss, levels[levels.len() - 2]);
+    assert_eq!(dy.best_polygon().k, 6);
+    for &(k, loss) in &dy.from_polygons {
+        let start = dy.polygons.iter().find(|p| p.k == k).expect("the polygon").loss;
+        assert!(loss <= 1.01 * start && loss >= 0.95 * start, "from the {k}-gon: {loss} vs {start}");
+    }
+    let at_hexagon = dy.copies.iter().filter(|&&c| c <= 1.05 * best).count();
+    assert!(2 * at_hexagon < dy.copies.len(), "most copies end near the pentagon, as the text says");
+    let lowest = dy.copies.iter().copied().fold(f64::INFINITY, f64::min);
+    assert!(lowest <= 1.05 * best, "no copy reached the hexagon: {lowest} vs {best}");
+    for &c in &dy.copies {
+        assert!(c <= 1.05 * best || (c <= 1.01 * pentagon && c >= 0.9 * pentagon), "{c} vs {pentagon}");
+        assert!(c < dy.construction);
+    }
+    let last = &dy.watched[0].snapshots;
+    assert_eq!(dy.watched[0].copy, 0);
+    assert_eq!(last.last().map(|s| s.step), Some(report.config.train.steps));
 }
 
 /// A model above its construction is not converged, one at or below it is,

@@ -224,7 +224,7 @@ fn threads() -> Row {
     let config = TrainConfig { steps: 500, eval_samples: 1, ..TrainConfig::default() };
     let on = |threads: usize| {
         best_of_three(|| {
-            black_box(parallel::map_on(threads, &jobs, |job| train::train_one(job, &config, 1, || {})));
+            black_box(parallel::map_on(threads, &jobs, |job| train::train_one(job, &config, 1, |_| {})));
         })
     };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());

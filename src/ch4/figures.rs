@@ -18,7 +18,8 @@ use plotters::prelude::*;
 pub fn figures(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     pentagon(report, dirs)?;
     gram(report, dirs)?;
-    geometry(report, dirs)?;
+    let (n, d) = (report.config.geometry_n, report.config.geometry_d);
+    geometry(&report.geometry, (n, d), &dirs.figures.join("ch4_geometry.svg"))?;
     phase_diagram(report, dirs)?;
     tables(report, dirs, numbers)
 }
@@ -185,11 +186,14 @@ where
     Ok(())
 }
 
-/// Dimensions per feature and per-feature dimensionality against 1/(1 − S).
-fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
-    let models = &report.geometry;
+/// Dimensions per feature and per-feature dimensionality against 1/(1 − S),
+/// for the models of N features in d dimensions, into `path`.
+pub(super) fn geometry(
+    models: &[Model],
+    (n, d): (usize, usize),
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
     let xmax = models.iter().map(|m| 1.0 / m.density as f64).fold(1.0, f64::max) * 1.6;
-    let (n, d) = (report.config.geometry_n, report.config.geometry_d);
     let width = 1000;
     let text = readable(width);
     let model = format!("N = {n}, d = {d}");
@@ -197,7 +201,7 @@ fn geometry(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
         ("1/2: antipodal pairs", LegendMark::Dashed(GREY)),
         (model.as_str(), LegendMark::LineDots(color(0))),
     ];
-    legend_figure(&dirs.figures.join("ch4_geometry.svg"), (width, 460), "", &entries, text, |root| {
+    legend_figure(path, (width, 460), "", &entries, text, |root| {
         let (left, right) = root.split_horizontally(430);
         let x_axis = || (0.7f64..xmax).log_scale().with_key_points(log_keys_at(0.7, xmax, &[1.0, 3.0]));
         let mut chart =
@@ -493,8 +497,21 @@ fn gram_numbers(report: &Report, numbers: &mut Numbers) {
 
 /// Geometry: per density, the groups of features that share dimensions.
 fn geometry_table(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
-    let write = |name: &str, text: String| write_atomic(&dirs.generated.join(name), text.as_bytes());
     let c = &report.config;
+    let text = geometry_markdown(&report.geometry);
+    write_atomic(&dirs.generated.join("ch4_geometry.md"), text.as_bytes())?;
+    numbers.set(
+        "geometry_size",
+        format!("$N = {}$ features in $d = {}$ dimensions", c.geometry_n, c.geometry_d),
+    );
+    numbers.set("group_link", format!("{}", super::GROUP_LINK));
+    Ok(())
+}
+
+/// The geometry table: per density, the features represented, the
+/// dimensions per feature, the loss against the known solution and the
+/// groups of features that share dimensions.
+pub(super) fn geometry_markdown(models: &[Model]) -> String {
     let shape = |&(features, dims, count): &(usize, usize, usize)| {
         let what = match (features, dims) {
             (1, 1) => "dedicated".to_string(),
@@ -503,8 +520,7 @@ fn geometry_table(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> any
         };
         if count > 1 { format!("{count} × {what}") } else { what }
     };
-    let rows: Vec<Vec<String>> = report
-        .geometry
+    let rows: Vec<Vec<String>> = models
         .iter()
         .map(|m| {
             let groups: Vec<String> = m.groups.iter().map(shape).collect();
@@ -517,26 +533,17 @@ fn geometry_table(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> any
             ]
         })
         .collect();
-    write(
-        "ch4_geometry.md",
-        markdown_table(
-            &[
-                "1/(1 − S)",
-                "features with $\\lVert W_i \\rVert \\ge 1/2$",
-                "$d / \\lVert W \\rVert_F^2$",
-                "loss ÷ known solution",
-                "groups sharing dimensions",
-            ],
-            &[true, true, true, true, false],
-            &rows,
-        ),
-    )?;
-    numbers.set(
-        "geometry_size",
-        format!("$N = {}$ features in $d = {}$ dimensions", c.geometry_n, c.geometry_d),
-    );
-    numbers.set("group_link", format!("{}", super::GROUP_LINK));
-    Ok(())
+    markdown_table(
+        &[
+            "1/(1 − S)",
+            "features with $\\lVert W_i \\rVert \\ge 1/2$",
+            "$d / \\lVert W \\rVert_F^2$",
+            "loss ÷ known solution",
+            "groups sharing dimensions",
+        ],
+        &[true, true, true, true, false],
+        &rows,
+    )
 }
 
 /// The phase diagram: how many cells learned the predicted solution, and the rest.

@@ -6,15 +6,22 @@
 //! 2. N = 20 in d = 5 with decaying importance: WᵀW, b and ‖W_i‖ per density,
 //!    and the linear model for contrast;
 //! 3. the geometry of superposition with uniform importance: dimensions per
-//!    feature and per-feature dimensionality against sparsity;
+//!    feature and per-feature dimensionality against sparsity (at the
+//!    paper's size and with a width sweep behind `--large`: [`large`]), and
+//!    six features in two dimensions watched while they train
+//!    ([`dynamics_part`]);
 //! 4. the phase diagram of N = 2, d = 1 against the closed-form prediction,
 //!    and the same two features correlated and anti-correlated.
 
 mod correlated_table;
+mod dynamics_figure;
+pub mod dynamics_part;
 mod figures;
+pub mod large;
 mod neuron_figures;
 pub mod neurons_part;
 mod parts_figure;
+mod width_figure;
 
 use crate::chapters::Chapter;
 use crate::optim::{AdamConfig, Schedule};
@@ -58,6 +65,10 @@ pub struct Config {
     /// Two features in one dimension, independent, correlated and
     /// anti-correlated, at these densities (at most ½).
     pub correlated_densities: Vec<f32>,
+    /// Learning dynamics: six features in two dimensions at this density,
+    /// this many copies from random starts.
+    pub dynamics_density: f32,
+    pub dynamics_copies: usize,
     /// Part 2. A privileged basis: h = ReLU(W x), N = 10, d = 5, importance 0.75^i.
     pub privileged_densities: Vec<f32>,
     /// Computation in superposition, |x| with x uniform on [−1, 1]: N = 3,
@@ -100,6 +111,8 @@ impl Default for Config {
             phase_densities: logspace(0.0, -2.0, 15),
             theory_grid: 60,
             correlated_densities: vec![0.3, 0.1, 0.03],
+            dynamics_density: 0.01,
+            dynamics_copies: 16,
             privileged_densities: logspace(0.0, -3.0, 10),
             abs_small_density: 1.0,
             abs_densities: vec![0.3, 0.1, 0.03, 0.01],
@@ -143,6 +156,8 @@ impl Config {
             phase_densities: logspace(0.0, -2.0, 3),
             theory_grid: 8,
             correlated_densities: vec![0.1],
+            dynamics_density: 0.01,
+            dynamics_copies: 3,
             privileged_densities: logspace(0.0, -2.0, 3),
             abs_densities: vec![0.1],
             abs_train: abs_train(quick_train),
@@ -162,6 +177,12 @@ impl Config {
             || self.abs_seeds == 0
         {
             return Err("steps, batch and seeds must be at least 1".into());
+        }
+        if !(self.dynamics_density > 0.0 && self.dynamics_density <= 1.0) || self.dynamics_copies == 0 {
+            return Err(format!(
+                "the learning-dynamics model needs a density in (0, 1] and at least one copy, got {} and {}",
+                self.dynamics_density, self.dynamics_copies
+            ));
         }
         if let Some(p) = self.correlated_densities.iter().find(|p| !(**p > 0.0 && **p <= 0.5)) {
             return Err(format!("correlated-feature densities must be in (0, 0.5], got {p}"));
@@ -334,6 +355,8 @@ pub struct Report {
     pub loss_parts: Vec<PartsRow>,
     /// Two features in one dimension, by how they occur together.
     pub correlated: Vec<CorrelatedRow>,
+    /// Six features in two dimensions, watched while they train.
+    pub dynamics: dynamics_part::Dynamics,
 }
 
 /// The kept model of one structure and density, beside the constructions.
@@ -657,7 +680,9 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let abs_small_response = neurons_part::response_curve(&abs_small, 0);
     let loss_parts = loss_parts(&gram, config.seed);
     let correlated = correlated_models(config);
+    let dynamics = dynamics_part::run(config);
     Report {
+        dynamics,
         config: config.clone(),
         loss_parts,
         correlated,
@@ -794,6 +819,7 @@ impl Chapter for Ch4 {
         figures(report, dirs, numbers)?;
         parts_figure::figure(report, dirs, numbers)?;
         correlated_table::table(report, dirs, numbers)?;
+        dynamics_figure::figure(report, dirs, numbers)?;
         neuron_figures::figures(report, dirs, numbers)
     }
     /// The report without the weight matrices' bulk (they are in the figures).
@@ -826,6 +852,7 @@ pub struct Summary {
     pub phase_dense_optimum: phase::Prediction,
     pub loss_parts: Vec<PartsRow>,
     pub correlated: Vec<CorrelatedRow>,
+    pub dynamics: dynamics_part::Dynamics,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -895,6 +922,7 @@ pub fn summary(r: &Report) -> Summary {
         phase_dense_optimum: r.phase.dense_optimum,
         loss_parts: r.loss_parts.clone(),
         correlated: r.correlated.clone(),
+        dynamics: r.dynamics.clone(),
     }
 }
 
@@ -909,5 +937,7 @@ pub fn trained_steps(report: &Report) -> usize {
         + r.phase.cells.len() * r.config.seeds
         + copies(&r.privileged);
     let abs = r.abs_small.seed_losses.len() + copies(&r.abs_large);
-    reference * r.config.train.steps + abs * r.config.abs_train.steps
+    let dy = &r.dynamics;
+    let dynamics = dy.copies.len() + dy.watched.len() + dy.from_polygons.len();
+    (reference + dynamics) * r.config.train.steps + abs * r.config.abs_train.steps
 }

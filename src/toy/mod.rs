@@ -9,6 +9,7 @@ pub mod analysis;
 mod batched;
 pub mod correlated;
 pub mod data;
+pub mod dynamics;
 pub mod known;
 pub mod model;
 pub mod neurons;

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::model::{Init, Spec, Workspace, gradient, loss_and_grad};
 use crate::optim::{Adam, AdamConfig};
 use crate::rng::stream;
+use rand_chacha::ChaCha8Rng;
 
 /// How every model is trained: the reference setup by default.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -54,25 +55,37 @@ pub struct Trained {
 }
 
 /// Train one model: the job's initial weights, a fresh batch every step, AdamW.
-// ANCHOR: train_one
 pub fn train_one(
     job: &Job,
     config: &TrainConfig,
-    seed: u64,                 // the run's seed; the job names its own stream
-    mut on_step: impl FnMut(), // called after every step, for progress
+    seed: u64,                   // the run's seed; the job names its own stream
+    on_step: impl FnMut(&[f32]), // after every step: progress, or watching
+) -> Trained {
+    let mut rng = stream(seed, job.stream);
+    let start = job.spec.init(job.init, job.density, &mut rng);
+    train_from(job, config, seed, start, &mut rng, on_step)
+}
+
+/// Train from the weights `params`, with batches drawn from `rng`.
+// ANCHOR: train_one
+pub fn train_from(
+    job: &Job,
+    config: &TrainConfig,
+    seed: u64,
+    mut params: Vec<f32>,
+    rng: &mut ChaCha8Rng,
+    mut on_step: impl FnMut(&[f32]),
 ) -> Trained {
     let spec = &job.spec;
-    let mut rng = stream(seed, job.stream);
-    let mut params = spec.init(job.init, job.density, &mut rng);
     let mut grad = vec![0.0; params.len()];
     let mut adam = Adam::new(config.adam, params.len());
     let mut batch = Workspace::batch_for(spec, config.batch);
     let mut ws = Workspace::new(spec, config.batch);
     for _ in 0..config.steps {
-        batch.fill(job.density, spec.kind.signed(), &mut rng);
+        batch.fill(job.density, spec.kind.signed(), rng);
         gradient(spec, &params, &job.importance, &batch, &mut ws, &mut grad);
         adam.step(&mut params, &grad);
-        on_step();
+        on_step(&params);
     }
     let eval_loss = evaluate(job, &params, config.eval_samples, seed);
     Trained { params, eval_loss }
@@ -112,7 +125,7 @@ pub fn train_pairs(jobs: &[(Job, TrainConfig)], seed: u64, on_steps: &(dyn Fn(u6
     };
     crate::parallel::map_costliest_first(jobs, cost, |(job, config)| {
         let mut pending = 0u64;
-        let trained = train_one(job, config, seed, || {
+        let trained = train_one(job, config, seed, |_| {
             pending += 1;
             if pending == 100 {
                 on_steps(pending);
@@ -196,7 +209,7 @@ mod tests {
         };
         let config = TrainConfig { steps: 300, batch: 256, eval_samples: 2048, ..TrainConfig::default() };
         let untrained = evaluate(&job, &job.spec.init(job.init, job.density, &mut stream(1, 0)), 2048, 1);
-        let a = train_one(&job, &config, 1, || {});
+        let a = train_one(&job, &config, 1, |_| {});
         assert!(a.eval_loss < 0.5 * untrained, "{} vs {untrained}", a.eval_loss);
         let b = train_all(std::slice::from_ref(&job), &config, 1, &|_| {});
         assert_eq!(a, b[0]);
