@@ -147,10 +147,11 @@ fn ch2_bad_input_is_one_line_and_exit_code_two() {
 fn ch4_bad_input_is_one_line_and_exit_code_two() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().to_str().unwrap();
-    let cases: &[&[&str]] = &[&["--steps", "0"], &["--steps", "-5"], &["--seeds", "0"], &["--seeds", "two"]];
+    let cases: &[&[&str]] =
+        &[&["--steps", "0"], &["--steps", "-5"], &["--seeds", "0"], &["--seeds", "two"], &["--large"]];
     for args in cases {
         let mut full = args.to_vec();
-        full.extend(["--quick", "--out", out]);
+        full.extend(["--quick", "--out", out]); // --large with --quick: a conflict
         assert_bad_input(&run("ch4_polysemantic", &full), &args.join(" "));
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "bad input wrote files");
@@ -317,7 +318,12 @@ fn sizes_beyond_the_memory_are_refused_before_anything_is_allocated() {
 fn a_run_of_hours_says_so_before_it_starts() {
     use std::io::BufRead;
     let dir = tempfile::tempdir().unwrap();
-    for (name, args) in [("ch4_polysemantic", ["--seeds", "3000"]), ("ch5_sae", ["--steps", "99999999999"])] {
+    let runs: [(&str, &[&str]); 3] = [
+        ("ch4_polysemantic", &["--seeds", "3000"]),
+        ("ch4_polysemantic", &["--large", "--steps", "99999999999"]),
+        ("ch5_sae", &["--steps", "99999999999"]),
+    ];
+    for (name, args) in runs {
         let mut child = Command::new(example(name))
             .args(args)
             .args(["--out", dir.path().to_str().unwrap()])

@@ -223,7 +223,9 @@ impl Chapter for Ch4Large {
     }
     fn work(config: &LargeConfig) -> Option<f64> {
         let settings = config.settings();
-        Some(settings.iter().map(|s| (s.job.spec.param_count() * s.train.steps * s.train.batch) as f64).sum())
+        let work =
+            |s: &Setting| s.job.spec.param_count() as f64 * s.train.steps as f64 * s.train.batch as f64;
+        Some(settings.iter().map(work).sum())
     }
     fn run(config: &LargeConfig, progress: &dyn Progress) -> LargeReport {
         run(config, progress)
