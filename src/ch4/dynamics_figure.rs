@@ -41,19 +41,19 @@ fn draw(dy: &Dynamics, dirs: &OutDirs) -> anyhow::Result<()> {
     let (ylo, yhi) = (0.9, (top * 1.2).max(2.0));
     let title = format!("Six features in two dimensions learning, p = {}", tick_f32(dy.density));
     let path = dirs.figures.join("ch4_dynamics.svg");
-    let columns = dy.watched.len() as u32;
+    let columns = dy.watched.len();
     legend_figure(&path, (COLUMN, 700), &title, &entries, text, |body| {
-        let cells = body.split_evenly((3, dy.watched.len()));
+        // Rows: loss, dimensionality, norm; one column per watched copy.
+        let cells = body.split_evenly((3, columns));
         for (c, w) in dy.watched.iter().enumerate() {
-            let caption = |row: usize| match row {
-                0 if columns == 1 => format!("copy {}", w.copy + 1),
-                0 if w.copy == 0 => "copy 1".to_string(),
-                0 => format!("copy {}, the lowest loss", w.copy + 1),
-                _ => String::new(),
+            let caption = if w.copy == 0 || columns == 1 {
+                format!("copy {}", w.copy + 1)
+            } else {
+                format!("copy {}, the lowest loss", w.copy + 1)
             };
-            let x = || (1f64..steps).log_scale();
             let area = &cells[c];
-            let mut chart = panel(area, &caption(0), text).build_cartesian_2d(x(), (ylo..yhi).log_scale())?;
+            let x = (1f64..steps).log_scale();
+            let mut chart = panel(area, &caption, text).build_cartesian_2d(x, (ylo..yhi).log_scale())?;
             mesh(&mut chart, text)
                 .x_label_formatter(&|v| crate::plot::pow10_label(*v))
                 .y_desc("loss / best k-gon's")
@@ -74,8 +74,8 @@ fn draw(dy: &Dynamics, dirs: &OutDirs) -> anyhow::Result<()> {
                 }
             }
             chart.draw_series(LineSeries::new(points(w, |s| s.loss / best), line(BLACK)))?;
-            per_feature(&cells[columns as usize + c], dy, w, steps, text, true)?;
-            per_feature(&cells[2 * columns as usize + c], dy, w, steps, text, false)?;
+            per_feature(&cells[columns + c], dy, w, steps, text, true)?;
+            per_feature(&cells[2 * columns + c], dy, w, steps, text, false)?;
         }
         Ok(())
     })

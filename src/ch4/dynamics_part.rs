@@ -72,6 +72,8 @@ pub fn run(config: &Config) -> Dynamics {
         expected_loss(&job, &train_one(&job, train, seed, |_| {}).params, seed)
     });
     let best = (0..losses.len()).min_by(|&a, &b| losses[a].total_cmp(&losses[b])).expect("a copy");
+    // Two copies trained again, watched (the same bits): cheaper than
+    // snapshotting all of them the first time.
     let at = log_steps(train.steps, PER_DECADE);
     let shown: Vec<usize> = if best == 0 { vec![0] } else { vec![0, best] };
     let watched = crate::parallel::map(&shown, |&r| {

@@ -78,8 +78,8 @@ impl LargeConfig {
         if let Some(d) = self.widths.iter().find(|&&d| d == 0 || d >= self.width_n) {
             return Err(format!("each width must be in 1..N = {}, got {d}", self.width_n));
         }
-        let densities = self.geometry_densities.iter().chain(&self.width_densities);
-        if let Some(p) = densities.clone().find(|p| !(**p > 0.0 && **p <= 1.0)) {
+        let mut densities = self.geometry_densities.iter().chain(&self.width_densities);
+        if let Some(p) = densities.find(|p| !(**p > 0.0 && **p <= 1.0)) {
             return Err(format!("densities must be in (0, 1], got {p}"));
         }
         if self.seeds == 0 || self.train.steps == 0 || self.train.batch == 0 {
