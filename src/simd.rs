@@ -416,6 +416,20 @@ pub fn nonzero_indices(v: &[f32], out: &mut [u32]) -> usize {
     count
 }
 
+/// The indices of the positive entries of `v` (x > 0, so not NaN), in
+/// order, into the start of `out`; returns how many. Eight entries at a
+/// time, as [`nonzero_indices`]: a ReLU's input is mostly negative in a
+/// sparse model, and a run of negatives costs one test per eight entries.
+#[inline(always)]
+pub fn positive_indices(v: &[f32], out: &mut [u32]) -> usize {
+    let mut count = 0;
+    for (c, chunk) in v.chunks(8).enumerate() {
+        let mask = chunk.iter().enumerate().fold(0u32, |m, (k, &x)| m | ((x > 0.0) as u32) << k);
+        count = push_bits(mask, 8 * c as u32, out, count);
+    }
+    count
+}
+
 /// Append `base + k` to `out[count..]` for every set bit k of `mask`, in
 /// increasing order; returns the new count.
 #[inline(always)]
@@ -558,6 +572,9 @@ mod tests {
                 let mut out = vec![u32::MAX; len];
                 let count = nonzero_indices(&v, &mut out);
                 assert_eq!(&out[..count], &expected[..], "length {len}, pattern {pattern}");
+                let positive: Vec<u32> = (0..len as u32).filter(|&i| v[i as usize] > 0.0).collect();
+                let count = positive_indices(&v, &mut out);
+                assert_eq!(&out[..count], &positive[..], "positive, length {len}, pattern {pattern}");
                 #[cfg(target_arch = "x86_64")]
                 if std::arch::is_x86_feature_detected!("avx2") {
                     let mut wide = vec![u32::MAX; len];

@@ -20,7 +20,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Normal};
 use serde::{Deserialize, Serialize};
 
-use crate::simd::{axpy, dot};
+use crate::simd::{axpy, dot, positive_indices};
 
 /// How latents are switched on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -132,7 +132,9 @@ pub struct Workspace {
     f_dense: Vec<f32>,
     /// Whether the last forward pass took the dense path.
     pub dense: bool,
+    /// One sample's kept latents, and TopK's k best so far (see [`top_k`]).
     order: Vec<u32>,
+    best: Vec<(i32, u32)>,
 }
 
 impl Workspace {
@@ -153,7 +155,8 @@ impl Workspace {
             grad_a: vec![0.0; batch * spec.m],
             f_dense: vec![0.0; batch * spec.m],
             dense: false,
-            order: (0..spec.m as u32).collect(),
+            order: vec![0; spec.m],
+            best: Vec::with_capacity(spec.m),
         }
     }
 }
@@ -174,17 +177,26 @@ pub struct Loss {
 /// Forward pass for a batch `x` (B × d); the active latents are left in `ws`,
 /// and x̂ in `ws.xhat`.
 pub fn forward(sae: &Sae, x: &[f32], ws: &mut Workspace) -> Loss {
-    let SaeSpec { d, m, activation, l1 } = sae.spec;
+    let SaeSpec { d, l1, .. } = sae.spec;
     let b = x.len() / d;
-    encode(sae, x, ws);
-    let l1_sum = activate(activation, b, m, ws);
-    decode(sae, b, ws);
+    let l1_sum = reconstruct(sae, x, ws);
     let mut mse_sum = 0.0f64;
     for (xh, xs) in ws.xhat[..b * d].chunks_exact(d).zip(x.chunks_exact(d)) {
         mse_sum += xh.iter().zip(xs).map(|(&a, &c)| ((a - c) as f64).powi(2)).sum::<f64>();
     }
     let (mse, l1_mean) = (mse_sum / b as f64, l1_sum / b as f64);
     Loss { mse, l1: l1_mean, total: mse + l1 as f64 * l1_mean, l0: ws.active.len() as f64 / b as f64 }
+}
+
+/// [`forward`] without the loss (training needs only the gradient): the
+/// active latents and x̂ in `ws`; returns Σ f over the batch.
+pub fn reconstruct(sae: &Sae, x: &[f32], ws: &mut Workspace) -> f64 {
+    let SaeSpec { d, m, activation, .. } = sae.spec;
+    let b = x.len() / d;
+    encode(sae, x, ws);
+    let l1_sum = activate(activation, b, m, ws);
+    decode(sae, b, ws);
+    l1_sum
 }
 
 /// The pre-activations `ws.pre` = x̄ W_encᵀ + b_enc, with x̄ = x − b_dec.
@@ -218,39 +230,66 @@ fn activate(activation: Activation, b: usize, m: usize, ws: &mut Workspace) -> f
     let mut l1_sum = 0.0f64;
     for s in 0..b {
         let a = &ws.pre[s * m..(s + 1) * m];
-        match activation {
-            Activation::Relu => {
-                for (j, &v) in a.iter().enumerate() {
-                    if v > 0.0 {
-                        ws.active.push(j as u32);
-                        ws.value.push(v);
-                    }
-                }
-            }
+        let kept = match activation {
+            Activation::Relu => positive_indices(a, &mut ws.order),
             Activation::TopK(k) => {
                 // The k largest (ties by index), kept if positive, in index order.
-                let order = &mut ws.order;
-                order.iter_mut().enumerate().for_each(|(j, o)| *o = j as u32);
-                let k = k.min(m);
-                if k < m {
-                    order.select_nth_unstable_by(k, |&x, &y| {
-                        a[y as usize].total_cmp(&a[x as usize]).then(x.cmp(&y))
-                    });
+                let top = top_k(a, k, &mut ws.best, &mut ws.order);
+                let mut kept = 0;
+                for t in 0..top {
+                    let j = ws.order[t];
+                    ws.order[kept] = j;
+                    kept += (a[j as usize] > 0.0) as usize;
                 }
-                let top = &mut order[..k];
-                top.sort_unstable();
-                for &j in top.iter() {
-                    if a[j as usize] > 0.0 {
-                        ws.active.push(j);
-                        ws.value.push(a[j as usize]);
-                    }
-                }
+                kept
             }
+        };
+        for &j in &ws.order[..kept] {
+            ws.active.push(j);
+            ws.value.push(a[j as usize]);
         }
         ws.start[s + 1] = ws.active.len();
         l1_sum += ws.value[ws.start[s]..].iter().map(|&v| v as f64).sum::<f64>();
     }
     l1_sum
+}
+
+/// f32's total order ([`f32::total_cmp`]) as an integer's: the same
+/// comparisons, one instruction each.
+fn total_order_key(v: f32) -> i32 {
+    let bits = v.to_bits() as i32;
+    bits ^ (((bits >> 31) as u32) >> 1) as i32
+}
+
+/// The indices of the k largest entries of `a` (in f32's total order; of
+/// equal entries, the lower index), in increasing order, into `out`;
+/// returns how many (k, or `a.len()` if smaller). One pass: `best` holds the
+/// k best so far, best first, and an entry enters only if it beats the
+/// k-th, which after the first few hundred entries is rare.
+fn top_k(a: &[f32], k: usize, best: &mut Vec<(i32, u32)>, out: &mut [u32]) -> usize {
+    let k = k.min(a.len());
+    best.clear();
+    if k == 0 {
+        return 0;
+    }
+    for (j, &v) in a.iter().enumerate() {
+        let key = total_order_key(v);
+        if best.len() == k {
+            // An equal entry comes later, so it loses the tie.
+            if key <= best[k - 1].0 {
+                continue;
+            }
+            best.pop();
+        }
+        // After the entries it does not beat (the later index loses ties).
+        let at = best.iter().rposition(|&(b, _)| b >= key).map_or(0, |p| p + 1);
+        best.insert(at, (key, j as u32));
+    }
+    for (o, &(_, j)) in out.iter_mut().zip(best.iter()) {
+        *o = j;
+    }
+    out[..k].sort_unstable();
+    k
 }
 
 /// x̂ = Σ_active f_j W_dec[j] + b_dec, into `ws.xhat`: over the active
@@ -410,6 +449,33 @@ mod tests {
 
     /// Finite differences against the backward pass, for every parameter,
     /// ReLU with an L1 penalty and TopK.
+    /// The one-pass TopK selection picks what sorting by (value, index)
+    /// picks: the same k indices, ties to the lower index, −0 below +0.
+    #[test]
+    fn top_k_is_the_first_k_of_the_sorted_order() {
+        let mut rng = stream(41, 0);
+        let (mut best, mut out) = (Vec::new(), vec![0u32; 300]);
+        for trial in 0..200 {
+            let m = 1 + trial % 300;
+            // Few distinct values (many ties), zeros of both signs.
+            let a: Vec<f32> = (0..m)
+                .map(|_| match rng.random_range(0..5) {
+                    0 => 0.0,
+                    1 => -0.0,
+                    _ => (rng.random_range(-6..6) as f32) * 0.5,
+                })
+                .collect();
+            for k in [0, 1, 3, 17, m, m + 4] {
+                let mut order: Vec<u32> = (0..m as u32).collect();
+                order.sort_by(|&x, &y| a[y as usize].total_cmp(&a[x as usize]).then(x.cmp(&y)));
+                let mut expected = order[..k.min(m)].to_vec();
+                expected.sort_unstable();
+                let count = top_k(&a, k, &mut best, &mut out);
+                assert_eq!(&out[..count], &expected[..], "m = {m}, k = {k}");
+            }
+        }
+    }
+
     #[test]
     fn gradients_match_finite_differences() {
         for (k, activation) in [Activation::Relu, Activation::TopK(3)].into_iter().enumerate() {

@@ -2,7 +2,7 @@
 //! decoder kept at unit norm, and (optionally) dead latents resampled.
 
 use super::data::{Batch, GroundTruth};
-use super::model::{Sae, Workspace, backward, forward, project_decoder_grad};
+use super::model::{Sae, Workspace, backward, project_decoder_grad, reconstruct};
 use crate::optim::{Adam, AdamConfig};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
@@ -99,7 +99,7 @@ pub fn train(
     let mut log = TrainLog::new(sae.spec.m);
     for step in 0..config.steps {
         truth.sample(&mut batch, rng);
-        forward(sae, &batch.x, &mut ws);
+        reconstruct(sae, &batch.x, &mut ws);
         log.fired(&ws.active, step);
         backward(sae, &batch.x, &mut ws, &mut grad);
         project_decoder_grad(sae, &mut grad);
@@ -135,7 +135,7 @@ fn resample(
     let mut batch = Batch::new(candidates, d);
     truth.sample(&mut batch, rng);
     let mut ws = Workspace::new(&sae.spec, candidates);
-    forward(sae, &batch.x, &mut ws);
+    reconstruct(sae, &batch.x, &mut ws);
     // Squared reconstruction error of each candidate, squared again as the weight.
     let xhat = ws.reconstruction(candidates, d);
     let weights: Vec<f64> = (0..candidates)
@@ -193,7 +193,7 @@ mod tests {
     use super::*;
     use crate::rng::stream;
     use crate::sae::data::TruthConfig;
-    use crate::sae::model::{Activation, SaeSpec};
+    use crate::sae::model::{Activation, SaeSpec, forward};
 
     #[test]
     fn training_lowers_the_loss_and_keeps_the_decoder_unit() {
