@@ -43,6 +43,9 @@ pub struct PerSample {
     w_out_t: Vec<f32>,
     grad_in_t: Vec<f32>,
     grad_out_t: Vec<f32>,
+    /// ∂L/∂o of a sample with no feature present, and a zero sample.
+    g_empty: Vec<f32>,
+    zeros: Vec<f32>,
 }
 
 impl PerSample {
@@ -67,6 +70,8 @@ impl PerSample {
             w_out_t: vec![0.0; mn],
             grad_in_t: vec![0.0; mn],
             grad_out_t: vec![0.0; mn],
+            g_empty: vec![0.0; spec.n],
+            zeros: vec![0.0; spec.n],
         }
     }
 }
@@ -204,9 +209,21 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
         ws.grad_out_t.fill(0.0);
     }
     let scale = 2.0 / (batch.size * n) as f32; // d/dx' of 1/(B·N) Σ I (x' − t)²
+    let empty_loss = empty_sample::<D>(spec, &p, importance, scale, ws);
     let mut loss = 0.0f64;
     for s in 0..batch.size {
         let (x, cols, vals) = batch.sample(s);
+        if cols.is_empty() {
+            // No feature present: the loss and ∂L/∂b computed once, and no
+            // weight gradient (every term has a factor h = 0 or x = 0).
+            if LOSS {
+                loss += empty_loss as f64;
+            }
+            if let Some(grad) = grad.as_deref_mut() {
+                D::axpy(1.0, &ws.g_empty, &mut grad[spec.weights_len()..]);
+            }
+            continue;
+        }
         let sparse_x = use_sparse(cols.len(), n);
         hidden::<D>(spec, p.w_in, x, cols, vals, sparse_x, ws);
         ws.live_len = nonzero_indices(&ws.h, &mut ws.live);
@@ -223,11 +240,14 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
         }
         backward_hidden::<D>(spec, cols, vals, sparse_x, ws);
         wait(ws, s, out_dense, !sparse_x);
-        if ws.pending.len == BLOCK || s + 1 == batch.size {
+        if ws.pending.len == BLOCK {
             flush::<D>(spec, batch, &mut ws.pending, grad);
         }
     }
     if let Some(grad) = grad {
+        if ws.pending.len > 0 {
+            flush::<D>(spec, batch, &mut ws.pending, grad);
+        }
         // The sparse paths collected their gradients feature-major.
         add_transposed(&ws.grad_in_t, d, n, &mut grad[..d * n]);
         add_transposed(&ws.grad_out_t, d, n, &mut grad[w_out_at..w_out_at + d * n]);
@@ -235,6 +255,28 @@ pub fn loss_and_grad<D: Dot, const LOSS: bool>(
     loss / (batch.size * n) as f64
 }
 // ANCHOR_END: per_sample
+
+/// A sample with no feature present (x = 0, so h = 0 and o = b), once per
+/// batch: its ∂L/∂o into `ws.g_empty`; returns its Σ_i I_i e_i², as the loop
+/// computes it for a sample. At density p a share (1 − p)^N of a batch is
+/// such samples.
+#[inline(always)]
+fn empty_sample<D: Dot>(
+    spec: &Spec,
+    p: &super::spec::Params,
+    importance: &[f32],
+    scale: f32,
+    ws: &mut PerSample,
+) -> f32 {
+    let zeros = std::mem::take(&mut ws.zeros);
+    hidden::<D>(spec, p.w_in, &zeros, &[], &[], true, ws);
+    ws.live_len = nonzero_indices(&ws.h, &mut ws.live);
+    output_error::<D>(spec, p.w_out, p.b, &zeros, importance, scale, ws);
+    ws.zeros = zeros;
+    ws.g_empty.copy_from_slice(&ws.g);
+    ws.weighted.iter_mut().zip(&ws.err).zip(importance).for_each(|((w, &e), &imp)| *w = imp * e);
+    D::dot(&ws.weighted, &ws.err)
+}
 
 /// Forward to the hidden layer, into `ws.h`.
 #[inline(always)]
