@@ -153,3 +153,32 @@ fn every_frontier_sae_meets_the_truth_sae() {
         assert!(num(&k["metrics"]["fvu"]) > num(&run["metrics"]["fvu"]), "{run} vs {k}");
     }
 }
+
+/// The book's own run (the committed ch5.json, which `cargo book check`
+/// regenerates) says what "Choosing λ and k without the truth" says of it.
+#[test]
+fn the_committed_run_chooses_as_the_chapter_says() {
+    let path = superposition::output::book_dir().join("generated/ch5.json");
+    let report: ch5::Report =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("ch5.json")).expect("a Chapter 5 report");
+    let ch = &report.choosing;
+    // The smallest dictionary agrees more with the next size as λ grows...
+    let smallest = &ch.pairs[0].agreement;
+    assert!(smallest.windows(2).all(|a| a[1] > a[0]), "{smallest:?}");
+    // ...although it cannot hold every feature.
+    assert!(ch.sizes[0].best_recovery <= ch.sizes[0].m as f64 / report.config.truth.n as f64);
+    // TopK's knee is the swept k nearest the measured mean number of active features.
+    let mean = report.truth.mean_active;
+    let nearest = report
+        .config
+        .topks
+        .iter()
+        .min_by(|a, b| ((**a as f64) - mean).abs().total_cmp(&((**b as f64) - mean).abs()));
+    assert_eq!(ch.knee_k.as_ref(), nearest, "mean active {mean}");
+    // The window of good λ is wide once M ≥ N: several λ reach the best recovery.
+    for s in ch.sizes.iter().filter(|s| s.m >= report.config.truth.n) {
+        let best =
+            report.sweep.iter().filter(|r| r.m == s.m && r.metrics.recovered >= s.best_recovery).count();
+        assert!(best >= 2, "M = {}: {best} λ at the best recovery", s.m);
+    }
+}

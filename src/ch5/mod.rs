@@ -7,10 +7,13 @@
 //! 3. Dead latents during training, with and without resampling.
 //! 4. Reconstruction is not recovery: a small λ reconstructs almost
 //!    perfectly and recovers almost nothing.
-//! 5. Features that fire in pairs.
-//! 6. Closing the loop: SAEs on the hidden activations of Chapter 4's toy
+//! 5. Choosing λ and k without the truth: the knee of FVU against L0 and
+//!    the agreement between dictionaries of neighbouring sizes.
+//! 6. Features that fire in pairs.
+//! 7. Closing the loop: SAEs on the hidden activations of Chapter 4's toy
 //!    models, against the columns of W.
 
+mod choosing;
 mod figures;
 mod paired;
 mod tables;
@@ -303,6 +306,8 @@ pub struct Report {
     /// The dictionary heatmaps: the well-tuned λ, then the low λ, at the
     /// main size.
     pub heatmaps: Vec<Heatmap>,
+    /// λ and k chosen without the truth, on the sweep and the TopK runs.
+    pub choosing: choosing::Choosing,
 }
 
 /// One SAE's dictionary against the true features: the cells of the N × M
@@ -526,7 +531,9 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     };
     let heatmaps = vec![heatmap(config.good_l1), heatmap(config.low_l1)];
     let runs_only = |pairs: Vec<(Run, Sae)>| pairs.into_iter().map(|(r, _)| r).collect::<Vec<_>>();
-    let (sweep, topk, resampled) = (runs_only(sweep), runs_only(topk), runs_only(resampled));
+    let topk = runs_only(topk);
+    let choosing = choosing::analyse(&config.sizes, &config.l1s, &sweep, &topk);
+    let (sweep, resampled) = (runs_only(sweep), runs_only(resampled));
 
     let independent_recovered = sweep
         .iter()
@@ -558,6 +565,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
         paired,
         loops,
         heatmaps,
+        choosing,
     }
 }
 
@@ -584,7 +592,7 @@ impl Chapter for Ch5 {
     const NAME: &'static str = "ch5_sae";
     const ID: &'static str = "ch5";
     const DIGITS: i32 = 6;
-    const BOOK_SECONDS: f64 = 79.0;
+    const BOOK_SECONDS: f64 = 70.0;
     type Config = Config;
     type Report = Report;
 
@@ -599,7 +607,8 @@ impl Chapter for Ch5 {
     }
     fn write(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
         figures::figures(report, dirs)?;
-        tables::tables(report, dirs, numbers)
+        tables::tables(report, dirs, numbers)?;
+        choosing::tables(report, dirs, numbers)
     }
 }
 

@@ -5,6 +5,7 @@
 //! same SAE written to be read, as the chapter shows it; [`train`] runs Adam
 //! on it.
 
+pub mod choosing;
 pub mod data;
 pub mod known;
 pub mod metrics;
