@@ -182,3 +182,24 @@ fn the_committed_run_chooses_as_the_chapter_says() {
         assert!(best >= 2, "M = {}: {best} λ at the best recovery", s.m);
     }
 }
+
+/// The committed run says what "The encoder's gap" says of it: with the same
+/// dictionary, the optimal codes beat the encoder on its own objective with
+/// fewer latents and a smaller FVU at every λ, and still shrink.
+#[test]
+fn the_committed_run_has_the_encoders_gap_the_chapter_describes() {
+    let path = superposition::output::book_dir().join("generated/ch5.json");
+    let report: ch5::Report =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("ch5.json")).expect("a Chapter 5 report");
+    assert_eq!(report.coding.len(), report.config.l1s.len());
+    for row in &report.coding {
+        let (e, o) = (&row.encoder, &row.optimal);
+        let what = format!("λ = {}", row.l1);
+        assert!(o.objective < e.objective && o.l0 < e.l0 && o.fvu < e.fvu, "{what}: {e:?} vs {o:?}");
+        // The same dictionary: the same recovery.
+        assert_eq!(o.recovered, e.recovered, "{what}");
+        let (slope, offset) = (o.latents.slope.expect("a slope"), o.latents.offset.expect("an offset"));
+        assert!(slope < 1.0 && offset < 0.0, "{what}: slope {slope}, offset {offset}");
+        assert!(row.optimality_gap < 0.1, "{what}: FISTA {} λ from optimal", row.optimality_gap);
+    }
+}

@@ -229,3 +229,30 @@ fn ch5_fraction_of_variance_unexplained_matches_the_book() {
     assert!((got - want).abs() < 1e-6 * (1.0 + want), "{got} vs {want}");
     assert!(got > 1e-3, "the SAE is not perfect: {got}");
 }
+
+#[test]
+fn ch5_lasso_code_matches_the_books_sparse_coding() {
+    use ndarray::{Array2, ArrayView2};
+    use superposition::sae::coding::fista;
+    use superposition::sae::data::Batch;
+    let (truth, sae) = small_sae();
+    let mut set = Batch::new(8, 8);
+    truth.sample(&mut set, &mut stream(75, 3));
+    let x = ArrayView2::from_shape((8, 8), &set.x[..]).unwrap();
+    let book = fista(&sae, x, Array2::zeros((8, 16)), 3000);
+    let f = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<f64>>();
+    let dictionary: Vec<f64> = (0..16).flat_map(|j| f(sae.decoder(j))).collect();
+    let lay = sae.spec.layout();
+    let b_dec = f(&sae.params[lay.b_dec..lay.b_dec + 8]);
+    let mut active = 0;
+    for s in 0..8 {
+        let xbar: Vec<f64> = f(&set.x[s * 8..(s + 1) * 8]).iter().zip(&b_dec).map(|(x, b)| x - b).collect();
+        let got = ex::lasso_code(&xbar, &dictionary, sae.spec.l1 as f64, 20_000);
+        for (j, &g) in got.iter().enumerate() {
+            let want = book[[s, j]] as f64;
+            assert!((g - want).abs() < 2e-3, "sample {s}, latent {j}: {g} vs {want}");
+            active += (g > 0.0) as usize;
+        }
+    }
+    assert!(active > 0 && active < 8 * 16, "a sparse, non-empty code: {active} active");
+}

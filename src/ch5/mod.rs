@@ -14,6 +14,7 @@
 //!    models, against the columns of W.
 
 mod choosing;
+mod coding;
 mod figures;
 mod paired;
 mod tables;
@@ -69,6 +70,10 @@ pub struct Config {
     pub train: SaeTrainConfig,
     pub resample: Resample,
     pub eval_samples: usize,
+    /// The samples (the first of the evaluation set) and FISTA steps of the
+    /// amortisation gap.
+    pub coding_samples: usize,
+    pub coding_iterations: usize,
     /// Training steps of the Chapter 4 toy models.
     pub toy_steps: usize,
     pub loops: Vec<LoopConfig>,
@@ -100,6 +105,8 @@ impl Default for Config {
             },
             resample: Resample { at_steps: vec![1500, 3000, 4500], candidates: 8192, encoder_scale: 0.2 },
             eval_samples: 8192,
+            coding_samples: 1024,
+            coding_iterations: 300,
             toy_steps: 10_000,
             loops: vec![
                 LoopConfig { n: 5, d: 2, density: 0.05, importance_decay: 0.9, latents: 10 },
@@ -123,6 +130,8 @@ impl Config {
             train: SaeTrainConfig { steps: 600, batch: 128, dead_window: 100, ..d.train },
             resample: Resample { at_steps: vec![300], ..d.resample },
             eval_samples: 2048,
+            coding_samples: 256,
+            coding_iterations: 100,
             // The toy models keep the reference steps: they are small, and
             // with fewer the rarest of the five features may not have grown.
             ..d
@@ -168,8 +177,13 @@ impl Config {
         if !(0.0..=1.0).contains(&self.pair_correlation) {
             return Err(format!("the pair correlation must be in [0, 1], got {}", self.pair_correlation));
         }
-        if self.train.steps == 0 || self.train.batch == 0 || self.eval_samples == 0 || self.toy_steps == 0 {
-            return Err("steps, batch and evaluation samples must be at least 1".into());
+        if self.train.steps == 0
+            || self.train.batch == 0
+            || self.eval_samples == 0
+            || self.toy_steps == 0
+            || self.coding_samples == 0
+        {
+            return Err("steps, batch, evaluation and coding samples must be at least 1".into());
         }
         if self.sizes.is_empty() || self.sizes.contains(&0) {
             return Err("the dictionary sizes must be at least 1".into());
@@ -308,6 +322,8 @@ pub struct Report {
     pub heatmaps: Vec<Heatmap>,
     /// λ and k chosen without the truth, on the sweep and the TopK runs.
     pub choosing: choosing::Choosing,
+    /// The amortisation gap of the L1 SAEs at the main size.
+    pub coding: Vec<coding::CodingRow>,
 }
 
 /// One SAE's dictionary against the true features: the cells of the N × M
@@ -533,6 +549,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let runs_only = |pairs: Vec<(Run, Sae)>| pairs.into_iter().map(|(r, _)| r).collect::<Vec<_>>();
     let topk = runs_only(topk);
     let choosing = choosing::analyse(&config.sizes, &config.l1s, &sweep, &topk);
+    let coding = coding::analyse(config, &sweep, &independent, &eval_independent);
     let (sweep, resampled) = (runs_only(sweep), runs_only(resampled));
 
     let independent_recovered = sweep
@@ -566,6 +583,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
         loops,
         heatmaps,
         choosing,
+        coding,
     }
 }
 
@@ -608,7 +626,8 @@ impl Chapter for Ch5 {
     fn write(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
         figures::figures(report, dirs)?;
         tables::tables(report, dirs, numbers)?;
-        choosing::tables(report, dirs, numbers)
+        choosing::tables(report, dirs, numbers)?;
+        coding::table(report, dirs, numbers)
     }
 }
 

@@ -180,3 +180,24 @@ pub fn fraction_of_variance_unexplained(x: &[f64], x_hat: &[f64], d: usize) -> f
     error / variance
 }
 // ANCHOR_END: ch5
+
+// ANCHOR: ch5_lasso
+pub fn lasso_code(xbar: &[f64], dict: &[f64], l1: f64, steps: usize) -> Vec<f64> {
+    let rows: Vec<&[f64]> = dict.chunks_exact(xbar.len()).collect();
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f64>();
+    // 2 Σ‖D_j‖² ≥ 2‖D‖², the gradient's Lipschitz constant.
+    let step = 1.0 / (2.0 * rows.iter().map(|r| dot(r, r)).sum::<f64>());
+    let mut f = vec![0.0; rows.len()];
+    for _ in 0..steps {
+        // r = x̄ − Σ_j f_j D_j; ∂/∂f_j ‖r‖² = −2 r · D_j.
+        let mut r = xbar.to_vec();
+        for (fj, row) in f.iter().zip(&rows) {
+            r.iter_mut().zip(row.iter()).for_each(|(r, d)| *r -= fj * d);
+        }
+        for (fj, row) in f.iter_mut().zip(&rows) {
+            *fj = (*fj + 2.0 * step * dot(&r, row) - l1 * step).max(0.0);
+        }
+    }
+    f
+}
+// ANCHOR_END: ch5_lasso

@@ -91,3 +91,13 @@ pub fn mean_max_cosine(truth: &[f64], learned: &[f64], d: usize) -> f64 {
 pub fn fraction_of_variance_unexplained(x: &[f64], x_hat: &[f64], d: usize) -> f64 {
     todo!("Chapter 5, exercise 6")
 }
+
+/// Chapter 5, exercise 9: one sample's best code under an L1 SAE's
+/// objective, f ≥ 0 minimising ‖x̄ − Σ_j f_j D_j‖² + λ Σ_j f_j, by `steps`
+/// steps of ISTA from f = 0 (a gradient step on the squared error, then
+/// shift down by λ · step and clip at zero). `xbar` is x − b_dec (length
+/// d), `dict` the decoder's rows (M × d, row-major); a safe step is
+/// 1 / (2 Σ_j ‖D_j‖²).
+pub fn lasso_code(xbar: &[f64], dict: &[f64], l1: f64, steps: usize) -> Vec<f64> {
+    todo!("Chapter 5, exercise 9")
+}

@@ -158,6 +158,20 @@ impl GroundTruth {
 }
 
 impl Batch {
+    /// The first `n` samples (all, if there are fewer).
+    pub fn head(&self, n: usize) -> Batch {
+        let n = n.min(self.size);
+        let end = self.start[n];
+        Batch {
+            size: n,
+            d: self.d,
+            x: self.x[..n * self.d].to_vec(),
+            start: self.start[..=n].to_vec(),
+            active: self.active[..end].to_vec(),
+            coef: self.coef[..end].to_vec(),
+        }
+    }
+
     pub fn new(size: usize, d: usize) -> Self {
         Batch {
             size,

@@ -22,8 +22,8 @@
 //!   offset by a fixed amount (the L1 penalty's soft threshold); and how
 //!   often the latent stays off when its feature is present.
 
-use super::data::{Batch, GroundTruth};
-use super::model::{Sae, Workspace, forward};
+use super::data::{Batch, GroundTruth, GroundTruth as Truth};
+use super::model::{Sae, Workspace, forward, loss};
 use serde::{Deserialize, Serialize};
 
 /// A true feature counts as recovered at cos above this.
@@ -80,11 +80,20 @@ pub fn cosines(sae: &Sae, truth: &GroundTruth) -> Vec<f64> {
     c
 }
 
-// ANCHOR: evaluate
+/// Every metric of the module's notes for `sae` on `eval`.
 pub fn evaluate(sae: &Sae, truth: &GroundTruth, eval: &Batch) -> Metrics {
-    let (d, m, n) = (sae.spec.d, sae.spec.m, truth.config.n);
     let mut ws = Workspace::new(&sae.spec, eval.size);
-    let loss = forward(sae, &eval.x, &mut ws);
+    forward(sae, &eval.x, &mut ws);
+    measure(sae, truth, eval, &ws)
+}
+
+/// The metrics of the codes in `ws` (their active latents and x̂ on
+/// `eval`): the encoder's after [`evaluate`]'s forward pass, or any others
+/// (see [`super::model::decode_codes`]).
+// ANCHOR: evaluate
+pub fn measure(sae: &Sae, truth: &Truth, eval: &Batch, ws: &Workspace) -> Metrics {
+    let (d, m, n) = (sae.spec.d, sae.spec.m, truth.config.n);
+    let loss = loss(sae, &eval.x, ws);
     let lay = sae.spec.layout();
     let b_dec = &sae.params[lay.b_dec..lay.b_dec + d];
     // Dead latents: those that fire on no sample of the set.
@@ -109,7 +118,7 @@ pub fn evaluate(sae: &Sae, truth: &GroundTruth, eval: &Batch) -> Metrics {
         mmcs_learned_to_truth: mean(&best_for_latent),
         recovered: recovered as f64 / n as f64,
         shrinkage: shrinkage(ws.reconstruction(eval.size, d), &eval.x, b_dec),
-        latents: latent_fit(&c, m, eval, &ws),
+        latents: latent_fit(&c, m, eval, ws),
     }
 }
 // ANCHOR_END: evaluate

@@ -6,6 +6,7 @@
 //! on it.
 
 pub mod choosing;
+pub mod coding;
 pub mod data;
 pub mod known;
 pub mod metrics;

@@ -177,9 +177,18 @@ pub struct Loss {
 /// Forward pass for a batch `x` (B × d); the active latents are left in `ws`,
 /// and x̂ in `ws.xhat`.
 pub fn forward(sae: &Sae, x: &[f32], ws: &mut Workspace) -> Loss {
+    reconstruct(sae, x, ws);
+    loss(sae, x, ws)
+}
+
+/// The loss of the codes and reconstructions in `ws` on the batch `x`.
+pub fn loss(sae: &Sae, x: &[f32], ws: &Workspace) -> Loss {
     let SaeSpec { d, l1, .. } = sae.spec;
     let b = x.len() / d;
-    let l1_sum = reconstruct(sae, x, ws);
+    let mut l1_sum = 0.0f64;
+    for s in 0..b {
+        l1_sum += ws.value[ws.start[s]..ws.start[s + 1]].iter().map(|&v| v as f64).sum::<f64>();
+    }
     let mut mse_sum = 0.0f64;
     for (xh, xs) in ws.xhat[..b * d].chunks_exact(d).zip(x.chunks_exact(d)) {
         mse_sum += xh.iter().zip(xs).map(|(&a, &c)| ((a - c) as f64).powi(2)).sum::<f64>();
@@ -188,15 +197,33 @@ pub fn forward(sae: &Sae, x: &[f32], ws: &mut Workspace) -> Loss {
     Loss { mse, l1: l1_mean, total: mse + l1 as f64 * l1_mean, l0: ws.active.len() as f64 / b as f64 }
 }
 
+/// The codes `f` (B × M) in place of the encoder's: their active latents
+/// and x̂ in `ws`, and their loss as [`forward`] reports it.
+pub fn decode_codes(sae: &Sae, x: &[f32], f: &[f32], ws: &mut Workspace) -> Loss {
+    let SaeSpec { d, m, .. } = sae.spec;
+    let b = x.len() / d;
+    ws.active.clear();
+    ws.value.clear();
+    ws.start[0] = 0;
+    for (s, row) in f.chunks_exact(m).take(b).enumerate() {
+        for (j, &v) in row.iter().enumerate().filter(|(_, v)| **v > 0.0) {
+            ws.active.push(j as u32);
+            ws.value.push(v);
+        }
+        ws.start[s + 1] = ws.active.len();
+    }
+    decode(sae, b, ws);
+    loss(sae, x, ws)
+}
+
 /// [`forward`] without the loss (training needs only the gradient): the
-/// active latents and x̂ in `ws`; returns Σ f over the batch.
-pub fn reconstruct(sae: &Sae, x: &[f32], ws: &mut Workspace) -> f64 {
+/// active latents and x̂ in `ws`.
+pub fn reconstruct(sae: &Sae, x: &[f32], ws: &mut Workspace) {
     let SaeSpec { d, m, activation, .. } = sae.spec;
     let b = x.len() / d;
     encode(sae, x, ws);
-    let l1_sum = activate(activation, b, m, ws);
+    activate(activation, b, m, ws);
     decode(sae, b, ws);
-    l1_sum
 }
 
 /// The pre-activations `ws.pre` = x̄ W_encᵀ + b_enc, with x̄ = x − b_dec.
@@ -222,12 +249,11 @@ fn encode(sae: &Sae, x: &[f32], ws: &mut Workspace) {
 }
 
 /// f: the active latents of each sample and their values, as lists in `ws`
-/// (`start`, `active`, `value`). Returns Σ f over the batch.
-fn activate(activation: Activation, b: usize, m: usize, ws: &mut Workspace) -> f64 {
+/// (`start`, `active`, `value`).
+fn activate(activation: Activation, b: usize, m: usize, ws: &mut Workspace) {
     ws.active.clear();
     ws.value.clear();
     ws.start[0] = 0;
-    let mut l1_sum = 0.0f64;
     for s in 0..b {
         let a = &ws.pre[s * m..(s + 1) * m];
         let kept = match activation {
@@ -249,9 +275,7 @@ fn activate(activation: Activation, b: usize, m: usize, ws: &mut Workspace) -> f
             ws.value.push(a[j as usize]);
         }
         ws.start[s + 1] = ws.active.len();
-        l1_sum += ws.value[ws.start[s]..].iter().map(|&v| v as f64).sum::<f64>();
     }
-    l1_sum
 }
 
 /// f32's total order ([`f32::total_cmp`]) as an integer's: the same
