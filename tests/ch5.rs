@@ -203,3 +203,21 @@ fn the_committed_run_has_the_encoders_gap_the_chapter_describes() {
         assert!(row.optimality_gap < 0.1, "{what}: FISTA {} λ from optimal", row.optimality_gap);
     }
 }
+
+/// The committed run says what "Closing the loop" says of dictionary
+/// learning: with the best codes in place of the encoder's, both toy
+/// layers give back every represented feature, the SAE itself fewer on the
+/// tighter packing, and the looser packing more completely to the SAE.
+#[test]
+fn the_committed_run_learns_every_toy_feature_with_the_best_codes() {
+    let path = superposition::output::book_dir().join("generated/ch5.json");
+    let report: ch5::Report =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("ch5.json")).expect("a Chapter 5 report");
+    for l in &report.loops {
+        assert_eq!(l.learned_recovered, l.represented, "{:?}", l.config);
+        assert!(l.learned_worst >= l.worst_represented, "{:?}", l.config);
+    }
+    let share = |l: &ch5::Loop| l.recovered as f64 / l.represented as f64;
+    let (loose, tight) = (&report.loops[0], &report.loops[1]);
+    assert!(tight.recovered < tight.represented && share(loose) > share(tight));
+}

@@ -75,6 +75,8 @@ pub(super) fn table(
     write_atomic(&dirs.generated.join("ch5_coding.md"), text.as_bytes())?;
     numbers.set("coding_samples", c.coding_samples.to_string());
     numbers.set("coding_iterations", c.coding_iterations.to_string());
+    numbers.set("learn_steps", c.learn.steps.to_string());
+    numbers.set("learn_coding_steps", c.learn.coding_steps.to_string());
     let worst = report.coding.iter().map(|r| r.optimality_gap).fold(0.0, f64::max);
     numbers.set("coding_optimality", sci(worst, 1));
     let good = report.coding.iter().find(|r| r.l1 == c.good_l1).expect("validated: the good λ is swept");

@@ -25,6 +25,7 @@ use crate::optim::AdamConfig;
 use crate::output::{Numbers, OutDirs};
 use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, group_stream, stream};
+use crate::sae::coding::LearnConfig;
 use crate::sae::data::{Batch, GroundTruth, TruthConfig};
 use crate::sae::known;
 use crate::sae::metrics::{Metrics, cosine, cosines, evaluate};
@@ -74,6 +75,8 @@ pub struct Config {
     /// amortisation gap.
     pub coding_samples: usize,
     pub coding_iterations: usize,
+    /// Dictionary learning with the best codes, from each toy's SAE.
+    pub learn: LearnConfig,
     /// Training steps of the Chapter 4 toy models.
     pub toy_steps: usize,
     pub loops: Vec<LoopConfig>,
@@ -107,6 +110,7 @@ impl Default for Config {
             eval_samples: 8192,
             coding_samples: 1024,
             coding_iterations: 300,
+            learn: LearnConfig { steps: 500, batch: 256, coding_steps: 150, adam: AdamConfig::adam(1e-3) },
             toy_steps: 10_000,
             loops: vec![
                 LoopConfig { n: 5, d: 2, density: 0.05, importance_decay: 0.9, latents: 10 },
@@ -132,6 +136,7 @@ impl Config {
             eval_samples: 2048,
             coding_samples: 256,
             coding_iterations: 100,
+            learn: LearnConfig { steps: 50, ..d.learn },
             // The toy models keep the reference steps: they are small, and
             // with fewer the rarest of the five features may not have grown.
             ..d
@@ -245,6 +250,8 @@ pub(super) enum Part {
     Resampled,
     Paired,
     Loop,
+    /// Dictionary learning with the best codes, one stream per toy.
+    Learn,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -570,8 +577,15 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
         known::best_truth_sae(&independent, &eval_independent, activation, l1)
     });
     let paired = paired::analyse(paired_run, &paired_truth, &eval_paired, independent_recovered);
-    let loops =
-        toys.into_iter().zip(loop_runs).map(|(toy, (run, sae))| toy_loop::measure(toy, run, &sae)).collect();
+    let indices: Vec<usize> = (0..toys.len()).collect();
+    let learned =
+        crate::parallel::map(&indices, |&i| toy_loop::learned(config, i, &toys[i], &loop_runs[i].1));
+    let loops = toys
+        .into_iter()
+        .zip(loop_runs)
+        .zip(&learned)
+        .map(|((toy, (run, sae)), learned)| toy_loop::measure(toy, run, &sae, learned))
+        .collect();
     Report {
         config: config.clone(),
         truth: truth_summary(&independent, &eval_independent),

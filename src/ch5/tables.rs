@@ -363,7 +363,18 @@ fn paired_and_loops(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> a
         numbers.set(&format!("{tag}_importance"), importance);
         numbers.set(&format!("{tag}_recovered"), format!("{} of {}", l.recovered, l.represented));
         numbers.set(&format!("{tag}_worst"), format!("{:.3}", l.worst_represented));
-        let header = ["feature i", "‖W_i‖", "best latent", "cos(W_i, decoder direction)"];
+        numbers.set(
+            &format!("{tag}_learned_recovered"),
+            format!("{} of {}", l.learned_recovered, l.represented),
+        );
+        numbers.set(&format!("{tag}_learned_worst"), format!("{:.3}", l.learned_worst));
+        let header = [
+            "feature i",
+            "‖W_i‖",
+            "best latent",
+            "cos(W_i, decoder direction)",
+            "the same, after learning with the best codes",
+        ];
         let rows: Vec<Vec<String>> = (0..lc.n)
             .map(|f| {
                 vec![
@@ -371,10 +382,11 @@ fn paired_and_loops(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> a
                     format!("{:.3}", l.norms[f]),
                     (l.best_latent[f] + 1).to_string(),
                     format!("{:.3}", l.best_cos[f]),
+                    format!("{:.3}", l.learned_best_cos[f]),
                 ]
             })
             .collect();
-        write(&format!("ch5_{tag}.md"), markdown_table(&header, &[true, true, true, true], &rows))?;
+        write(&format!("ch5_{tag}.md"), markdown_table(&header, &[true; 5], &rows))?;
     }
     Ok(())
 }

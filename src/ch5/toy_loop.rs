@@ -9,6 +9,7 @@
 
 use super::{Config, Run};
 use crate::rng::group_stream;
+use crate::sae::coding::learn;
 use crate::sae::data::GroundTruth;
 use crate::sae::metrics::{Metrics, RECOVERED, cosines};
 use crate::sae::model::Sae;
@@ -100,6 +101,11 @@ pub struct Loop {
     /// The smallest best cosine over the represented features.
     pub worst_represented: f64,
     pub metrics: Metrics,
+    /// The same three for the dictionary learned from the SAE's with the
+    /// best codes in place of the encoder's ([`crate::sae::coding::learn`]).
+    pub learned_best_cos: Vec<f64>,
+    pub learned_recovered: usize,
+    pub learned_worst: f64,
     /// The toy model's weights (d × N, row-major) and the SAE's decoder
     /// directions (one row of d per latent), for the figure of the plane.
     #[serde(skip)]
@@ -108,21 +114,41 @@ pub struct Loop {
     pub decoder: Vec<f32>,
 }
 
-pub(super) fn measure(toy: Toy, run: Run, sae: &Sae) -> Loop {
-    let LoopConfig { n, latents, .. } = toy.config;
-    let norms = features(&toy.w, n).norm;
-    let c = cosines(sae, &toy.truth);
+/// The dictionary of toy `i`'s SAE, trained further with the best codes in
+/// place of its encoder's (on the toy's own stream of the learning part).
+pub(super) fn learned(config: &Config, i: usize, toy: &Toy, sae: &Sae) -> Sae {
+    let mut rng = crate::rng::stream(config.seed, group_stream(super::Part::Learn as u64, i as u64));
+    let mut learned = sae.clone();
+    learn(&mut learned, &toy.truth, &config.learn, &mut rng);
+    learned
+}
+
+/// Per feature of `truth`, the best cosine with one of `sae`'s decoder
+/// directions and that latent.
+fn best_matches(sae: &Sae, truth: &GroundTruth) -> (Vec<f64>, Vec<usize>) {
+    let (n, m) = (truth.config.n, sae.spec.m);
+    let c = cosines(sae, truth);
     let (mut best_cos, mut best_latent) = (vec![f64::NEG_INFINITY; n], vec![0; n]);
     for i in 0..n {
-        for j in 0..latents {
-            if c[i * latents + j] > best_cos[i] {
-                (best_cos[i], best_latent[i]) = (c[i * latents + j], j);
+        for j in 0..m {
+            if c[i * m + j] > best_cos[i] {
+                (best_cos[i], best_latent[i]) = (c[i * m + j], j);
             }
         }
     }
+    (best_cos, best_latent)
+}
+
+pub(super) fn measure(toy: Toy, run: Run, sae: &Sae, learned: &Sae) -> Loop {
+    let LoopConfig { n, latents, .. } = toy.config;
+    let norms = features(&toy.w, n).norm;
+    let (best_cos, best_latent) = best_matches(sae, &toy.truth);
+    let (learned_best_cos, _) = best_matches(learned, &toy.truth);
     let represented: Vec<usize> = (0..n).filter(|&i| norms[i] >= REPRESENTED).collect();
-    let recovered = represented.iter().filter(|&&i| best_cos[i] > RECOVERED).count();
-    let worst_represented = represented.iter().map(|&i| best_cos[i]).fold(1.0, f64::min);
+    let count = |cos: &[f64]| represented.iter().filter(|&&i| cos[i] > RECOVERED).count();
+    let worst = |cos: &[f64]| represented.iter().map(|&i| cos[i]).fold(1.0, f64::min);
+    let (recovered, worst_represented) = (count(&best_cos), worst(&best_cos));
+    let (learned_recovered, learned_worst) = (count(&learned_best_cos), worst(&learned_best_cos));
     Loop {
         config: toy.config,
         toy_loss: toy.loss,
@@ -134,6 +160,9 @@ pub(super) fn measure(toy: Toy, run: Run, sae: &Sae) -> Loop {
         recovered,
         worst_represented,
         metrics: run.metrics,
+        learned_best_cos,
+        learned_recovered,
+        learned_worst,
         w: toy.w,
         decoder: (0..latents).flat_map(|j| sae.decoder(j).iter().copied()).collect(),
     }

@@ -10,9 +10,14 @@
 //! by λ times the step, clip at zero), with Nesterov's momentum. What the
 //! encoder loses against these codes is the *amortisation gap*.
 
-use ndarray::{Array2, ArrayView2, Axis, aview1};
+use ndarray::{Array1, Array2, ArrayView2, Axis, aview1};
 
-use super::model::{Sae, Workspace, reconstruct};
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+
+use super::data::{Batch, GroundTruth as Truth};
+use super::model::{Sae, Workspace, project_decoder_grad, reconstruct};
+use crate::optim::{Adam, AdamConfig};
 
 /// Codes, one row of M per sample.
 pub type Codes = Array2<f32>;
@@ -63,6 +68,49 @@ pub fn fista(sae: &Sae, x: ArrayView2<f32>, start: Codes, steps: usize) -> Codes
     f
 }
 // ANCHOR_END: fista
+
+/// Dictionary learning by sparse coding (Olshausen and Field 1996): the
+/// SAE's decoder rows and b_dec trained for `steps` steps on fresh batches
+/// of `truth` with the encoder replaced by the best codes (FISTA,
+/// `coding_steps` steps from zero); Adam, unit rows as in training.
+// ANCHOR: learn_dictionary
+pub fn learn(sae: &mut Sae, truth: &Truth, c: &LearnConfig, rng: &mut ChaCha8Rng) {
+    let (d, m, lay) = (sae.spec.d, sae.spec.m, sae.spec.layout());
+    let mut batch = Batch::new(c.batch, d);
+    let mut adam = Adam::new(c.adam, sae.params.len());
+    let mut grad = vec![0.0; sae.params.len()]; // the encoder's part stays 0
+    for _ in 0..c.steps {
+        truth.sample(&mut batch, rng);
+        let x = ArrayView2::from_shape((c.batch, d), &batch.x[..]).expect("B × d");
+        let f = fista(sae, x, Array2::zeros((c.batch, m)), c.coding_steps);
+        // The squared error's gradient with the codes fixed.
+        let (g_dict, g_b) = decoder_gradient(sae, x, &f);
+        grad[lay.w_dec..lay.b_dec].copy_from_slice(g_dict.as_slice().expect("M × d"));
+        grad[lay.b_dec..].copy_from_slice(g_b.as_slice().expect("d"));
+        project_decoder_grad(sae, &mut grad);
+        adam.step(&mut sae.params, &grad);
+        sae.normalise_decoder();
+    }
+}
+// ANCHOR_END: learn_dictionary
+
+/// The gradient of the mean over the samples `x` of ‖f D + b_dec − x‖²
+/// for the decoder rows D and b_dec, with the codes `f` fixed: with
+/// g = 2 (x̂ − x) / B, ∂/∂D = fᵀ g and ∂/∂b_dec = Σ_s g_s.
+pub fn decoder_gradient(sae: &Sae, x: ArrayView2<f32>, f: &Codes) -> (Array2<f32>, Array1<f32>) {
+    let (dict, b_dec) = dictionary(sae);
+    let g = (f.dot(&dict) + aview1(b_dec) - x) * (2.0 / x.nrows() as f32);
+    (f.t().dot(&g), g.sum_axis(Axis(0)))
+}
+
+/// How [`learn`] trains.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LearnConfig {
+    pub steps: usize,
+    pub batch: usize,
+    pub coding_steps: usize,
+    pub adam: AdamConfig,
+}
 
 /// The encoder's own codes for the samples `x` (B × d), as a dense B × M
 /// matrix (FISTA's starting point).
@@ -127,6 +175,36 @@ mod tests {
         let encoder = forward(&sae, &batch.x, &mut ws).total;
         let coded = decode_codes(&sae, &batch.x, f.as_slice().unwrap(), &mut ws).total;
         assert!(coded < encoder, "{coded} vs the encoder's {encoder}");
+    }
+
+    /// The decoder gradient of dictionary learning against central finite
+    /// differences of the squared error, every decoder entry and b_dec.
+    #[test]
+    fn the_decoder_gradient_matches_finite_differences() {
+        let mut rng = stream(44, 0);
+        let mut sae = Sae::new(SaeSpec { d: 4, m: 6, activation: Activation::Relu, l1: 0.1 }, &mut rng);
+        let lay = sae.spec.layout();
+        sae.params[lay.b_dec..].copy_from_slice(&[0.3, -0.2, 0.1, 0.5]);
+        let x = Array2::from_shape_fn((5, 4), |(s, k)| ((s * 4 + k) as f32 * 0.37).sin());
+        let f = Array2::from_shape_fn((5, 6), |(s, j)| ((s * 6 + j) as f32 * 0.53).cos().max(0.0));
+        let loss = |sae: &Sae| {
+            let (dict, b_dec) = dictionary(sae);
+            let r = f.dot(&dict) + aview1(b_dec) - &x;
+            r.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / 5.0
+        };
+        let (g_dict, g_b) = decoder_gradient(&sae, x.view(), &f);
+        let analytic: Vec<f32> = g_dict.iter().chain(g_b.iter()).copied().collect();
+        let eps = 1e-2;
+        for (q, &g) in (lay.w_dec..lay.len).zip(&analytic) {
+            let (mut plus, mut minus) = (sae.clone(), sae.clone());
+            plus.params[q] += eps;
+            minus.params[q] -= eps;
+            let numeric = (loss(&plus) - loss(&minus)) / (2.0 * eps as f64);
+            assert!(
+                (numeric - g as f64).abs() < 1e-3 * (1.0 + numeric.abs()),
+                "parameter {q}: {g} vs {numeric}"
+            );
+        }
     }
 
     #[test]
