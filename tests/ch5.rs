@@ -201,7 +201,20 @@ fn the_committed_run_has_the_encoders_gap_the_chapter_describes() {
         let (slope, offset) = (o.latents.slope.expect("a slope"), o.latents.offset.expect("an offset"));
         assert!(slope < 1.0 && offset < 0.0, "{what}: slope {slope}, offset {offset}");
         assert!(row.optimality_gap < 0.1, "{what}: FISTA {} λ from optimal", row.optimality_gap);
+        // The true dictionary's optimal codes: slope about 1, offset about −λ/2.
+        let t = &row.truth.latents;
+        let (slope, offset) = (t.slope.expect("a slope"), t.offset.expect("an offset"));
+        let half = row.l1 as f64 / 2.0;
+        assert!((slope - 1.0).abs() < 0.1 && (offset + half).abs() < 0.3 * half, "{what}: {t:?}");
     }
+    // Near the truth where the dictionary found every feature; below it at
+    // some larger λ.
+    let good = report.coding.iter().find(|r| r.l1 == report.config.good_l1).expect("the good λ");
+    assert!(good.optimal.objective >= good.truth.objective);
+    assert!(good.optimal.objective < 1.05 * good.truth.objective);
+    assert!(
+        report.coding.iter().any(|r| r.l1 > report.config.good_l1 && r.optimal.objective < r.truth.objective)
+    );
 }
 
 /// The committed run says what "Closing the loop" says of dictionary

@@ -8,17 +8,31 @@ use serde::{Deserialize, Serialize};
 use super::{Config, Run};
 use crate::sae::coding::{encoder_codes, fista, optimality_gap};
 use crate::sae::data::{Batch, GroundTruth};
+use crate::sae::known::truth_sae;
 use crate::sae::metrics::{Metrics, evaluate, measure};
 use crate::sae::model::{Activation, Sae, Workspace, decode_codes};
 
 /// One SAE: its encoder's metrics and those of the optimal codes on the same
-/// samples, and how far FISTA's codes are from optimal (in units of λ).
+/// samples; the known solution, the true dictionary with its optimal codes;
+/// and how far FISTA's codes are from optimal (in units of λ, the larger of
+/// the two dictionaries').
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CodingRow {
     pub l1: f32,
     pub encoder: Metrics,
     pub optimal: Metrics,
+    pub truth: Metrics,
     pub optimality_gap: f64,
+}
+
+/// The metrics of `sae`'s optimal codes on `set` (FISTA from its encoder's
+/// codes), and how far they are from optimal.
+fn optimal_codes(sae: &Sae, truth: &GroundTruth, set: &Batch, steps: usize) -> (Metrics, f64) {
+    let x = ArrayView2::from_shape((set.size, set.d), &set.x[..]).expect("B × d");
+    let codes = fista(sae, x, encoder_codes(sae, &set.x), steps);
+    let mut ws = Workspace::new(&sae.spec, set.size);
+    decode_codes(sae, &set.x, codes.as_slice().expect("contiguous"), &mut ws);
+    (measure(sae, truth, set, &ws), optimality_gap(sae, x, &codes))
 }
 
 /// The rows for the sweep's L1 SAEs at `config.main_size`, on the first
@@ -28,15 +42,17 @@ pub fn analyse(config: &Config, sweep: &[(Run, Sae)], truth: &GroundTruth, eval:
     let saes: Vec<&(Run, Sae)> =
         sweep.iter().filter(|(r, _)| r.m == config.main_size && r.activation == Activation::Relu).collect();
     crate::parallel::map(&saes, |(run, sae)| {
-        let x = ArrayView2::from_shape((set.size, set.d), &set.x[..]).expect("B × d");
-        let codes = fista(sae, x, encoder_codes(sae, &set.x), config.coding_iterations);
-        let mut ws = Workspace::new(&sae.spec, set.size);
-        decode_codes(sae, &set.x, codes.as_slice().expect("contiguous"), &mut ws);
+        let steps = config.coding_iterations;
+        let (optimal, gap) = optimal_codes(sae, truth, &set, steps);
+        // The true dictionary (b_dec = 0), read first by f = ReLU(F x).
+        let known = truth_sae(truth, Activation::Relu, run.l1, 1.0, 0.0);
+        let (truth_codes, truth_gap) = optimal_codes(&known, truth, &set, steps);
         CodingRow {
             l1: run.l1,
             encoder: evaluate(sae, truth, &set),
-            optimal: measure(sae, truth, &set, &ws),
-            optimality_gap: optimality_gap(sae, x, &codes),
+            optimal,
+            truth: truth_codes,
+            optimality_gap: gap.max(truth_gap),
         }
     })
 }
@@ -60,11 +76,11 @@ pub(super) fn table(
             opt(m.latents.offset, 3),
         ]
     };
-    let header =
-        ["λ", "codes", "objective", "L₀", "FVU", "occurrences missed", "latent slope", "latent offset"];
+    let header = ["λ", "codes", "objective", "L₀", "FVU", "missed", "slope", "offset"];
     let mut rows: Vec<Vec<String>> = Vec::new();
     for r in &report.coding {
-        for (name, m) in [("encoder", &r.encoder), ("optimal", &r.optimal)] {
+        let reads = [("encoder", &r.encoder), ("optimal", &r.optimal), ("truth", &r.truth)];
+        for (name, m) in reads {
             let mut row = vec![if name == "encoder" { r.l1.to_string() } else { String::new() }, name.into()];
             row.extend(cells(m));
             rows.push(row);
@@ -82,6 +98,15 @@ pub(super) fn table(
     let good = report.coding.iter().find(|r| r.l1 == c.good_l1).expect("validated: the good λ is swept");
     let lower = 1.0 - good.optimal.objective / good.encoder.objective;
     numbers.set("coding_good_lower", format!("{:.0}%", 100.0 * lower));
+    let above = good.optimal.objective / good.truth.objective - 1.0;
+    numbers.set("coding_good_above_truth", format!("{:.1}%", 100.0 * above));
+    let below: Vec<String> = report
+        .coding
+        .iter()
+        .filter(|r| r.optimal.objective < r.truth.objective)
+        .map(|r| r.l1.to_string())
+        .collect();
+    numbers.set("coding_below_truth", if below.is_empty() { "none".into() } else { below.join(" and ") });
     numbers.set("coding_good_l0", format!("{:.1} → {:.1}", good.encoder.l0, good.optimal.l0));
     numbers.set("coding_good_fvu", format!("{:.3} → {:.3}", good.encoder.fvu, good.optimal.fvu));
     Ok(())
