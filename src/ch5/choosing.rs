@@ -121,10 +121,9 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> 
             vec![format!("L1, M = {}", s.m), knee, agree, pct(s.best_recovery)]
         })
         .collect();
-    let topk_recovered = |k: usize| {
-        report.topk.iter().find(|r| r.activation == Activation::TopK(k)).map_or(0.0, |r| r.metrics.recovered)
-    };
-    let knee_k = ch.knee_k.map_or("none".into(), |k| format!("k = {k}: {}", pct(topk_recovered(k))));
+    let knee_k = ch
+        .knee_k
+        .map_or("none".into(), |k| format!("k = {k}: {}", pct(report.topk_run(k).metrics.recovered)));
     rows.push(vec![format!("TopK, M = {}", c.main_size), knee_k, "—".into(), pct(ch.best_k_recovery)]);
     write("ch5_choosing.md", markdown_table(&header, &[false, true, true, true], &rows))?;
 

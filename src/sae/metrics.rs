@@ -22,7 +22,7 @@
 //!   offset by a fixed amount (the L1 penalty's soft threshold); and how
 //!   often the latent stays off when its feature is present.
 
-use super::data::{Batch, GroundTruth, GroundTruth as Truth};
+use super::data::{Batch, GroundTruth as Truth};
 use super::model::{Sae, Workspace, forward, loss};
 use serde::{Deserialize, Serialize};
 
@@ -69,7 +69,7 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
 }
 
 /// cos(F_i, D_j) for every true feature i (rows) and latent j (columns).
-pub fn cosines(sae: &Sae, truth: &GroundTruth) -> Vec<f64> {
+pub fn cosines(sae: &Sae, truth: &Truth) -> Vec<f64> {
     let (n, m) = (truth.config.n, sae.spec.m);
     let mut c = vec![0.0; n * m];
     for i in 0..n {
@@ -81,7 +81,7 @@ pub fn cosines(sae: &Sae, truth: &GroundTruth) -> Vec<f64> {
 }
 
 /// Every metric of the module's notes for `sae` on `eval`.
-pub fn evaluate(sae: &Sae, truth: &GroundTruth, eval: &Batch) -> Metrics {
+pub fn evaluate(sae: &Sae, truth: &Truth, eval: &Batch) -> Metrics {
     let mut ws = Workspace::new(&sae.spec, eval.size);
     forward(sae, &eval.x, &mut ws);
     measure(sae, truth, eval, &ws)
@@ -204,7 +204,7 @@ fn mean(v: &[f64]) -> f64 {
 mod tests {
     use super::*;
     use crate::rng::stream;
-    use crate::sae::data::TruthConfig;
+    use crate::sae::data::{GroundTruth, TruthConfig};
     use crate::sae::model::{Activation, SaeSpec};
 
     #[test]
