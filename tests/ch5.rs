@@ -234,3 +234,62 @@ fn the_committed_run_learns_every_toy_feature_with_the_best_codes() {
     let (loose, tight) = (&report.loops[0], &report.loops[1]);
     assert!(tight.recovered < tight.represented && share(loose) > share(tight));
 }
+
+/// The committed run says what "Features inside features" says of it.
+#[test]
+fn the_committed_run_splits_and_absorbs_as_the_chapter_says() {
+    let path = superposition::output::book_dir().join("generated/ch5.json");
+    let report: ch5::Report =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("ch5.json")).expect("a Chapter 5 report");
+    let (h, s) = (&report.config.hierarchy, &report.hierarchy.splitting);
+    let (families, n) = (h.families.families, h.families.families * h.families.children);
+    let at = |m: usize| s.runs.iter().find(|r| r.run.m == m).expect("a splitting size");
+    // One latent per family: the parents, no child.
+    let small = at(families);
+    assert!(small.parents_found == families && small.children_found == 0, "{small:?}");
+    // Two per family: a mix of levels, better than cutting every family in two.
+    let middle = at(2 * families);
+    assert!(middle.parents > 0 && middle.between > 0 && middle.children > 0, "{middle:?}");
+    assert!(middle.optimal < middle.level_optimal);
+    // One per child: every child, no parent.
+    let full = at(n);
+    assert!(full.children_found == n && full.parents == 0 && full.between == 0, "{full:?}");
+    // No SAE's dictionary is worse than the tree's level (1% margin).
+    for r in &s.runs {
+        assert!(r.optimal < (1.0 + ch5::KNOWN_MARGIN) * r.level_optimal, "M = {}", r.run.m);
+    }
+    // Absorption: with coupled coefficients and S ⇒ G, G's latent is
+    // silent most of the time S is present and at the baseline otherwise;
+    // no S is recovered; the absorbed dictionary beats the truth.
+    let rows = &report.hierarchy.absorption;
+    let row = |strength: f64, coupled: bool| {
+        rows.iter().find(|r| r.data.implication == strength && r.data.coupled == coupled).expect("a row")
+    };
+    let full = row(1.0, true);
+    let a = &full.absorption;
+    assert!(a.silent_with > 0.5 && a.silent_without < 0.15 && full.specific_found == 0, "{full:?}");
+    assert!(full.absorbed_optimal < full.truth_optimal && full.optimal < full.truth_optimal);
+    assert!((a.lean - full.absorbed_lean).abs() < 0.1, "{a:?}");
+    // Independent coefficients: a partial lean, every specific feature
+    // still (nearly) found, G's latent silent more often with S than without.
+    let partial = row(1.0, false);
+    let p = &partial.absorption;
+    assert!(
+        p.lean > 0.15 && p.lean < full.absorption.lean && p.silent_with > 2.0 * p.silent_without,
+        "{p:?}"
+    );
+    assert!(partial.specific_found + 2 >= h.implications.pairs, "{partial:?}");
+    // The weakest implication: no lean, no extra silence.
+    let weak = row(h.strengths[0], false);
+    assert!(
+        weak.absorption.lean < 0.1 && weak.absorption.silent_with < weak.absorption.silent_without + 0.03
+    );
+    // The lean grows with the strength, for both kinds of coefficients.
+    for coupled in [false, true] {
+        let leans: Vec<f64> = h.strengths.iter().map(|&s| row(s, coupled).absorption.lean).collect();
+        assert!(leans.windows(2).all(|w| w[1] > w[0]), "coupled {coupled}: {leans:?}");
+    }
+    // The paired run leans towards the partner; the independent SAE does not.
+    let (paired, alone) = (&report.paired.absorption, &report.paired.independent_absorption);
+    assert!(paired.lean > 0.15 && alone.lean.abs() < 0.05, "{paired:?} {alone:?}");
+}

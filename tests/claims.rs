@@ -288,18 +288,51 @@ fn sae_run(r: &mut Reports, m: usize, l1: f32) -> &mut ch5::Run {
     r.ch5.sweep.iter_mut().find(|s| s.m == m && s.l1 == l1).unwrap()
 }
 
+/// Take away the three conditions of claim 9: the small penalty recovers,
+/// the smallest splitting dictionary finds children, and nothing is absorbed.
+fn without_sae_conditions(r: &mut Reports) {
+    let (m, low) = (r.ch5.config.main_size, r.ch5.config.low_l1);
+    sae_run(r, m, low).metrics.recovered = 0.95;
+    let families = r.ch5.config.hierarchy.families.families;
+    let small = r.ch5.hierarchy.splitting.runs.iter_mut().find(|s| s.run.m == families).unwrap();
+    small.children_found = families;
+    for row in &mut r.ch5.hierarchy.absorption {
+        row.specific_found = row.data.pairs;
+    }
+}
+
 #[test]
 fn the_sae_verdict_follows_recovery_and_its_failure() {
-    let mut r = committed();
+    let r = committed();
     assert_eq!(verdict_of(&r, 9), Verdict::HoldsWithConditions);
+    // With no condition left, it holds.
+    let fresh = || {
+        let mut r = committed();
+        without_sae_conditions(&mut r);
+        r
+    };
+    let mut r = fresh();
+    assert_eq!(verdict_of(&r, 9), Verdict::Holds);
     let (m, low) = (r.ch5.config.main_size, r.ch5.config.low_l1);
-    // Were the small penalty to recover the features too, no condition would be left.
-    sae_run(&mut r, m, low).metrics.recovered = 0.95;
-    assert_eq!(verdict_of(&r, 9), Verdict::Holds);
-    // Nor if it reconstructed worse than the larger penalty.
-    sae_run(&mut r, m, low).metrics.recovered = 0.04;
-    sae_run(&mut r, m, low).metrics.fvu = 0.5;
-    assert_eq!(verdict_of(&r, 9), Verdict::Holds);
+    // Each condition alone brings the conditions back: a small penalty that
+    // recovers less while reconstructing better...
+    let mut one = fresh();
+    sae_run(&mut one, m, low).metrics.recovered = 0.04;
+    assert_eq!(verdict_of(&one, 9), Verdict::HoldsWithConditions);
+    // ...but not one that also reconstructs worse;
+    sae_run(&mut one, m, low).metrics.fvu = 0.5;
+    assert_eq!(verdict_of(&one, 9), Verdict::Holds);
+    // a small dictionary that finds parents and no child;
+    let mut one = fresh();
+    let families = one.ch5.config.hierarchy.families.families;
+    let small = one.ch5.hierarchy.splitting.runs.iter_mut().find(|s| s.run.m == families).unwrap();
+    small.children_found = 0;
+    assert_eq!(verdict_of(&one, 9), Verdict::HoldsWithConditions);
+    // absorption that hides the specific features.
+    let mut one = fresh();
+    let row = one.ch5.hierarchy.absorption.iter_mut().find(|a| a.data.coupled && a.data.implication == 1.0);
+    row.unwrap().specific_found = 0;
+    assert_eq!(verdict_of(&one, 9), Verdict::HoldsWithConditions);
     // Were no SAE to recover 90% of the features, the claim would be wrong.
     for run in &mut r.ch5.sweep {
         run.metrics.recovered = 0.5;

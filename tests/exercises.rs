@@ -256,3 +256,33 @@ fn ch5_lasso_code_matches_the_books_sparse_coding() {
     }
     assert!(active > 0 && active < 8 * 16, "a sparse, non-empty code: {active} active");
 }
+
+#[test]
+fn ch5_nearest_node_matches_the_books() {
+    use superposition::sae::hierarchy::{Families, FamiliesConfig};
+    let config = FamiliesConfig { d: 16, families: 1, children: 4, rate: 0.5, sibling_cos: 0.5 };
+    let fam = Families::new(config, &mut stream(76, 0));
+    let f = |v: &[f32]| v.iter().map(|&x| x as f64).collect::<Vec<f64>>();
+    let children: Vec<f64> = (0..4).flat_map(|c| f(fam.truth.feature(c))).collect();
+    // Random directions, the parent, a child and a pair: the same node and cosine.
+    let mut rng = stream(76, 1);
+    let mut rows: Vec<Vec<f32>> = (0..50).map(|_| ex_random(16, &mut rng)).collect();
+    rows.push(fam.parent(0).to_vec());
+    rows.push(fam.truth.feature(2).to_vec());
+    rows.push(fam.truth.feature(0).iter().zip(fam.truth.feature(3)).map(|(a, b)| a + b).collect());
+    let mut masks = std::collections::BTreeSet::new();
+    for row in &rows {
+        let want = fam.nearest_node(row);
+        let (mask, cos) = ex::nearest_node(&f(row), &children);
+        assert_eq!(mask, want.children, "{row:?}");
+        assert!((cos - want.cos).abs() < 1e-5, "{cos} vs {}", want.cos);
+        masks.insert(mask);
+    }
+    assert!(masks.contains(&0b1111) && masks.contains(&0b0100) && masks.contains(&0b1001), "{masks:?}");
+}
+
+/// A random direction in f32 (Gaussian coordinates; its length does not matter).
+fn ex_random(d: usize, rng: &mut rand_chacha::ChaCha8Rng) -> Vec<f32> {
+    use rand_distr::{Distribution, StandardNormal};
+    (0..d).map(|_| StandardNormal.sample(rng)).collect()
+}

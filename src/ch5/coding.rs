@@ -27,7 +27,7 @@ pub struct CodingRow {
 
 /// The metrics of `sae`'s optimal codes on `set` (FISTA from its encoder's
 /// codes), and how far they are from optimal.
-fn optimal_codes(sae: &Sae, truth: &GroundTruth, set: &Batch, steps: usize) -> (Metrics, f64) {
+pub(super) fn optimal_codes(sae: &Sae, truth: &GroundTruth, set: &Batch, steps: usize) -> (Metrics, f64) {
     let x = ArrayView2::from_shape((set.size, set.d), &set.x[..]).expect("B × d");
     let codes = fista(sae, x, encoder_codes(sae, &set.x), steps);
     let mut ws = Workspace::new(&sae.spec, set.size);

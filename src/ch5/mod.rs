@@ -10,12 +10,16 @@
 //! 5. Choosing λ and k without the truth: the knee of FVU against L0 and
 //!    the agreement between dictionaries of neighbouring sizes.
 //! 6. Features that fire in pairs.
-//! 7. Closing the loop: SAEs on the hidden activations of Chapter 4's toy
+//! 7. Features inside features: splitting and absorption on hierarchical
+//!    truths.
+//! 8. Closing the loop: SAEs on the hidden activations of Chapter 4's toy
 //!    models, against the columns of W.
 
 mod choosing;
 mod coding;
 mod figures;
+pub mod hierarchy;
+mod hierarchy_report;
 mod paired;
 mod tables;
 mod toy_loop;
@@ -26,11 +30,13 @@ use crate::output::{Numbers, OutDirs};
 use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, group_stream, stream};
 use crate::sae::coding::LearnConfig;
-use crate::sae::data::{Batch, GroundTruth, TruthConfig};
+use crate::sae::data::{Batch, GroundTruth, Source, TruthConfig};
+use crate::sae::hierarchy::{Families, FamiliesConfig, Implications, ImplicationsConfig};
 use crate::sae::known;
 use crate::sae::metrics::{Metrics, cosine, cosines, evaluate};
 use crate::sae::model::{Activation, Sae, SaeSpec};
 use crate::sae::train::{Resample, SaeTrainConfig, train};
+pub use hierarchy::HierarchyConfig;
 pub use paired::Paired;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -77,6 +83,8 @@ pub struct Config {
     pub coding_iterations: usize,
     /// Dictionary learning with the best codes, from each toy's SAE.
     pub learn: LearnConfig,
+    /// Feature splitting and absorption.
+    pub hierarchy: HierarchyConfig,
     /// Training steps of the Chapter 4 toy models.
     pub toy_steps: usize,
     pub loops: Vec<LoopConfig>,
@@ -111,6 +119,19 @@ impl Default for Config {
             coding_samples: 1024,
             coding_iterations: 300,
             learn: LearnConfig { steps: 500, batch: 256, coding_steps: 150, adam: AdamConfig::adam(1e-3) },
+            hierarchy: HierarchyConfig {
+                families: FamiliesConfig { d: 64, families: 16, children: 4, rate: 0.25, sibling_cos: 0.5 },
+                split_sizes: vec![16, 32, 64, 128],
+                implications: ImplicationsConfig {
+                    d: 64,
+                    pairs: 32,
+                    rate: 0.1,
+                    given_general: 0.5,
+                    implication: 1.0,
+                    coupled: false,
+                },
+                strengths: vec![0.5, 0.75, 0.9, 1.0],
+            },
             toy_steps: 10_000,
             loops: vec![
                 LoopConfig { n: 5, d: 2, density: 0.05, importance_decay: 0.9, latents: 10 },
@@ -137,6 +158,12 @@ impl Config {
             coding_samples: 256,
             coding_iterations: 100,
             learn: LearnConfig { steps: 50, ..d.learn },
+            hierarchy: HierarchyConfig {
+                families: FamiliesConfig { d: 16, families: 4, ..d.hierarchy.families },
+                split_sizes: vec![4, 8, 16, 32],
+                implications: ImplicationsConfig { d: 16, pairs: 8, ..d.hierarchy.implications },
+                strengths: vec![0.5, 1.0],
+            },
             // The toy models keep the reference steps: they are small, and
             // with fewer the rarest of the five features may not have grown.
             ..d
@@ -151,6 +178,12 @@ impl Config {
             sizes: vec![256, 512, 1024],
             main_size: 1024,
             dead_size: 512,
+            hierarchy: HierarchyConfig {
+                families: FamiliesConfig { d: 256, families: 64, ..d.hierarchy.families },
+                split_sizes: vec![64, 128, 256, 512],
+                implications: ImplicationsConfig { d: 256, pairs: 128, ..d.hierarchy.implications },
+                ..d.hierarchy.clone()
+            },
             ..d
         }
     }
@@ -218,21 +251,25 @@ impl Config {
         if self.resample.at_steps.iter().any(|&s| s == 0 || s >= self.train.steps) {
             return Err("resampling steps must lie inside the training".into());
         }
-        Ok(())
+        self.hierarchy.validate()
     }
 
     /// How many SAEs the chapter trains (the toy models not counted).
     pub fn sae_runs(&self) -> usize {
-        self.sizes.len() * self.l1s.len() + self.topks.len() + 3 + 1 + self.loops.len()
+        let hierarchy = self.hierarchy.split_sizes.len() + 2 * self.hierarchy.strengths.len();
+        self.sizes.len() * self.l1s.len() + self.topks.len() + 3 + 1 + self.loops.len() + hierarchy
     }
 }
 
 /// Which data an SAE is trained on.
 #[derive(Debug, Clone, Copy, PartialEq)]
-enum Data {
+enum On {
     Independent,
     Paired,
     Toy(usize),
+    Families,
+    /// The i-th of [`HierarchyConfig::implication_sets`].
+    Implications(usize),
 }
 
 /// The chapter's groups of random draws (group `p as u64` of
@@ -252,12 +289,16 @@ pub(super) enum Part {
     Loop,
     /// Dictionary learning with the best codes, one stream per toy.
     Learn,
+    /// Feature splitting, one stream per size.
+    Split,
+    /// Absorption: one stream, shared by every strength (only the data differ).
+    Absorb,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 struct Job {
     part: Part,
-    data: Data,
+    on: On,
     spec: SaeSpec,
     resample: bool,
     /// The random stream (initialisation and samples): a resampled run shares
@@ -331,6 +372,8 @@ pub struct Report {
     pub choosing: choosing::Choosing,
     /// The amortisation gap of the L1 SAEs at the main size.
     pub coding: Vec<coding::CodingRow>,
+    /// Feature splitting and absorption.
+    pub hierarchy: hierarchy::Hierarchy,
 }
 
 /// One SAE's dictionary against the true features: the cells of the N × M
@@ -387,13 +430,14 @@ impl Report {
     }
 }
 
-/// Train one SAE on fresh samples and evaluate it on `eval`: its
-/// measurements, and the SAE for the analyses that follow.
-fn train_run(job: &Job, truth: &GroundTruth, eval: &Batch, config: &Config, bar: &dyn Fn()) -> (Run, Sae) {
+/// Train one SAE on fresh samples from `source` and evaluate it on `eval`
+/// against `truth`: its measurements, and the SAE for the analyses that follow.
+fn train_run(job: &Job, data: Data<'_>, config: &Config, bar: &dyn Fn()) -> (Run, Sae) {
+    let Data { source, truth, eval } = data;
     let mut rng = stream(config.seed, job.stream);
     let mut sae = Sae::new(job.spec, &mut rng);
     let mut probe = Batch::new(4096, job.spec.d);
-    truth.sample(&mut probe, &mut rng);
+    source.sample(&mut probe, &mut rng);
     sae.init_decoder_bias(&probe.x);
     let encoder_scale = match job.spec.activation {
         Activation::Relu => config.resample.encoder_scale,
@@ -403,7 +447,7 @@ fn train_run(job: &Job, truth: &GroundTruth, eval: &Batch, config: &Config, bar:
         resample: job.resample.then(|| Resample { encoder_scale, ..config.resample.clone() }),
         ..config.train.clone()
     };
-    let log = train(&mut sae, truth, &train_config, &mut rng, |step| {
+    let log = train(&mut sae, source, &train_config, &mut rng, |step| {
         if (step + 1) % 100 == 0 {
             bar();
         }
@@ -423,41 +467,79 @@ fn train_run(job: &Job, truth: &GroundTruth, eval: &Batch, config: &Config, bar:
     (run, sae)
 }
 
+/// What an SAE trains on: where its samples come from, the true features
+/// they are measured against, and the fixed evaluation set.
+#[derive(Clone, Copy)]
+struct Data<'a> {
+    source: &'a dyn Source,
+    truth: &'a GroundTruth,
+    eval: &'a Batch,
+}
+
 /// The data the SAEs train on, each with its fixed evaluation set: the
 /// independent and the paired ground truth (the same directions, firing in
-/// pairs), and the toy models' hidden layers.
+/// pairs), the toy models' hidden layers, and the two hierarchies.
 struct Sources {
     independent: GroundTruth,
     paired: GroundTruth,
     eval_independent: Batch,
     eval_paired: Batch,
     eval_toys: Vec<Batch>,
+    families: Families,
+    eval_families: Batch,
+    /// One per [`HierarchyConfig::implication_sets`], on the same directions.
+    implications: Vec<Implications>,
+    eval_implications: Vec<Batch>,
 }
 
 impl Sources {
     fn new(config: &Config, toys: &[Toy]) -> Sources {
         let t = config.truth;
-        let truth_stream = || stream(config.seed, group_stream(Part::Truth as u64, 0));
-        let independent = GroundTruth::new(t, &mut truth_stream());
+        let truth_stream = |k: u64| stream(config.seed, group_stream(Part::Truth as u64, k));
+        let independent = GroundTruth::new(t, &mut truth_stream(0));
         let paired_config = TruthConfig { pair_correlation: config.pair_correlation, ..t };
-        let paired = GroundTruth::new(paired_config, &mut truth_stream());
-        let eval_of = |truth: &GroundTruth, index: u64| {
-            let mut eval = Batch::new(config.eval_samples, truth.config.d);
-            truth.sample(&mut eval, &mut stream(config.seed, group_stream(Part::Eval as u64, index)));
+        let paired = GroundTruth::new(paired_config, &mut truth_stream(0));
+        let eval_of = |source: &dyn Source, d: usize, index: u64| {
+            let mut eval = Batch::new(config.eval_samples, d);
+            source.sample(&mut eval, &mut stream(config.seed, group_stream(Part::Eval as u64, index)));
             eval
         };
-        let eval_independent = eval_of(&independent, 0);
-        let eval_paired = eval_of(&paired, 1);
-        let eval_toys = toys.iter().enumerate().map(|(i, toy)| eval_of(&toy.truth, 2 + i as u64)).collect();
-        Sources { independent, paired, eval_independent, eval_paired, eval_toys }
+        let eval_independent = eval_of(&independent, t.d, 0);
+        let eval_paired = eval_of(&paired, t.d, 1);
+        let eval_toys =
+            toys.iter().enumerate().map(|(i, toy)| eval_of(&toy.truth, toy.config.d, 2 + i as u64)).collect();
+        let h = &config.hierarchy;
+        let families = Families::new(h.families, &mut truth_stream(1));
+        let eval_families = eval_of(&families, h.families.d, 100);
+        let implications: Vec<Implications> =
+            h.implication_sets().into_iter().map(|c| Implications::new(c, &mut truth_stream(2))).collect();
+        let eval_implications =
+            implications.iter().zip(101..).map(|(imp, k)| eval_of(imp, imp.config.d, k)).collect();
+        Sources {
+            independent,
+            paired,
+            eval_independent,
+            eval_paired,
+            eval_toys,
+            families,
+            eval_families,
+            implications,
+            eval_implications,
+        }
     }
 
-    /// The ground truth of `data` and its evaluation set.
-    fn of<'a>(&'a self, data: Data, toys: &'a [Toy]) -> (&'a GroundTruth, &'a Batch) {
-        match data {
-            Data::Independent => (&self.independent, &self.eval_independent),
-            Data::Paired => (&self.paired, &self.eval_paired),
-            Data::Toy(i) => (&toys[i].truth, &self.eval_toys[i]),
+    /// The data of `on`.
+    fn of<'a>(&'a self, on: On, toys: &'a [Toy]) -> Data<'a> {
+        let data = |source: &'a dyn Source, truth, eval| Data { source, truth, eval };
+        match on {
+            On::Independent => data(&self.independent, &self.independent, &self.eval_independent),
+            On::Paired => data(&self.paired, &self.paired, &self.eval_paired),
+            On::Toy(i) => data(&toys[i].truth, &toys[i].truth, &self.eval_toys[i]),
+            On::Families => data(&self.families, &self.families.truth, &self.eval_families),
+            On::Implications(i) => {
+                let imp = &self.implications[i];
+                data(imp, &imp.truth, &self.eval_implications[i])
+            }
         }
     }
 }
@@ -467,17 +549,17 @@ impl Sources {
 fn jobs(config: &Config, toys: &[Toy]) -> Vec<Job> {
     let d = config.truth.d;
     let mut jobs: Vec<Job> = Vec::new();
-    let mut push = |part: Part, data: Data, spec: SaeSpec, resample: bool, twin: Option<u64>| {
+    let mut push = |part: Part, on: On, spec: SaeSpec, resample: bool, twin: Option<u64>| {
         let index = jobs.iter().filter(|j| j.part == part).count() as u64;
         let stream = twin.unwrap_or(group_stream(part as u64, index));
-        jobs.push(Job { part, data, spec, resample, stream });
+        jobs.push(Job { part, on, spec, resample, stream });
         stream
     };
     let relu = |m: usize, l1: f32| SaeSpec { d, m, activation: Activation::Relu, l1 };
     let topk_at = |m: usize, k: usize| SaeSpec { d, m, activation: Activation::TopK(k), l1: 0.0 };
     for &m in &config.sizes {
         for &l1 in &config.l1s {
-            push(Part::Sweep, Data::Independent, relu(m, l1), false, None);
+            push(Part::Sweep, On::Independent, relu(m, l1), false, None);
         }
     }
     // The stream of the sweep's job at (M, λ), to share.
@@ -488,19 +570,30 @@ fn jobs(config: &Config, toys: &[Toy]) -> Vec<Job> {
     };
     let largest = *config.sizes.iter().max().expect("validated: sizes");
     for &k in &config.topks {
-        push(Part::TopK, Data::Independent, topk_at(config.main_size, k), false, None);
+        push(Part::TopK, On::Independent, topk_at(config.main_size, k), false, None);
     }
     let (good, dead) = (relu(largest, config.good_l1), topk_at(config.dead_size, config.dead_topk));
-    push(Part::Resampled, Data::Independent, good, true, sweep_stream(largest, config.good_l1));
-    let twin = push(Part::Resampled, Data::Independent, dead, false, None);
-    push(Part::Resampled, Data::Independent, dead, true, Some(twin));
+    push(Part::Resampled, On::Independent, good, true, sweep_stream(largest, config.good_l1));
+    let twin = push(Part::Resampled, On::Independent, dead, false, None);
+    push(Part::Resampled, On::Independent, dead, true, Some(twin));
     // The same initialisation and stream as the independent run it is compared with.
     let main = relu(config.main_size, config.good_l1);
-    push(Part::Paired, Data::Paired, main, false, sweep_stream(config.main_size, config.good_l1));
+    push(Part::Paired, On::Paired, main, false, sweep_stream(config.main_size, config.good_l1));
     for (i, toy) in toys.iter().enumerate() {
         let (d, m) = (toy.config.d, toy.config.latents);
         let spec = SaeSpec { d, m, activation: Activation::Relu, l1: config.good_l1 };
-        push(Part::Loop, Data::Toy(i), spec, false, None);
+        push(Part::Loop, On::Toy(i), spec, false, None);
+    }
+    let h = &config.hierarchy;
+    for &m in &h.split_sizes {
+        let spec = SaeSpec { d: h.families.d, m, activation: Activation::Relu, l1: config.good_l1 };
+        push(Part::Split, On::Families, spec, false, None);
+    }
+    // Two latents per pair; one initialisation and stream for every data set.
+    let spec = SaeSpec { d: h.implications.d, m: 2 * h.implications.pairs, ..relu(0, config.good_l1) };
+    let first = group_stream(Part::Absorb as u64, 0);
+    for i in 0..h.implication_sets().len() {
+        push(Part::Absorb, On::Implications(i), spec, false, Some(first));
     }
     jobs
 }
@@ -519,8 +612,7 @@ fn train_jobs(
     let mut order: Vec<usize> = (0..jobs.len()).collect();
     order.sort_by_key(|&k| std::cmp::Reverse(jobs[k].spec.m * jobs[k].spec.d));
     let trained = crate::parallel::map(&order, |&k| {
-        let (truth, eval) = sources.of(jobs[k].data, toys);
-        train_run(&jobs[k], truth, eval, config, &|| progress.advance(1))
+        train_run(&jobs[k], sources.of(jobs[k].on, toys), config, &|| progress.advance(1))
     });
     progress.finish();
     let mut slots: Vec<Option<(Run, Sae)>> = vec![None; jobs.len()];
@@ -540,8 +632,9 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let sources = Sources::new(config, &toys);
     let jobs = jobs(config, &toys);
     let mut parts = train_jobs(&jobs, &sources, &toys, config, progress);
-    let Sources { independent, paired: paired_truth, eval_independent, eval_paired, .. } = sources;
     let mut take = |part: Part| parts.remove(&part).unwrap_or_default();
+    let hierarchy = hierarchy::analyse(config, &sources, take(Part::Split), take(Part::Absorb));
+    let Sources { independent, paired: paired_truth, eval_independent, eval_paired, .. } = sources;
     let sweep = take(Part::Sweep);
     let topk = take(Part::TopK);
     let resampled = take(Part::Resampled);
@@ -557,14 +650,13 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let topk = runs_only(topk);
     let choosing = choosing::analyse(&config.sizes, &config.l1s, &sweep, &topk);
     let coding = coding::analyse(config, &sweep, &independent, &eval_independent);
+    let (_, main_sae) = sweep
+        .iter()
+        .find(|(r, _)| r.m == config.main_size && r.l1 == config.good_l1)
+        .expect("validated: main size and good λ are swept");
+    let paired = paired::analyse(paired_run, &paired_truth, &eval_paired, (main_sae, &eval_independent));
     let (sweep, resampled) = (runs_only(sweep), runs_only(resampled));
 
-    let independent_recovered = sweep
-        .iter()
-        .find(|r| r.m == config.main_size && r.l1 == config.good_l1)
-        .expect("validated: main size and good λ are swept")
-        .metrics
-        .recovered;
     // The known solution for every objective of the frontier: an SAE built
     // from the truth, its encoder scale and bias tuned to that objective.
     let objectives: Vec<(Activation, f32)> = config
@@ -576,7 +668,6 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let known = crate::parallel::map(&objectives, |&(activation, l1)| {
         known::best_truth_sae(&independent, &eval_independent, activation, l1)
     });
-    let paired = paired::analyse(paired_run, &paired_truth, &eval_paired, independent_recovered);
     let indices: Vec<usize> = (0..toys.len()).collect();
     let learned =
         crate::parallel::map(&indices, |&i| toy_loop::learned(config, i, &toys[i], &loop_runs[i].1));
@@ -598,6 +689,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
         heatmaps,
         choosing,
         coding,
+        hierarchy,
     }
 }
 
@@ -624,7 +716,7 @@ impl Chapter for Ch5 {
     const NAME: &'static str = "ch5_sae";
     const ID: &'static str = "ch5";
     const DIGITS: i32 = 6;
-    const BOOK_SECONDS: f64 = 70.0;
+    const BOOK_SECONDS: f64 = 82.0;
     type Config = Config;
     type Report = Report;
 
@@ -641,7 +733,8 @@ impl Chapter for Ch5 {
         figures::figures(report, dirs)?;
         tables::tables(report, dirs, numbers)?;
         choosing::tables(report, dirs, numbers)?;
-        coding::table(report, dirs, numbers)
+        coding::table(report, dirs, numbers)?;
+        hierarchy_report::write(report, dirs, numbers)
     }
 }
 

@@ -2,8 +2,9 @@
 //! latent on their sum?
 
 use super::Run;
+use super::hierarchy::{Absorption, absorption};
 use crate::sae::data::{Batch, GroundTruth};
-use crate::sae::metrics::{RECOVERED, cosine, cosines};
+use crate::sae::metrics::{RECOVERED, cosine, cosines, evaluate};
 use crate::sae::model::Sae;
 use serde::{Deserialize, Serialize};
 
@@ -13,6 +14,11 @@ pub struct Paired {
     pub run: Run,
     /// The same SAE on independent features (from the sweep), for comparison.
     pub independent_recovered: f64,
+    /// Absorption, with the first of each pair as the specific feature and
+    /// its partner as the general one (the first implies its partner nine
+    /// times in ten); and the independent SAE measured the same way.
+    pub absorption: Absorption,
+    pub independent_absorption: Absorption,
     /// Measured P(partner fires | first fires) on the evaluation set.
     pub co_firing: f64,
     /// Pairs whose normalised sum F_2k + F_2k+1 has a latent at cos > 0.9.
@@ -27,7 +33,7 @@ pub(super) fn analyse(
     (run, sae): (Run, Sae),
     truth: &GroundTruth,
     eval: &Batch,
-    independent_recovered: f64,
+    (independent, independent_eval): (&Sae, &Batch),
 ) -> Paired {
     let (n, m) = (truth.config.n, run.m);
     let pairs = n / 2;
@@ -50,7 +56,12 @@ pub(super) fn analyse(
             both += on.contains(&(i + 1)) as usize;
         }
     }
+    // (general, specific): the partner is implied by the first.
+    let roles: Vec<(usize, usize)> = (0..pairs).map(|k| (2 * k + 1, 2 * k)).collect();
+    let independent_recovered = evaluate(independent, truth, independent_eval).recovered;
     Paired {
+        absorption: absorption(&sae, truth, eval, &roles),
+        independent_absorption: absorption(independent, truth, independent_eval, &roles),
         run,
         independent_recovered,
         co_firing: both as f64 / first.max(1) as f64,

@@ -201,3 +201,27 @@ pub fn lasso_code(xbar: &[f64], dict: &[f64], l1: f64, steps: usize) -> Vec<f64>
     f
 }
 // ANCHOR_END: ch5_lasso
+
+// ANCHOR: ch5_node
+pub fn nearest_node(row: &[f64], children: &[f64]) -> (u32, f64) {
+    let d = row.len();
+    let k = children.len() / d;
+    let dot = |u: &[f64], v: &[f64]| u.iter().zip(v).map(|(x, y)| x * y).sum::<f64>();
+    let cos = |a: &[f64], b: &[f64]| dot(a, b) / (dot(a, a) * dot(b, b)).sqrt();
+    let mut best = (0, f64::NEG_INFINITY);
+    // Every subset of k children is a number below 2^k.
+    for mask in 1u32..(1 << k) {
+        let mut sum = vec![0.0; d];
+        for (i, child) in children.chunks_exact(d).enumerate() {
+            if mask >> i & 1 == 1 {
+                sum.iter_mut().zip(child).for_each(|(s, c)| *s += c);
+            }
+        }
+        let c = cos(&sum, row);
+        if c > best.1 {
+            best = (mask, c);
+        }
+    }
+    best
+}
+// ANCHOR_END: ch5_node

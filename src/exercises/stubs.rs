@@ -101,3 +101,12 @@ pub fn fraction_of_variance_unexplained(x: &[f64], x_hat: &[f64], d: usize) -> f
 pub fn lasso_code(xbar: &[f64], dict: &[f64], l1: f64, steps: usize) -> Vec<f64> {
     todo!("Chapter 5, exercise 9")
 }
+
+/// Chapter 5, exercise 10: the node of one family of the tree nearest the
+/// direction `row` (length d): of every non-empty subset of the family's
+/// `children` (k rows of d, row-major), the one whose summed rows meet
+/// `row` at the largest cosine. Returns the subset as a bit mask (bit i:
+/// child i) and that cosine.
+pub fn nearest_node(row: &[f64], children: &[f64]) -> (u32, f64) {
+    todo!("Chapter 5, exercise 10")
+}

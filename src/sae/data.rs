@@ -59,6 +59,18 @@ pub struct Batch {
     pub coef: Vec<f32>,
 }
 
+/// Anything an SAE can be trained on: it fills a batch with fresh samples
+/// and their true codes.
+pub trait Source {
+    fn sample(&self, batch: &mut Batch, rng: &mut ChaCha8Rng);
+}
+
+impl Source for GroundTruth {
+    fn sample(&self, batch: &mut Batch, rng: &mut ChaCha8Rng) {
+        GroundTruth::sample(self, batch, rng)
+    }
+}
+
 impl GroundTruth {
     pub fn new(config: TruthConfig, rng: &mut ChaCha8Rng) -> Self {
         let dirs = random_unit_vectors(config.n, config.d, rng);
@@ -170,6 +182,14 @@ impl Batch {
             active: self.active[..end].to_vec(),
             coef: self.coef[..end].to_vec(),
         }
+    }
+
+    /// Zero x and forget the codes, ready for `size` new samples.
+    pub fn clear(&mut self) {
+        self.x.fill(0.0);
+        self.active.clear();
+        self.coef.clear();
+        self.start[0] = 0;
     }
 
     pub fn new(size: usize, d: usize) -> Self {

@@ -56,25 +56,24 @@ pub fn objective(sae: &Sae, eval: &Batch) -> f64 {
 /// objective and metrics are then measured on the whole set).
 pub const TUNING_SAMPLES: usize = 2048;
 
-/// The first `n` samples of `batch`.
-fn head(batch: &Batch, n: usize) -> Batch {
-    let n = n.min(batch.size);
-    let (d, end) = (batch.d, batch.start[n]);
-    Batch {
-        size: n,
-        d,
-        x: batch.x[..n * d].to_vec(),
-        start: batch.start[..=n].to_vec(),
-        active: batch.active[..end].to_vec(),
-        coef: batch.coef[..end].to_vec(),
-    }
+/// The truth SAE with s and β tuned to the objective (see [`tune`]),
+/// measured on the whole of `eval`.
+pub fn best_truth_sae(truth: &GroundTruth, eval: &Batch, activation: Activation, l1: f32) -> TruthSae {
+    let (scale, bias) = tune(truth, eval, activation, l1);
+    let metrics = evaluate(&truth_sae(truth, activation, l1, scale, bias), truth, eval);
+    let objective = metrics.objective;
+    let true_codes = true_codes(truth, eval, activation, l1);
+    TruthSae { scale, bias, objective, metrics, true_codes }
 }
 
-/// Tune s and β on the first [`TUNING_SAMPLES`] samples: a grid over
-/// s ∈ [0.5, 1.5] and β ∈ [−0.5, 0.1] in steps of 0.2 and 0.1, then two
-/// rounds of golden-section refinement of each in turn around the best point.
-pub fn best_truth_sae(truth: &GroundTruth, eval: &Batch, activation: Activation, l1: f32) -> TruthSae {
-    let tune = head(eval, TUNING_SAMPLES);
+/// The encoder scale s and bias β of the best truth SAE for the dictionary
+/// `truth` (any unit directions: the features, or others, such as the
+/// parents of families of features), tuned on the first
+/// [`TUNING_SAMPLES`] samples of `eval`: a grid over s ∈ [0.5, 1.5] and
+/// β ∈ [−0.5, 0.1] in steps of 0.2 and 0.1, then two rounds of
+/// golden-section refinement of each in turn around the best point.
+pub fn tune(truth: &GroundTruth, eval: &Batch, activation: Activation, l1: f32) -> (f32, f32) {
+    let tune = eval.head(TUNING_SAMPLES);
     let ws =
         std::cell::RefCell::new(Workspace::new(&truth_sae(truth, activation, l1, 1.0, 0.0).spec, tune.size));
     let loss = |s: f32, b: f32| {
@@ -102,11 +101,7 @@ pub fn best_truth_sae(truth: &GroundTruth, eval: &Batch, activation: Activation,
             best = (s, b, l);
         }
     }
-    let (scale, bias) = (best.0, best.1);
-    let metrics = evaluate(&truth_sae(truth, activation, l1, scale, bias), truth, eval);
-    let objective = metrics.objective;
-    let true_codes = true_codes(truth, eval, activation, l1);
-    TruthSae { scale, bias, objective, metrics, true_codes }
+    (best.0, best.1)
 }
 
 // ANCHOR: true_codes

@@ -8,6 +8,7 @@
 pub mod choosing;
 pub mod coding;
 pub mod data;
+pub mod hierarchy;
 pub mod known;
 pub mod metrics;
 pub mod model;

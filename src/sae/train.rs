@@ -1,7 +1,7 @@
 //! Training a sparse autoencoder with Adam, fresh samples every step, the
 //! decoder kept at unit norm, and (optionally) dead latents resampled.
 
-use super::data::{Batch, GroundTruth};
+use super::data::{Batch, Source};
 use super::model::{Sae, Workspace, backward, project_decoder_grad, reconstruct};
 use crate::optim::{Adam, AdamConfig};
 use rand::Rng;
@@ -83,11 +83,11 @@ impl TrainLog {
     }
 }
 
-/// Train `sae` on fresh samples of `truth`.
+/// Train `sae` on fresh samples drawn from `truth`.
 // ANCHOR: train
 pub fn train(
     sae: &mut Sae,
-    truth: &GroundTruth,
+    truth: &dyn Source,
     config: &SaeTrainConfig,
     rng: &mut ChaCha8Rng,
     mut on_step: impl FnMut(usize),
@@ -122,7 +122,7 @@ pub fn train(
 /// Give each `dead` latent a new direction taken from a badly reconstructed input.
 fn resample(
     sae: &mut Sae,
-    truth: &GroundTruth,
+    truth: &dyn Source,
     dead: &[usize],
     r: &Resample,
     adam: &mut Adam,
@@ -192,7 +192,7 @@ fn resample(
 mod tests {
     use super::*;
     use crate::rng::stream;
-    use crate::sae::data::TruthConfig;
+    use crate::sae::data::{GroundTruth, TruthConfig};
     use crate::sae::model::{Activation, SaeSpec, forward};
 
     #[test]
