@@ -49,8 +49,9 @@ fn trained(m: usize, l1: f32) -> Metrics {
         adam: AdamConfig::adam(1e-3),
         dead_window: 500,
         resample: None,
+        auxk: None,
     };
-    train(&mut sae, &truth, &train_config, &mut rng, |_| {});
+    train(&mut sae, &truth, &train_config, &mut rng, |_, _| {});
     evaluate(&sae, &truth, &eval)
 }
 
@@ -292,4 +293,19 @@ fn the_committed_run_splits_and_absorbs_as_the_chapter_says() {
     // The paired run leans towards the partner; the independent SAE does not.
     let (paired, alone) = (&report.paired.absorption, &report.paired.independent_absorption);
     assert!(paired.lean > 0.15 && alone.lean.abs() < 0.05, "{paired:?} {alone:?}");
+}
+
+/// The committed run says what "Dead latents: resampling and AuxK" says:
+/// with the auxiliary loss the TopK SAE ends with fewer dead latents than
+/// without repair, recovers more of the features and reconstructs better.
+#[test]
+fn the_committed_run_keeps_latents_alive_with_auxk() {
+    let path = superposition::output::book_dir().join("generated/ch5.json");
+    let report: ch5::Report =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("ch5.json")).expect("a Chapter 5 report");
+    let (plain, resampled, auxk) = (&report.resampled[1], &report.resampled[2], &report.resampled[3]);
+    assert!(auxk.auxk && !auxk.resample && !plain.auxk && resampled.resample);
+    assert!(auxk.dead_at_end < plain.dead_at_end, "{} vs {}", auxk.dead_at_end, plain.dead_at_end);
+    assert!(auxk.metrics.recovered > plain.metrics.recovered + 0.05);
+    assert!(auxk.metrics.fvu < plain.metrics.fvu);
 }

@@ -193,8 +193,9 @@ fn small_sae() -> (superposition::sae::data::GroundTruth, superposition::sae::mo
         adam: AdamConfig::adam(1e-3),
         dead_window: 50,
         resample: None,
+        auxk: None,
     };
-    train(&mut sae, &truth, &train_config, &mut rng, |_| {});
+    train(&mut sae, &truth, &train_config, &mut rng, |_, _| {});
     (truth, sae)
 }
 

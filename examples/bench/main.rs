@@ -196,10 +196,16 @@ fn sae_bench(steps: usize) {
     let mut probe = Batch::new(1024, 256);
     truth.sample(&mut probe, &mut rng);
     sae.init_decoder_bias(&probe.x);
-    let config =
-        SaeTrainConfig { steps, batch: 256, adam: AdamConfig::adam(1e-3), dead_window: 500, resample: None };
+    let config = SaeTrainConfig {
+        steps,
+        batch: 256,
+        adam: AdamConfig::adam(1e-3),
+        dead_window: 500,
+        resample: None,
+        auxk: None,
+    };
     let start = Instant::now();
-    train(&mut sae, &truth, &config, &mut rng, |_| {});
+    train(&mut sae, &truth, &config, &mut rng, |_, _| {});
     let seconds = start.elapsed().as_secs_f64();
     // The speed depends on how many latents are active (the backward pass
     // visits only those once they are few), so say where training stands.

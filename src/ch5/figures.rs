@@ -197,55 +197,70 @@ fn heatmap(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     })
 }
 
-/// Dead latents (no activation in the last window of steps) during training.
+/// Dead latents (no activation in the last window of steps) during
+/// training, and the TopK runs' recovery over the same steps.
 fn dead(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
     let c = &report.config;
     let largest = *c.sizes.iter().max().expect("sizes");
+    // (run, colour, solid line): the L1 pair in one colour, the TopK runs in
+    // another; without repair dashed; AuxK in a third colour.
     let runs = [
-        (report.sweep_run(largest, c.good_l1), 0),
-        (&report.resampled[0], 0),
-        (&report.resampled[1], 1),
-        (&report.resampled[2], 1),
+        (report.sweep_run(largest, c.good_l1), 0, false),
+        (&report.resampled[0], 0, true),
+        (&report.resampled[1], 1, false),
+        (&report.resampled[2], 1, true),
+        (&report.resampled[3], 2, true),
     ];
     let ymax =
-        runs.iter().flat_map(|(r, _)| r.dead_curve.iter().map(|p| p.1)).max().unwrap_or(1).max(1) as f64;
+        runs.iter().flat_map(|(r, ..)| r.dead_curve.iter().map(|p| p.1)).max().unwrap_or(1).max(1) as f64;
     // Curves that stay at zero hide under the axis: say so in the legend.
-    let l1_flat = runs[..2].iter().all(|(r, _)| r.dead_curve.iter().all(|p| p.1 == 0));
-    let names: Vec<String> = runs
-        .iter()
-        .map(|(r, _)| {
-            format!("{}, M = {}, {}", r.label(), r.m, if r.resample { "resampled" } else { "not resampled" })
-        })
-        .collect();
+    let l1_flat = runs[..2].iter().all(|(r, ..)| r.dead_curve.iter().all(|p| p.1 == 0));
+    let names: Vec<String> =
+        runs.iter().map(|(r, ..)| format!("{}, M = {}, repair: {}", r.label(), r.m, r.repair())).collect();
     let resampling =
         if l1_flat { "resampling steps (both L1 curves: 0 throughout)" } else { "resampling steps" };
     let mut entries = vec![(resampling, LegendMark::Dashed(GREY))];
-    for ((r, k), name) in runs.iter().zip(&names) {
-        let mark = if r.resample { LegendMark::Line(color(*k)) } else { LegendMark::Dashed(color(*k)) };
+    for ((_, k, solid), name) in runs.iter().zip(&names) {
+        let mark = if *solid { LegendMark::Line(color(*k)) } else { LegendMark::Dashed(color(*k)) };
         entries.push((name.as_str(), mark));
     }
     let text = readable(COLUMN);
-    let title = "Dead latents during training";
-    legend_figure(&dirs.figures.join("ch5_dead.svg"), (COLUMN, 440), title, &entries, text, |root| {
-        let mut chart =
-            panel(&root, "", text).build_cartesian_2d(0f64..c.train.steps as f64, 0f64..ymax * 1.1)?;
-        mesh(&mut chart, text)
-            .x_desc("training step")
-            .y_desc(format!("latents silent for {} steps", grouped(c.train.dead_window as u64)))
-            .x_labels(6)
-            .x_label_formatter(&|x| grouped(x.round() as u64))
-            .y_label_formatter(&|y| format!("{y:.0}"))
-            .draw()?;
-        for &s in &c.resample.at_steps {
-            let at = [(s as f64, 0.0), (s as f64, ymax * 1.1)];
-            chart.draw_series(DashedLineSeries::new(at, 6, 4, line(GREY)))?;
-        }
-        for (r, k) in runs {
-            let pts: Vec<(f64, f64)> = r.dead_curve.iter().map(|&(s, d)| (s as f64, d as f64)).collect();
-            if r.resample {
-                chart.draw_series(LineSeries::new(pts, line(color(k))))?;
-            } else {
-                chart.draw_series(DashedLineSeries::new(pts, 6, 4, line(color(k))))?;
+    let title = "Dead latents and recovery during training";
+    let steps = c.train.steps as f64;
+    legend_figure(&dirs.figures.join("ch5_dead.svg"), (COLUMN, 2 * 330), title, &entries, text, |root| {
+        let panels = root.split_evenly((2, 1));
+        let window = grouped(c.train.dead_window as u64);
+        let axes = [
+            ("Dead latents", format!("latents silent for {window} steps"), ymax * 1.1),
+            ("TopK: true features recovered (cos > 0.9)", "share recovered".to_string(), 1.02),
+        ];
+        for (p, (area, (name, ylabel, top))) in panels.iter().zip(axes).enumerate() {
+            let mut chart = panel(area, name, text).build_cartesian_2d(0f64..steps, 0f64..top)?;
+            mesh(&mut chart, text)
+                .x_desc("training step")
+                .y_desc(ylabel)
+                .x_labels(6)
+                .x_label_formatter(&|x| grouped(x.round() as u64))
+                .y_label_formatter(&|y| if p == 0 { format!("{y:.0}") } else { format!("{y:.1}") })
+                .draw()?;
+            for &s in &c.resample.at_steps {
+                let at = [(s as f64, 0.0), (s as f64, top)];
+                chart.draw_series(DashedLineSeries::new(at, 6, 4, line(GREY)))?;
+            }
+            for &(r, k, solid) in &runs {
+                let pts: Vec<(f64, f64)> = if p == 0 {
+                    r.dead_curve.iter().map(|&(s, d)| (s as f64, d as f64)).collect()
+                } else {
+                    r.recovery_curve.iter().map(|&(s, v)| (s as f64, v)).collect()
+                };
+                if p == 1 && !matches!(r.activation, crate::sae::model::Activation::TopK(_)) {
+                    continue;
+                }
+                if solid {
+                    chart.draw_series(LineSeries::new(pts, line(color(k))))?;
+                } else {
+                    chart.draw_series(DashedLineSeries::new(pts, 6, 4, line(color(k))))?;
+                }
             }
         }
         Ok(())

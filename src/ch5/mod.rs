@@ -4,7 +4,8 @@
 //! 1. A sweep over the L1 coefficient λ and the dictionary size M: MMCS and
 //!    recovery against λ, per M.
 //! 2. TopK SAEs (L0 fixed to k) beside the L1 runs: the L0–FVU frontier.
-//! 3. Dead latents during training, with and without resampling.
+//! 3. Dead latents during training: without repair, resampled, and with
+//!    the auxiliary loss AuxK.
 //! 4. Reconstruction is not recovery: a small λ reconstructs almost
 //!    perfectly and recovers almost nothing.
 //! 5. Choosing λ and k without the truth: the knee of FVU against L0 and
@@ -29,13 +30,15 @@ use crate::optim::AdamConfig;
 use crate::output::{Numbers, OutDirs};
 use crate::progress::Progress;
 use crate::rng::{DEFAULT_SEED, group_stream, stream};
+use crate::sae::auxk::AuxK;
 use crate::sae::coding::LearnConfig;
 use crate::sae::data::{Batch, GroundTruth, Source, TruthConfig};
 use crate::sae::hierarchy::{Families, FamiliesConfig, Implications, ImplicationsConfig};
 use crate::sae::known;
+use crate::sae::metrics::RECOVERED;
 use crate::sae::metrics::{Metrics, cosine, cosines, evaluate};
 use crate::sae::model::{Activation, Sae, SaeSpec};
-use crate::sae::train::{Resample, SaeTrainConfig, train};
+use crate::sae::train::{DEAD_LOG_POINTS, Resample, SaeTrainConfig, train};
 pub use hierarchy::HierarchyConfig;
 pub use paired::Paired;
 use serde::{Deserialize, Serialize};
@@ -76,6 +79,9 @@ pub struct Config {
     /// Training of every SAE (`resample` is set per run).
     pub train: SaeTrainConfig,
     pub resample: Resample,
+    /// The auxiliary loss of the TopK run on dead latents (Gao et al.: k
+    /// near d/2, α = 1/32).
+    pub auxk: AuxK,
     pub eval_samples: usize,
     /// The samples (the first of the evaluation set) and FISTA steps of the
     /// amortisation gap.
@@ -113,8 +119,10 @@ impl Default for Config {
                 adam: AdamConfig::adam(1e-3),
                 dead_window: 500,
                 resample: None,
+                auxk: None,
             },
             resample: Resample { at_steps: vec![1500, 3000, 4500], candidates: 8192, encoder_scale: 0.2 },
+            auxk: AuxK { k: 32, coef: 1.0 / 32.0 },
             eval_samples: 8192,
             coding_samples: 1024,
             coding_iterations: 300,
@@ -154,6 +162,7 @@ impl Config {
             dead_size: 32,
             train: SaeTrainConfig { steps: 600, batch: 128, dead_window: 100, ..d.train },
             resample: Resample { at_steps: vec![300], ..d.resample },
+            auxk: AuxK { k: 8, ..d.auxk },
             eval_samples: 2048,
             coding_samples: 256,
             coding_iterations: 100,
@@ -251,13 +260,16 @@ impl Config {
         if self.resample.at_steps.iter().any(|&s| s == 0 || s >= self.train.steps) {
             return Err("resampling steps must lie inside the training".into());
         }
+        if self.auxk.k == 0 || !(self.auxk.coef.is_finite() && self.auxk.coef >= 0.0) {
+            return Err("the auxiliary loss needs k ≥ 1 and a weight ≥ 0".into());
+        }
         self.hierarchy.validate()
     }
 
     /// How many SAEs the chapter trains (the toy models not counted).
     pub fn sae_runs(&self) -> usize {
         let hierarchy = self.hierarchy.split_sizes.len() + 2 * self.hierarchy.strengths.len();
-        self.sizes.len() * self.l1s.len() + self.topks.len() + 3 + 1 + self.loops.len() + hierarchy
+        self.sizes.len() * self.l1s.len() + self.topks.len() + 4 + 1 + self.loops.len() + hierarchy
     }
 }
 
@@ -295,12 +307,20 @@ pub(super) enum Part {
     Absorb,
 }
 
+/// How a run fights dead latents.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Repair {
+    None,
+    Resample,
+    AuxK,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 struct Job {
     part: Part,
     on: On,
     spec: SaeSpec,
-    resample: bool,
+    repair: Repair,
     /// The random stream (initialisation and samples): a resampled run shares
     /// its twin's, so that resampling is the only difference, and the paired
     /// run the independent run's it is compared with.
@@ -314,6 +334,8 @@ pub struct Run {
     pub activation: Activation,
     pub l1: f32,
     pub resample: bool,
+    /// Trained with the auxiliary loss on dead latents.
+    pub auxk: bool,
     pub metrics: Metrics,
     /// Latents resampled at each resampling step.
     pub resampled: Vec<usize>,
@@ -322,9 +344,22 @@ pub struct Run {
     pub dead_curve: Vec<(usize, usize)>,
     /// Dead latents over the last `dead_window` steps of training.
     pub dead_at_end: usize,
+    /// (step, share of the true features recovered), at the steps of
+    /// `dead_curve`, for the runs on dead latents.
+    #[serde(skip)]
+    pub recovery_curve: Vec<(usize, f64)>,
 }
 
 impl Run {
+    /// How it fought dead latents: "none", "resampling" or "AuxK".
+    pub fn repair(&self) -> &'static str {
+        match (self.resample, self.auxk) {
+            (true, _) => "resampling",
+            (false, true) => "AuxK",
+            (false, false) => "none",
+        }
+    }
+
     /// "L1, λ = 0.1" or "TopK, k = 5", for tables and legends.
     pub fn label(&self) -> String {
         match self.activation {
@@ -360,8 +395,8 @@ pub struct Report {
     /// The SAE built from the truth, tuned to each objective: one per λ of
     /// the sweep, then one per TopK k.
     pub known: Vec<known::TruthSae>,
-    /// L1 at the largest size, resampled; TopK at `dead_size` without and
-    /// with resampling.
+    /// L1 at the largest size, resampled; TopK at `dead_size` without
+    /// repair, resampled, and with the auxiliary loss.
     pub resampled: Vec<Run>,
     pub paired: Paired,
     pub loops: Vec<Loop>,
@@ -444,12 +479,22 @@ fn train_run(job: &Job, data: Data<'_>, config: &Config, bar: &dyn Fn()) -> (Run
         Activation::TopK(_) => config.topk_encoder_scale,
     };
     let train_config = SaeTrainConfig {
-        resample: job.resample.then(|| Resample { encoder_scale, ..config.resample.clone() }),
+        resample: (job.repair == Repair::Resample)
+            .then(|| Resample { encoder_scale, ..config.resample.clone() }),
+        auxk: (job.repair == Repair::AuxK).then_some(config.auxk),
         ..config.train.clone()
     };
-    let log = train(&mut sae, source, &train_config, &mut rng, |step| {
+    // The recovery during training, for the runs on dead latents, at the
+    // steps where the dead latents are counted.
+    let every = config.train.steps.div_ceil(DEAD_LOG_POINTS).max(1);
+    let mut recovery_curve = Vec::new();
+    let log = train(&mut sae, source, &train_config, &mut rng, |step, sae| {
         if (step + 1) % 100 == 0 {
             bar();
+        }
+        let logged = (step + 1).is_multiple_of(every) || step + 1 == config.train.steps;
+        if job.part == Part::Resampled && logged {
+            recovery_curve.push((step + 1, recovered_share(sae, truth)));
         }
     });
     let metrics = evaluate(&sae, truth, eval);
@@ -458,13 +503,23 @@ fn train_run(job: &Job, data: Data<'_>, config: &Config, bar: &dyn Fn()) -> (Run
         m: job.spec.m,
         activation: job.spec.activation,
         l1: job.spec.l1,
-        resample: job.resample,
+        resample: job.repair == Repair::Resample,
+        auxk: job.repair == Repair::AuxK,
         metrics,
         resampled: log.resampled,
         dead_curve: log.dead,
         dead_at_end,
+        recovery_curve,
     };
     (run, sae)
+}
+
+/// The share of the true features with a decoder row at cos > 0.9.
+fn recovered_share(sae: &Sae, truth: &GroundTruth) -> f64 {
+    let (n, m) = (truth.config.n, sae.spec.m);
+    let c = cosines(sae, truth);
+    let found = (0..n).filter(|&i| c[i * m..(i + 1) * m].iter().any(|&v| v > RECOVERED)).count();
+    found as f64 / n as f64
 }
 
 /// What an SAE trains on: where its samples come from, the true features
@@ -549,17 +604,17 @@ impl Sources {
 fn jobs(config: &Config, toys: &[Toy]) -> Vec<Job> {
     let d = config.truth.d;
     let mut jobs: Vec<Job> = Vec::new();
-    let mut push = |part: Part, on: On, spec: SaeSpec, resample: bool, twin: Option<u64>| {
+    let mut push = |part: Part, on: On, spec: SaeSpec, repair: Repair, twin: Option<u64>| {
         let index = jobs.iter().filter(|j| j.part == part).count() as u64;
         let stream = twin.unwrap_or(group_stream(part as u64, index));
-        jobs.push(Job { part, on, spec, resample, stream });
+        jobs.push(Job { part, on, spec, repair, stream });
         stream
     };
     let relu = |m: usize, l1: f32| SaeSpec { d, m, activation: Activation::Relu, l1 };
     let topk_at = |m: usize, k: usize| SaeSpec { d, m, activation: Activation::TopK(k), l1: 0.0 };
     for &m in &config.sizes {
         for &l1 in &config.l1s {
-            push(Part::Sweep, On::Independent, relu(m, l1), false, None);
+            push(Part::Sweep, On::Independent, relu(m, l1), Repair::None, None);
         }
     }
     // The stream of the sweep's job at (M, λ), to share.
@@ -570,30 +625,31 @@ fn jobs(config: &Config, toys: &[Toy]) -> Vec<Job> {
     };
     let largest = *config.sizes.iter().max().expect("validated: sizes");
     for &k in &config.topks {
-        push(Part::TopK, On::Independent, topk_at(config.main_size, k), false, None);
+        push(Part::TopK, On::Independent, topk_at(config.main_size, k), Repair::None, None);
     }
     let (good, dead) = (relu(largest, config.good_l1), topk_at(config.dead_size, config.dead_topk));
-    push(Part::Resampled, On::Independent, good, true, sweep_stream(largest, config.good_l1));
-    let twin = push(Part::Resampled, On::Independent, dead, false, None);
-    push(Part::Resampled, On::Independent, dead, true, Some(twin));
+    push(Part::Resampled, On::Independent, good, Repair::Resample, sweep_stream(largest, config.good_l1));
+    let twin = push(Part::Resampled, On::Independent, dead, Repair::None, None);
+    push(Part::Resampled, On::Independent, dead, Repair::Resample, Some(twin));
+    push(Part::Resampled, On::Independent, dead, Repair::AuxK, Some(twin));
     // The same initialisation and stream as the independent run it is compared with.
     let main = relu(config.main_size, config.good_l1);
-    push(Part::Paired, On::Paired, main, false, sweep_stream(config.main_size, config.good_l1));
+    push(Part::Paired, On::Paired, main, Repair::None, sweep_stream(config.main_size, config.good_l1));
     for (i, toy) in toys.iter().enumerate() {
         let (d, m) = (toy.config.d, toy.config.latents);
         let spec = SaeSpec { d, m, activation: Activation::Relu, l1: config.good_l1 };
-        push(Part::Loop, On::Toy(i), spec, false, None);
+        push(Part::Loop, On::Toy(i), spec, Repair::None, None);
     }
     let h = &config.hierarchy;
     for &m in &h.split_sizes {
         let spec = SaeSpec { d: h.families.d, m, activation: Activation::Relu, l1: config.good_l1 };
-        push(Part::Split, On::Families, spec, false, None);
+        push(Part::Split, On::Families, spec, Repair::None, None);
     }
     // Two latents per pair; one initialisation and stream for every data set.
     let spec = SaeSpec { d: h.implications.d, m: 2 * h.implications.pairs, ..relu(0, config.good_l1) };
     let first = group_stream(Part::Absorb as u64, 0);
     for i in 0..h.implication_sets().len() {
-        push(Part::Absorb, On::Implications(i), spec, false, Some(first));
+        push(Part::Absorb, On::Implications(i), spec, Repair::None, Some(first));
     }
     jobs
 }

@@ -1,7 +1,7 @@
 //! The chapter's generated tables and inline values.
 
 use super::{HEAT_FLOOR, KNOWN_MARGIN, Report, Run};
-use crate::output::{Numbers, OutDirs, markdown_table, sci, write_atomic};
+use crate::output::{Numbers, OutDirs, grouped, markdown_table, sci, write_atomic};
 use crate::sae::metrics::RECOVERED;
 use crate::sae::model::Activation;
 
@@ -280,10 +280,23 @@ fn recovery(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::R
     numbers.set("dead_size", c.dead_size.to_string());
     numbers.set("topk_encoder_scale", c.topk_encoder_scale.to_string());
     numbers.set("encoder_scale", c.resample.encoder_scale.to_string());
-    for (name, r) in [("topk_plain", &report.resampled[1]), ("topk_resampled", &report.resampled[2])] {
+    let topk_runs = [
+        ("topk_plain", &report.resampled[1]),
+        ("topk_resampled", &report.resampled[2]),
+        ("topk_auxk", &report.resampled[3]),
+    ];
+    for (name, r) in topk_runs {
         numbers.set(&format!("dead_{name}_recovery"), pct(r.metrics.recovered));
         numbers.set(&format!("dead_{name}_end"), r.dead_at_end.to_string());
+        numbers.set(&format!("dead_{name}_fvu"), sci(r.metrics.fvu, 2));
+        let most = r.dead_curve.iter().map(|p| p.1).max().unwrap_or(0);
+        numbers.set(&format!("dead_{name}_most"), most.to_string());
+        // The first logged step at which 90% of the features are recovered.
+        let reached = r.recovery_curve.iter().find(|p| p.1 >= 0.9).map(|p| grouped(p.0 as u64));
+        numbers.set(&format!("dead_{name}_reached"), reached.unwrap_or_else(|| "never".into()));
     }
+    numbers.set("auxk_k", c.auxk.k.to_string());
+    numbers.set("auxk_coef", format!("1/{}", (1.0 / c.auxk.coef).round()));
     numbers.set("topk_recovery", pct(k.metrics.recovered));
     numbers.set("topk_fvu", sci(k.metrics.fvu, 2));
     numbers.set("topk_shrinkage", format!("{:.3}", k.metrics.shrinkage));
@@ -294,33 +307,24 @@ fn recovery(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::R
     // Dead latents, with and without resampling.
     let header = [
         "SAE",
-        "M",
-        "resampled",
+        "repair",
         "latents resampled",
-        "dead at the end of training",
-        "dead (evaluation set)",
+        "dead: training's end · evaluation set",
         "recovered",
         "FVU",
         "objective ÷ truth SAE",
     ];
-    let right = [false, true, false, true, true, true, true, true, true];
+    let right = [false, false, true, true, true, true, true];
     let largest_m = *c.sizes.iter().max().expect("validated: sizes");
-    let pairs = [
-        (report.sweep_run(largest_m, c.good_l1), &report.resampled[0]),
-        (&report.resampled[1], &report.resampled[2]),
-    ];
-    let rows: Vec<Vec<String>> = pairs
-        .iter()
-        .flat_map(|(a, b)| [*a, *b])
+    let runs = [report.sweep_run(largest_m, c.good_l1)].into_iter().chain(&report.resampled);
+    let rows: Vec<Vec<String>> = runs
         .map(|r| {
             let counts: Vec<String> = r.resampled.iter().map(|n| n.to_string()).collect();
             vec![
-                r.label(),
-                r.m.to_string(),
-                if r.resample { "yes".into() } else { "no".into() },
+                format!("{}, M = {}", r.label(), r.m),
+                r.repair().into(),
                 if r.resample { counts.join(" + ") } else { "–".into() },
-                r.dead_at_end.to_string(),
-                r.metrics.dead.to_string(),
+                format!("{} · {}", r.dead_at_end, r.metrics.dead),
                 pct(r.metrics.recovered),
                 sci(r.metrics.fvu, 2),
                 known_for(report, r)

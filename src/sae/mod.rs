@@ -5,6 +5,7 @@
 //! same SAE written to be read, as the chapter shows it; [`train`] runs Adam
 //! on it.
 
+pub mod auxk;
 pub mod choosing;
 pub mod coding;
 pub mod data;

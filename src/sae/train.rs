@@ -1,6 +1,7 @@
 //! Training a sparse autoencoder with Adam, fresh samples every step, the
 //! decoder kept at unit norm, and (optionally) dead latents resampled.
 
+use super::auxk::{AuxK, auxk};
 use super::data::{Batch, Source};
 use super::model::{Sae, Workspace, backward, project_decoder_grad, reconstruct};
 use crate::optim::{Adam, AdamConfig};
@@ -23,6 +24,13 @@ pub struct Resample {
     pub encoder_scale: f32,
 }
 
+impl Resample {
+    /// Whether to resample after step `step` (counted from 0).
+    pub fn due(&self, step: usize) -> bool {
+        self.at_steps.contains(&(step + 1))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SaeTrainConfig {
     pub steps: usize,
@@ -31,6 +39,8 @@ pub struct SaeTrainConfig {
     /// A latent is dead when it has not fired on any sample of this many steps.
     pub dead_window: usize,
     pub resample: Option<Resample>,
+    /// The auxiliary loss on the dead latents (TopK SAEs).
+    pub auxk: Option<AuxK>,
 }
 
 /// How many times during training the dead latents are counted for the log.
@@ -65,6 +75,25 @@ impl TrainLog {
         }
     }
 
+    /// With AuxK, the gradient of the auxiliary loss (see [`super::auxk`])
+    /// on the latents dead at `step`, from the forward pass in `ws` (which
+    /// the backward pass overwrites, so it comes first).
+    fn auxk_gradient(
+        &self,
+        sae: &Sae,
+        x: &[f32],
+        ws: &Workspace,
+        step: usize,
+        config: &SaeTrainConfig,
+    ) -> Option<Vec<f32>> {
+        let aux = config.auxk.as_ref()?;
+        let window = config.dead_window;
+        let dead: Vec<bool> = self.last_fired.iter().map(|&last| step - last.min(step) >= window).collect();
+        let mut grad = vec![0.0f32; sae.params.len()];
+        auxk(sae, x, ws, &dead, aux, &mut grad);
+        Some(grad)
+    }
+
     /// Log the dead latents at [`DEAD_LOG_POINTS`] evenly spaced steps.
     fn count_dead(&mut self, step: usize, config: &SaeTrainConfig) {
         let every = config.steps.div_ceil(DEAD_LOG_POINTS).max(1);
@@ -90,7 +119,7 @@ pub fn train(
     truth: &dyn Source,
     config: &SaeTrainConfig,
     rng: &mut ChaCha8Rng,
-    mut on_step: impl FnMut(usize),
+    mut on_step: impl FnMut(usize, &Sae),
 ) -> TrainLog {
     let mut batch = Batch::new(config.batch, sae.spec.d);
     let mut ws = Workspace::new(&sae.spec, config.batch);
@@ -101,19 +130,19 @@ pub fn train(
         truth.sample(&mut batch, rng);
         reconstruct(sae, &batch.x, &mut ws);
         log.fired(&ws.active, step);
+        let aux = log.auxk_gradient(sae, &batch.x, &ws, step, config);
         backward(sae, &batch.x, &mut ws, &mut grad);
+        aux.iter().for_each(|a| grad.iter_mut().zip(a).for_each(|(g, a)| *g += a));
         project_decoder_grad(sae, &mut grad);
         adam.step(&mut sae.params, &grad);
         sae.normalise_decoder();
         log.count_dead(step, config);
-        if let Some(r) = &config.resample
-            && r.at_steps.contains(&(step + 1))
-        {
+        if let Some(r) = config.resample.as_ref().filter(|r| r.due(step)) {
             let dead = dead_latents(&log.last_fired, step, config.dead_window);
             resample(sae, truth, &dead, r, &mut adam, rng);
             log.resampled(&dead, step);
         }
-        on_step(step);
+        on_step(step, sae);
     }
     log
 }
@@ -215,8 +244,9 @@ mod tests {
             adam: AdamConfig::adam(3e-3),
             dead_window: 200,
             resample: Some(Resample { at_steps: vec![300], candidates: 256, encoder_scale: 0.2 }),
+            auxk: None,
         };
-        let log = train(&mut sae, &truth, &config, &mut rng, |_| {});
+        let log = train(&mut sae, &truth, &config, &mut rng, |_, _| {});
         let after = forward(&sae, &probe.x, &mut ws).mse;
         assert!(after < 0.3 * before, "mse {before} → {after}");
         assert_eq!(log.resampled.len(), 1);
