@@ -309,3 +309,32 @@ fn the_committed_run_keeps_latents_alive_with_auxk() {
     assert!(auxk.metrics.recovered > plain.metrics.recovered + 0.05);
     assert!(auxk.metrics.fvu < plain.metrics.fvu);
 }
+
+/// The committed run says what "A learned threshold: JumpReLU" says: at the
+/// penalty whose L0 is nearest the true one it recovers the features, its
+/// latents have no soft threshold (an offset near 0, where the L1 SAE's is
+/// clearly negative) and miss more occurrences than the L1 SAE's; a larger
+/// penalty raises the thresholds and lowers L0; the smallest finds nothing.
+#[test]
+fn the_committed_run_has_the_jumprelu_the_chapter_describes() {
+    let path = superposition::output::book_dir().join("generated/ch5.json");
+    let report: ch5::Report =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("ch5.json")).expect("a Chapter 5 report");
+    let c = &report.config;
+    let l1 = report.sweep_run(c.main_size, c.good_l1);
+    let working: Vec<&ch5::Run> = report.jump.iter().filter(|r| r.metrics.recovered >= 0.9).collect();
+    assert!(working.len() >= 2, "{} JumpReLU runs recover", working.len());
+    let true_l0 = report.truth.mean_active;
+    let near = working
+        .iter()
+        .min_by(|a, b| (a.metrics.l0 - true_l0).abs().total_cmp(&(b.metrics.l0 - true_l0).abs()))
+        .unwrap();
+    assert!((near.metrics.l0 - true_l0).abs() < 1.0, "L0 {} against {true_l0}", near.metrics.l0);
+    let (fit, l1_fit) = (&near.metrics.latents, &l1.metrics.latents);
+    assert!(fit.offset.unwrap().abs() < 0.05 && l1_fit.offset.unwrap() < -0.05, "{fit:?} {l1_fit:?}");
+    assert!(fit.missed.unwrap() > l1_fit.missed.unwrap());
+    for w in working.windows(2) {
+        assert!(w[1].l1 > w[0].l1 && w[1].threshold > w[0].threshold && w[1].metrics.l0 < w[0].metrics.l0);
+    }
+    assert!(report.jump[0].metrics.recovered < 0.1, "the smallest λ: {:?}", report.jump[0].metrics);
+}

@@ -78,7 +78,7 @@ pub fn analyse(sizes: &[usize], l1s: &[f32], sweep: &[(Run, Sae)], topk: &[Run])
     let points: Vec<(f64, f64)> = topk.iter().map(|r| (r.metrics.l0, r.metrics.fvu)).collect();
     let knee_k = knee(&points).and_then(|k| match topk[k].activation {
         Activation::TopK(k) => Some(k),
-        Activation::Relu => None,
+        Activation::Relu | Activation::JumpRelu => None,
     });
     Choosing { pairs, sizes, knee_k, best_k_recovery: best_recovery(topk.iter()) }
 }

@@ -135,6 +135,7 @@ fn frontier(report: &Report, dirs: &OutDirs) -> anyhow::Result<()> {
                 let label = match r.activation {
                     crate::sae::model::Activation::Relu => l1_label(r.l1 as f64),
                     crate::sae::model::Activation::TopK(k) => k.to_string(),
+                    crate::sae::model::Activation::JumpRelu => String::new(),
                 };
                 let offset = if k == 0 { (8, -16) } else { (8, 4) };
                 let style = (FONT, text).into_font().color(&color(k));

@@ -61,6 +61,8 @@ pub struct Config {
     pub l1s: Vec<f32>,
     /// k of the TopK runs (at `main_size`).
     pub topks: Vec<usize>,
+    /// λ of the JumpReLU runs (at `main_size`; the L0 penalty).
+    pub jump_l1s: Vec<f32>,
     /// The dictionary size of the frontier, the TopK runs, the heatmaps and
     /// the paired-feature run.
     pub main_size: usize,
@@ -106,6 +108,7 @@ impl Default for Config {
             sizes: vec![64, 128, 256, 512],
             l1s: vec![0.01, 0.02, 0.05, 0.1, 0.2, 0.5],
             topks: vec![1, 2, 3, 5, 8, 12, 20],
+            jump_l1s: vec![0.003, 0.01, 0.03, 0.1],
             main_size: 256,
             good_l1: 0.1,
             low_l1: 0.01,
@@ -158,6 +161,7 @@ impl Config {
             sizes: vec![16, 32, 64],
             l1s: vec![0.01, 0.1, 0.3],
             topks: vec![2, 5],
+            jump_l1s: vec![0.01],
             main_size: 64,
             dead_size: 32,
             train: SaeTrainConfig { steps: 600, batch: 128, dead_window: 100, ..d.train },
@@ -238,7 +242,7 @@ impl Config {
         if !self.sizes.contains(&self.main_size) {
             return Err(format!("the main dictionary size {} must be one of the sizes", self.main_size));
         }
-        if let Some(l) = self.l1s.iter().find(|l| !(l.is_finite() && **l >= 0.0)) {
+        if let Some(l) = self.l1s.iter().chain(&self.jump_l1s).find(|l| !(l.is_finite() && **l >= 0.0)) {
             return Err(format!("L1 coefficients must be ≥ 0, got {l}"));
         }
         for l in [self.good_l1, self.low_l1] {
@@ -269,7 +273,8 @@ impl Config {
     /// How many SAEs the chapter trains (the toy models not counted).
     pub fn sae_runs(&self) -> usize {
         let hierarchy = self.hierarchy.split_sizes.len() + 2 * self.hierarchy.strengths.len();
-        self.sizes.len() * self.l1s.len() + self.topks.len() + 4 + 1 + self.loops.len() + hierarchy
+        let fixed = 4 + 1 + self.loops.len() + self.jump_l1s.len();
+        self.sizes.len() * self.l1s.len() + self.topks.len() + fixed + hierarchy
     }
 }
 
@@ -305,6 +310,9 @@ pub(super) enum Part {
     Split,
     /// Absorption: one stream, shared by every strength (only the data differ).
     Absorb,
+    /// JumpReLU, on the initialisation and samples of the sweep's run at
+    /// the main size and the chapter's λ.
+    Jump,
 }
 
 /// How a run fights dead latents.
@@ -348,6 +356,9 @@ pub struct Run {
     /// `dead_curve`, for the runs on dead latents.
     #[serde(skip)]
     pub recovery_curve: Vec<(usize, f64)>,
+    /// JumpReLU: the mean threshold θ of the latents matched to recovered
+    /// features.
+    pub threshold: Option<f64>,
 }
 
 impl Run {
@@ -365,6 +376,7 @@ impl Run {
         match self.activation {
             Activation::Relu => format!("L1, λ = {}", self.l1),
             Activation::TopK(k) => format!("TopK, k = {k}"),
+            Activation::JumpRelu => format!("JumpReLU, λ = {}", self.l1),
         }
     }
 }
@@ -409,6 +421,8 @@ pub struct Report {
     pub coding: Vec<coding::CodingRow>,
     /// Feature splitting and absorption.
     pub hierarchy: hierarchy::Hierarchy,
+    /// The JumpReLU runs, in the order of `jump_l1s`.
+    pub jump: Vec<Run>,
 }
 
 /// One SAE's dictionary against the true features: the cells of the N × M
@@ -475,7 +489,7 @@ fn train_run(job: &Job, data: Data<'_>, config: &Config, bar: &dyn Fn()) -> (Run
     source.sample(&mut probe, &mut rng);
     sae.init_decoder_bias(&probe.x);
     let encoder_scale = match job.spec.activation {
-        Activation::Relu => config.resample.encoder_scale,
+        Activation::Relu | Activation::JumpRelu => config.resample.encoder_scale,
         Activation::TopK(_) => config.topk_encoder_scale,
     };
     let train_config = SaeTrainConfig {
@@ -510,8 +524,29 @@ fn train_run(job: &Job, data: Data<'_>, config: &Config, bar: &dyn Fn()) -> (Run
         dead_curve: log.dead,
         dead_at_end,
         recovery_curve,
+        threshold: matched_threshold(&sae, truth),
     };
     (run, sae)
+}
+
+/// The mean JumpReLU threshold θ_j of the latents j whose decoder row is
+/// some true feature's best match at cos > 0.9 (`None` for other SAEs, or
+/// when no feature is recovered).
+fn matched_threshold(sae: &Sae, truth: &GroundTruth) -> Option<f64> {
+    let (n, m, lay) = (truth.config.n, sae.spec.m, sae.spec.layout());
+    if sae.spec.activation != Activation::JumpRelu {
+        return None;
+    }
+    let c = cosines(sae, truth);
+    let matched: Vec<usize> = (0..n)
+        .filter_map(|i| {
+            let row = &c[i * m..(i + 1) * m];
+            let (j, &best) = row.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1))?;
+            (best > RECOVERED).then_some(j)
+        })
+        .collect();
+    let sum: f64 = matched.iter().map(|&j| (sae.params[lay.log_theta + j] as f64).exp()).sum();
+    (!matched.is_empty()).then(|| sum / matched.len() as f64)
 }
 
 /// The share of the true features with a decoder row at cos > 0.9.
@@ -646,6 +681,10 @@ fn jobs(config: &Config, toys: &[Toy]) -> Vec<Job> {
         push(Part::Split, On::Families, spec, Repair::None, None);
     }
     // Two latents per pair; one initialisation and stream for every data set.
+    for &l1 in &config.jump_l1s {
+        let spec = SaeSpec { activation: Activation::JumpRelu, ..relu(config.main_size, l1) };
+        push(Part::Jump, On::Independent, spec, Repair::None, sweep_stream(config.main_size, config.good_l1));
+    }
     let spec = SaeSpec { d: h.implications.d, m: 2 * h.implications.pairs, ..relu(0, config.good_l1) };
     let first = group_stream(Part::Absorb as u64, 0);
     for i in 0..h.implication_sets().len() {
@@ -690,6 +729,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
     let mut parts = train_jobs(&jobs, &sources, &toys, config, progress);
     let mut take = |part: Part| parts.remove(&part).unwrap_or_default();
     let hierarchy = hierarchy::analyse(config, &sources, take(Part::Split), take(Part::Absorb));
+    let jump = take(Part::Jump).into_iter().map(|(r, _)| r).collect();
     let Sources { independent, paired: paired_truth, eval_independent, eval_paired, .. } = sources;
     let sweep = take(Part::Sweep);
     let topk = take(Part::TopK);
@@ -746,6 +786,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
         choosing,
         coding,
         hierarchy,
+        jump,
     }
 }
 
@@ -772,7 +813,7 @@ impl Chapter for Ch5 {
     const NAME: &'static str = "ch5_sae";
     const ID: &'static str = "ch5";
     const DIGITS: i32 = 6;
-    const BOOK_SECONDS: f64 = 82.0;
+    const BOOK_SECONDS: f64 = 95.0;
     type Config = Config;
     type Report = Report;
 

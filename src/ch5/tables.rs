@@ -11,6 +11,7 @@ fn known_for<'a>(report: &'a Report, r: &Run) -> Option<&'a crate::sae::known::T
     let k = match r.activation {
         Activation::Relu => c.l1s.iter().position(|&l| l == r.l1)?,
         Activation::TopK(k) => c.l1s.len() + c.topks.iter().position(|&t| t == k)?,
+        Activation::JumpRelu => return None,
     };
     report.known.get(k)
 }
@@ -26,6 +27,61 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> 
     frontier(report, dirs, numbers)?;
     recovery(report, dirs, numbers)?;
     paired_and_loops(report, dirs, numbers)?;
+    jumprelu(report, dirs, numbers)
+}
+
+/// JumpReLU beside the chapter's L1 SAE and the TopK SAE with k near the
+/// true L0: on L0, reconstruction, recovery and the latents' own line.
+fn jumprelu(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
+    let c = &report.config;
+    let l0 = format!("L0 (true {:.1})", report.truth.mean_active);
+    let header = ["SAE", &l0, "FVU", "recovered", "slope", "offset", "missed", "θ"];
+    let opt = |v: Option<f64>| v.map_or("—".into(), |v| format!("{v:.2}"));
+    let runs = [report.sweep_run(c.main_size, c.good_l1), report.topk_run(c.dead_topk)]
+        .into_iter()
+        .chain(&report.jump);
+    let rows: Vec<Vec<String>> = runs
+        .map(|r| {
+            let fit = &r.metrics.latents;
+            vec![
+                r.label(),
+                format!("{:.1}", r.metrics.l0),
+                sci(r.metrics.fvu, 2),
+                pct(r.metrics.recovered),
+                opt(fit.slope),
+                opt(fit.offset),
+                fit.missed.map_or("—".into(), pct),
+                opt(r.threshold),
+            ]
+        })
+        .collect();
+    let right = [false, true, true, true, true, true, true, true];
+    write_atomic(&dirs.generated.join("ch5_jumprelu.md"), markdown_table(&header, &right, &rows).as_bytes())?;
+    let l1s: Vec<String> = c.jump_l1s.iter().map(|l| l.to_string()).collect();
+    numbers.set("jump_l1s", l1s.join(", "));
+    numbers.set("jump_eps", crate::sae::model::JUMP_EPS.to_string());
+    numbers.set("jump_theta0", crate::sae::model::JUMP_THETA0.to_string());
+    // The run whose L0 is nearest the true one, among those that recover.
+    let near = report.jump.iter().filter(|r| r.metrics.recovered >= 0.9).min_by(|a, b| {
+        (a.metrics.l0 - report.truth.mean_active)
+            .abs()
+            .total_cmp(&(b.metrics.l0 - report.truth.mean_active).abs())
+    });
+    if let Some(r) = near {
+        numbers.set("jump_near_l1", r.l1.to_string());
+        numbers.set("jump_near_l0", format!("{:.1}", r.metrics.l0));
+        numbers.set("jump_near_recovery", pct(r.metrics.recovered));
+        numbers.set("jump_near_offset", opt(r.metrics.latents.offset));
+        numbers.set("jump_near_slope", opt(r.metrics.latents.slope));
+        numbers.set("jump_near_missed", r.metrics.latents.missed.map_or("—".into(), pct));
+        numbers.set("jump_near_theta", opt(r.threshold));
+    }
+    let failed: Vec<String> =
+        report.jump.iter().filter(|r| r.metrics.recovered < 0.5).map(|r| r.l1.to_string()).collect();
+    numbers.set("jump_failed", if failed.is_empty() { "none".into() } else { failed.join(" and ") });
+    if let Some(r) = report.jump.iter().find(|r| r.metrics.recovered < 0.5) {
+        numbers.set("jump_failed_l0", format!("{:.0}", r.metrics.l0));
+    }
     Ok(())
 }
 
@@ -213,6 +269,7 @@ fn truth_sae(
             let label = match r.activation {
                 Activation::Relu => format!("λ = {}", r.l1),
                 Activation::TopK(k) => format!("TopK {k}"),
+                Activation::JumpRelu => format!("JumpReLU, λ = {}", r.l1),
             };
             vec![
                 label,

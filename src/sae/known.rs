@@ -109,7 +109,7 @@ pub fn tune(truth: &GroundTruth, eval: &Batch, activation: Activation, l1: f32) 
 /// (TopK: the k largest of them), decoded by the true features: no SAE's
 /// encoder can do better than read these off exactly. The MSE is what the
 /// dropped codes leave out, ‖Σ_{i dropped} c_i F_i‖², and the penalty is
-/// λ Σ_{i kept} c_i.
+/// λ Σ_{i kept} c_i (JumpReLU: λ times their number).
 pub fn true_codes(truth: &GroundTruth, x: &Batch, act: Activation, l1: f32) -> f64 {
     let d = truth.config.d;
     let mut total = 0.0f64;
@@ -120,7 +120,7 @@ pub fn true_codes(truth: &GroundTruth, x: &Batch, act: Activation, l1: f32) -> f
             coefs.zip(&x.active[range]).map(|(&c, &i)| (c, i as usize)).collect();
         codes.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         let keep = match act {
-            Activation::Relu => codes.len(),
+            Activation::Relu | Activation::JumpRelu => codes.len(),
             Activation::TopK(k) => k.min(codes.len()),
         };
         let mut residual = vec![0.0f64; d];
@@ -129,7 +129,10 @@ pub fn true_codes(truth: &GroundTruth, x: &Batch, act: Activation, l1: f32) -> f
                 *r += c as f64 * f as f64;
             }
         }
-        let kept: f64 = codes[..keep].iter().map(|&(c, _)| c as f64).sum();
+        let kept: f64 = match act {
+            Activation::JumpRelu => keep as f64, // λ‖f‖₀ counts the codes
+            _ => codes[..keep].iter().map(|&(c, _)| c as f64).sum(),
+        };
         total += residual.iter().map(|r| r * r).sum::<f64>() + l1 as f64 * kept;
     }
     total / x.size as f64

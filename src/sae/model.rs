@@ -29,7 +29,23 @@ pub enum Activation {
     Relu,
     /// Keep the k largest pre-activations (if positive), zero the rest; L0 ≤ k.
     TopK(usize),
+    /// f = a where a > θ_j, else 0, with a learned threshold θ_j per latent
+    /// and the penalty λ‖f‖₀ (Rajamanoharan et al. 2024; see [`JUMP_EPS`]).
+    JumpRelu,
 }
+
+/// The width ε of the rectangle kernel with which JumpReLU's thresholds get
+/// a gradient (a straight-through estimate): pre-activations within ε/2 of
+/// θ_j count. The paper uses 0.001 (for inputs of unit mean squared norm,
+/// like these) over far longer training with batches of 4,096; a wider
+/// window gives this chapter's 6,000 steps of 256 samples more of them.
+pub const JUMP_EPS: f32 = 0.05;
+
+/// JumpReLU's initial threshold. The paper starts at 0.001; in this
+/// chapter's short training the encoder then learns a dense code (every
+/// live latent on every sample) before the thresholds can rise, and finds
+/// no feature (exercise 12 asks you to see it).
+pub const JUMP_THETA0: f32 = 0.05;
 
 /// The SAE's size and penalty.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -41,27 +57,39 @@ pub struct SaeSpec {
     pub l1: f32,
 }
 
-/// Parameters, flat: `[W_enc (M×d) | b_enc (M) | W_dec (M×d) | b_dec (d)]`.
+/// Parameters, flat: `[W_enc (M×d) | b_enc (M) | W_dec (M×d) | b_dec (d)]`,
+/// then, for JumpReLU, ln θ (M).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sae {
     pub spec: SaeSpec,
     pub params: Vec<f32>,
 }
 
-/// Offsets of the four blocks in the flat vector.
+/// Offsets of the four blocks in the flat vector, and of a fifth for
+/// JumpReLU: the thresholds' logarithms, ln θ_j (empty otherwise).
 #[derive(Debug, Clone, Copy)]
 pub struct Layout {
     pub w_enc: usize,
     pub b_enc: usize,
     pub w_dec: usize,
     pub b_dec: usize,
+    pub log_theta: usize,
     pub len: usize,
 }
 
 impl SaeSpec {
     pub fn layout(&self) -> Layout {
         let (d, m) = (self.d, self.m);
-        Layout { w_enc: 0, b_enc: m * d, w_dec: m * d + m, b_dec: 2 * m * d + m, len: 2 * m * d + m + d }
+        let log_theta = 2 * m * d + m + d;
+        let thetas = if self.activation == Activation::JumpRelu { m } else { 0 };
+        Layout {
+            w_enc: 0,
+            b_enc: m * d,
+            w_dec: m * d + m,
+            b_dec: 2 * m * d + m,
+            log_theta,
+            len: log_theta + thetas,
+        }
     }
 }
 
@@ -81,6 +109,7 @@ impl Sae {
         }
         let (enc, dec) = params.split_at_mut(l.w_dec);
         enc[..m * d].copy_from_slice(&dec[..m * d]);
+        params[l.log_theta..l.len].fill(JUMP_THETA0.ln());
         Sae { spec, params }
     }
 
@@ -194,7 +223,10 @@ pub fn loss(sae: &Sae, x: &[f32], ws: &Workspace) -> Loss {
         mse_sum += xh.iter().zip(xs).map(|(&a, &c)| ((a - c) as f64).powi(2)).sum::<f64>();
     }
     let (mse, l1_mean) = (mse_sum / b as f64, l1_sum / b as f64);
-    Loss { mse, l1: l1_mean, total: mse + l1 as f64 * l1_mean, l0: ws.active.len() as f64 / b as f64 }
+    let l0 = ws.active.len() as f64 / b as f64;
+    // JumpReLU's penalty counts the active latents; the others' sums them.
+    let penalty = if sae.spec.activation == Activation::JumpRelu { l0 } else { l1_mean };
+    Loss { mse, l1: l1_mean, total: mse + l1 as f64 * penalty, l0 }
 }
 
 /// The codes `f` (B × M) in place of the encoder's: their active latents
@@ -222,7 +254,8 @@ pub fn reconstruct(sae: &Sae, x: &[f32], ws: &mut Workspace) {
     let SaeSpec { d, m, activation, .. } = sae.spec;
     let b = x.len() / d;
     encode(sae, x, ws);
-    activate(activation, b, m, ws);
+    let lay = sae.spec.layout();
+    activate(activation, b, m, &sae.params[lay.log_theta..lay.len], ws);
     decode(sae, b, ws);
 }
 
@@ -249,15 +282,24 @@ fn encode(sae: &Sae, x: &[f32], ws: &mut Workspace) {
 }
 
 /// f: the active latents of each sample and their values, as lists in `ws`
-/// (`start`, `active`, `value`).
-fn activate(activation: Activation, b: usize, m: usize, ws: &mut Workspace) {
+/// (`start`, `active`, `value`); `log_theta` holds JumpReLU's ln θ.
+fn activate(activation: Activation, b: usize, m: usize, log_theta: &[f32], ws: &mut Workspace) {
     ws.active.clear();
     ws.value.clear();
     ws.start[0] = 0;
+    let theta: Vec<f32> = log_theta.iter().map(|t| t.exp()).collect();
     for s in 0..b {
         let a = &ws.pre[s * m..(s + 1) * m];
         let kept = match activation {
             Activation::Relu => positive_indices(a, &mut ws.order),
+            Activation::JumpRelu => {
+                let mut kept = 0;
+                for (j, (&v, &t)) in a.iter().zip(&theta).enumerate() {
+                    ws.order[kept] = j as u32;
+                    kept += (v > t) as usize;
+                }
+                kept
+            }
             Activation::TopK(k) => {
                 // The k largest (ties by index), kept if positive, in index order.
                 let top = top_k(a, k, &mut ws.best, &mut ws.order);
@@ -381,6 +423,9 @@ pub fn backward_with(sae: &Sae, x: &[f32], ws: &mut Workspace, grad: &mut [f32],
     } else {
         backward_sparse(sae, ws, b, grad);
     }
+    if sae.spec.activation == Activation::JumpRelu {
+        threshold_grad(sae, ws, b, grad);
+    }
     // x̄ = x − b_dec: ∂L/∂b_dec −= Σ_s W_encᵀ ∂L/∂a_s = W_encᵀ (∂L/∂b_enc).
     let (enc, rest) = grad.split_at_mut(lay.w_dec);
     let (w_enc, b_enc) = (&sae.params[lay.w_enc..lay.b_enc], &enc[lay.b_enc..lay.b_enc + m]);
@@ -390,11 +435,11 @@ pub fn backward_with(sae: &Sae, x: &[f32], ws: &mut Workspace, grad: &mut [f32],
 }
 
 /// Visit the active latents of each sample: for active j,
-///   ∂L/∂W_dec[j] += f_j g,   ∂L/∂a_j = W_dec[j]·g + λ/B,
+///   ∂L/∂W_dec[j] += f_j g,   ∂L/∂a_j = W_dec[j]·g + λ/B (L1 penalty),
 ///   ∂L/∂W_enc[j] += ∂L/∂a_j x̄,   ∂L/∂b_enc[j] += ∂L/∂a_j.
 // ANCHOR: backward_sparse
 fn backward_sparse(sae: &Sae, ws: &Workspace, b: usize, grad: &mut [f32]) {
-    let SaeSpec { d, l1, .. } = sae.spec;
+    let d = sae.spec.d;
     let lay = sae.spec.layout();
     let p = &sae.params;
     for s in 0..b {
@@ -402,7 +447,7 @@ fn backward_sparse(sae: &Sae, ws: &Workspace, b: usize, grad: &mut [f32]) {
         for k in ws.start[s]..ws.start[s + 1] {
             let j = ws.active[k] as usize;
             let (dec, enc) = (lay.w_dec + j * d, lay.w_enc + j * d);
-            let da = dot(&p[dec..dec + d], g) + l1 / b as f32;
+            let da = dot(&p[dec..dec + d], g) + l1_grad(sae, b);
             axpy(ws.value[k], g, &mut grad[dec..dec + d]);
             axpy(da, xbar, &mut grad[enc..enc + d]);
             grad[lay.b_enc + j] += da;
@@ -411,10 +456,41 @@ fn backward_sparse(sae: &Sae, ws: &Workspace, b: usize, grad: &mut [f32]) {
 }
 // ANCHOR_END: backward_sparse
 
+/// ∂(λ penalty)/∂a_j of an active latent: λ/B for the L1 penalty (and for
+/// TopK, whose λ is 0); 0 for JumpReLU's λ‖f‖₀, which a cannot move.
+fn l1_grad(sae: &Sae, b: usize) -> f32 {
+    if sae.spec.activation == Activation::JumpRelu { 0.0 } else { sae.spec.l1 / b as f32 }
+}
+
+/// JumpReLU's thresholds, by the straight-through estimate of Rajamanoharan
+/// et al. (2024): with the rectangle kernel K(u) = 1 for |u| < 1/2,
+///   ∂f/∂θ ≈ −(θ/ε) K((a − θ)/ε),   ∂H(a − θ)/∂θ ≈ −(1/ε) K((a − θ)/ε),
+/// so every pre-activation within ε/2 of θ_j adds
+///   ∂L/∂θ_j += −(θ_j/ε) (W_dec[j]·g) − λ/(B ε),
+/// and ∂L/∂ln θ_j = θ_j ∂L/∂θ_j. (`ws.xhat` holds g = ∂L/∂x̂.)
+// ANCHOR: threshold_grad
+fn threshold_grad(sae: &Sae, ws: &Workspace, b: usize, grad: &mut [f32]) {
+    let SaeSpec { d, m, l1, .. } = sae.spec;
+    let (lay, p) = (sae.spec.layout(), &sae.params);
+    for j in 0..m {
+        let theta = p[lay.log_theta + j].exp();
+        let dec = &p[lay.w_dec + j * d..lay.w_dec + (j + 1) * d];
+        let mut d_theta = 0.0f32;
+        for s in 0..b {
+            if (ws.pre[s * m + j] - theta).abs() < JUMP_EPS / 2.0 {
+                let d_f = dot(dec, &ws.xhat[s * d..(s + 1) * d]); // ∂L/∂f_sj
+                d_theta += -(theta / JUMP_EPS) * d_f - l1 / (b as f32 * JUMP_EPS);
+            }
+        }
+        grad[lay.log_theta + j] = theta * d_theta;
+    }
+}
+// ANCHOR_END: threshold_grad
+
 /// The same with dense B × M matrices and three matrix products, for when
 /// many latents are active (early in training).
 fn backward_dense(sae: &Sae, ws: &mut Workspace, b: usize, grad: &mut [f32]) {
-    let SaeSpec { d, m, l1, .. } = sae.spec;
+    let SaeSpec { d, m, .. } = sae.spec;
     let lay = sae.spec.layout();
     let p = &sae.params;
     // F (B × M) from the active lists, unless the forward pass built it.
@@ -443,7 +519,7 @@ fn backward_dense(sae: &Sae, ws: &mut Workspace, b: usize, grad: &mut [f32]) {
     for s in 0..b {
         let row = &mut da[s * m..(s + 1) * m];
         let f = &ws.f_dense[s * m..(s + 1) * m];
-        row.iter_mut().zip(f).for_each(|(a, &f)| *a = if f > 0.0 { *a + l1 / b as f32 } else { 0.0 });
+        row.iter_mut().zip(f).for_each(|(a, &f)| *a = if f > 0.0 { *a + l1_grad(sae, b) } else { 0.0 });
         axpy(1.0, row, b_enc_grad);
     }
     // ∂L/∂W_enc = ∂L/∂Aᵀ X̄

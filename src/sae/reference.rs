@@ -28,6 +28,8 @@ pub struct Sae {
     pub b_enc: Vector,
     pub w_dec: Matrix,
     pub b_dec: Vector,
+    /// JumpReLU's ln θ, one per latent (empty for the others).
+    pub log_theta: Vector,
 }
 
 /// What the forward pass computes: the centred input, the pre-activations,
@@ -42,7 +44,7 @@ pub struct Forward {
     pub mse: f32,
     /// 1/B Σ_s ‖f_s‖₁.
     pub l1: f32,
-    /// mse + λ · l1.
+    /// mse + λ · l1 (JumpReLU: mse + λ · L0).
     pub total: f32,
 }
 
@@ -53,6 +55,7 @@ pub struct Gradient {
     pub b_enc: Vector,
     pub w_dec: Matrix,
     pub b_dec: Vector,
+    pub log_theta: Vector,
 }
 
 fn relu(z: f32) -> f32 {
@@ -80,6 +83,24 @@ fn top_k(a: &Matrix, k: usize) -> Matrix {
 }
 // ANCHOR_END: top_k
 
+/// JumpReLU: a where a > θ_j, else 0.
+fn jump_relu(a: &Matrix, theta: &Vector) -> Matrix {
+    let mut f = a.clone();
+    for mut row in f.rows_mut() {
+        row.zip_mut_with(theta, |v, &t| *v = if *v > t { *v } else { 0.0 });
+    }
+    f
+}
+
+/// The penalised norm of the codes: ‖f‖₁ (per sample, averaged), or for
+/// JumpReLU the number of active latents, L0.
+fn penalty(sae: &Sae, f: &Matrix, l1: f32) -> f32 {
+    match sae.activation {
+        Activation::JumpRelu => f.mapv(active).sum() / f.nrows() as f32,
+        _ => l1,
+    }
+}
+
 // ANCHOR: forward
 /// The SAE on a batch `x` (B × d, one sample per row).
 pub fn forward(sae: &Sae, x: &Matrix) -> Forward {
@@ -88,12 +109,13 @@ pub fn forward(sae: &Sae, x: &Matrix) -> Forward {
     let f = match sae.activation {
         Activation::Relu => a.mapv(relu),
         Activation::TopK(k) => top_k(&a, k),
+        Activation::JumpRelu => jump_relu(&a, &sae.log_theta.mapv(f32::exp)),
     };
     let x_hat = f.dot(&sae.w_dec) + &sae.b_dec; // x̂ = Σ_j f_j W_dec[j] + b_dec
     let batch = x.nrows() as f32;
     let mse = (&x_hat - x).mapv(|e| e * e).sum() / batch;
     let l1 = f.sum() / batch; // f ≥ 0, so ‖f‖₁ = Σ_j f_j
-    let total = mse + sae.l1 * l1;
+    let total = mse + sae.l1 * penalty(sae, &f, l1);
     Forward { x_bar, a, f, x_hat, mse, l1, total }
 }
 // ANCHOR_END: forward
@@ -105,17 +127,43 @@ pub fn backward(sae: &Sae, x: &Matrix, fw: &Forward) -> Gradient {
     let d_x_hat = (&fw.x_hat - x) * (2.0 / batch); // ∂L/∂x̂
     // x̂ = f W_dec + b_dec
     let d_w_dec = fw.f.t().dot(&d_x_hat);
-    let d_f = d_x_hat.dot(&sae.w_dec.t()) + sae.l1 / batch; // + the L1 term
-    // Through the ReLU (or TopK): only active latents pass a gradient.
+    let d_f = d_x_hat.dot(&sae.w_dec.t()); // ∂(MSE)/∂f
+    let d_log_theta = thresholds(sae, fw, &d_f, batch);
+    // + the L1 term (JumpReLU's L0 term has no gradient in f)
+    let l1 = if sae.activation == Activation::JumpRelu { 0.0 } else { sae.l1 };
+    let d_f = d_f + l1 / batch;
+    // Through the activation: only active latents pass a gradient.
     let d_a = d_f * fw.f.mapv(active);
     // a = W_enc x̄ + b_enc
     let d_b_enc = d_a.sum_axis(Axis(0));
     let d_w_enc = d_a.t().dot(&fw.x_bar);
     // b_dec appears twice: added in x̂, subtracted in x̄ = x − b_dec.
     let d_b_dec = d_x_hat.sum_axis(Axis(0)) - d_b_enc.dot(&sae.w_enc);
-    Gradient { w_enc: d_w_enc, b_enc: d_b_enc, w_dec: d_w_dec, b_dec: d_b_dec }
+    let (w_enc, b_enc, w_dec, b_dec) = (d_w_enc, d_b_enc, d_w_dec, d_b_dec);
+    Gradient { w_enc, b_enc, w_dec, b_dec, log_theta: d_log_theta }
 }
 // ANCHOR_END: backward
+
+// ANCHOR: thresholds
+/// JumpReLU's ∂L/∂ln θ by the straight-through estimate of Rajamanoharan et
+/// al. (2024), from ∂(MSE)/∂f (`d_f`): each pre-activation within ε/2 of θ_j
+/// adds −(θ_j/ε) ∂(MSE)/∂f_sj − λ/(B ε) to ∂L/∂θ_j; then ∂L/∂ln θ = θ ∂L/∂θ.
+fn thresholds(sae: &Sae, fw: &Forward, d_f: &Matrix, batch: f32) -> Vector {
+    let eps = model::JUMP_EPS;
+    let mut d_log_theta = Vector::zeros(sae.log_theta.len());
+    for (j, d_t) in d_log_theta.iter_mut().enumerate() {
+        let theta = sae.log_theta[j].exp();
+        let mut d_theta = 0.0;
+        for s in 0..fw.a.nrows() {
+            if (fw.a[[s, j]] - theta).abs() < eps / 2.0 {
+                d_theta += -(theta / eps) * d_f[[s, j]] - sae.l1 / (batch * eps);
+            }
+        }
+        *d_t = theta * d_theta;
+    }
+    d_log_theta
+}
+// ANCHOR_END: thresholds
 
 // ANCHOR: project
 /// Keep the decoder's rows at unit length to first order: remove from each
@@ -130,7 +178,7 @@ pub fn project_decoder_grad(w_dec: &Matrix, d_w_dec: &mut Matrix) {
 
 impl Sae {
     /// The SAE whose parameters are the trainer's flat vector
-    /// `[W_enc | b_enc | W_dec | b_dec]`.
+    /// `[W_enc | b_enc | W_dec | b_dec | ln θ]`.
     pub fn from_flat(sae: &model::Sae) -> Self {
         let (spec, lay, p) = (sae.spec, sae.spec.layout(), &sae.params);
         let matrix = |at: usize| {
@@ -143,7 +191,8 @@ impl Sae {
             w_enc: matrix(lay.w_enc),
             b_enc: Vector::from(p[lay.b_enc..lay.w_dec].to_vec()),
             w_dec: matrix(lay.w_dec),
-            b_dec: Vector::from(p[lay.b_dec..lay.len].to_vec()),
+            b_dec: Vector::from(p[lay.b_dec..lay.b_dec + spec.d].to_vec()),
+            log_theta: Vector::from(p[lay.log_theta..lay.len].to_vec()),
         }
     }
 }
@@ -151,7 +200,8 @@ impl Sae {
 impl Gradient {
     /// The gradient in the trainer's flat layout.
     pub fn flat(&self) -> Vec<f32> {
-        self.w_enc.iter().chain(&self.b_enc).chain(&self.w_dec).chain(&self.b_dec).copied().collect()
+        let blocks = self.w_enc.iter().chain(&self.b_enc).chain(&self.w_dec).chain(&self.b_dec);
+        blocks.chain(&self.log_theta).copied().collect()
     }
 }
 
@@ -174,6 +224,22 @@ mod tests {
         (sae, x)
     }
 
+    /// A JumpReLU SAE whose thresholds sit just above some pre-activations
+    /// of the batch (within ε/4), so that the straight-through estimate has
+    /// entries to count; the other thresholds at 0.2.
+    fn jump_setup(seed: u64) -> (model::Sae, Vec<f32>) {
+        let (mut sae, x) = setup(Activation::JumpRelu, seed);
+        let (m, lay) = (sae.spec.m, sae.spec.layout());
+        let mut ws = Workspace::new(&sae.spec, 32);
+        model::forward(&sae, &x, &mut ws);
+        for j in 0..m {
+            let a = ws.pre[(j % 32) * m + j];
+            let theta = if j % 2 == 0 && a > 0.01 { a + model::JUMP_EPS / 4.0 } else { 0.2 };
+            sae.params[lay.log_theta + j] = theta.ln();
+        }
+        (sae, x)
+    }
+
     fn close(a: f32, b: f32, scale: f32) -> bool {
         (a - b).abs() <= 1e-5 * scale.max(1.0)
     }
@@ -182,8 +248,13 @@ mod tests {
     /// active latents, and with dense products) against the reference.
     #[test]
     fn the_fast_passes_compute_the_reference_loss_and_gradient() {
-        for (k, activation) in [Activation::Relu, Activation::TopK(4)].into_iter().enumerate() {
-            let (sae, x) = setup(activation, k as u64);
+        let activations = [Activation::Relu, Activation::TopK(4), Activation::JumpRelu];
+        for (k, activation) in activations.into_iter().enumerate() {
+            let (sae, x) = if activation == Activation::JumpRelu {
+                jump_setup(k as u64)
+            } else {
+                setup(activation, k as u64)
+            };
             let reference = Sae::from_flat(&sae);
             let xm = Matrix::from_shape_vec((32, 12), x.clone()).unwrap();
             let fw = forward(&reference, &xm);
@@ -195,6 +266,12 @@ mod tests {
                 let loss = model::forward(&sae, &x, &mut ws);
                 assert!(close(loss.mse as f32, fw.mse, fw.mse), "{what}: mse {} vs {}", loss.mse, fw.mse);
                 assert!(close(loss.l1 as f32, fw.l1, fw.l1), "{what}: l1 {} vs {}", loss.l1, fw.l1);
+                assert!(
+                    close(loss.total as f32, fw.total, fw.total),
+                    "{what}: {} vs {}",
+                    loss.total,
+                    fw.total
+                );
                 let l0 = fw.f.iter().filter(|&&f| f > 0.0).count() as f64 / 32.0;
                 assert_eq!(loss.l0, l0, "{what}: L0");
                 let mut grad = vec![0.0; sae.params.len()];
@@ -203,6 +280,10 @@ mod tests {
                     assert!(close(*g, *e, largest), "{what}, parameter {q}: {g} vs {e}");
                 }
             }
+            // The thresholds placed in the window get a gradient.
+            let lay = sae.spec.layout();
+            let moved = expected[lay.log_theta..].iter().filter(|g| **g != 0.0).count();
+            assert!(activation != Activation::JumpRelu || moved >= 5, "{moved} thresholds with a gradient");
         }
     }
 
@@ -214,8 +295,13 @@ mod tests {
     /// least one of the samples).
     #[test]
     fn the_reference_gradient_matches_finite_differences() {
-        for (k, activation) in [Activation::Relu, Activation::TopK(4)].into_iter().enumerate() {
+        let activations = [Activation::Relu, Activation::TopK(4), Activation::JumpRelu];
+        for (k, activation) in activations.into_iter().enumerate() {
             let (sae, x) = setup(activation, 10 + k as u64);
+            // JumpReLU's thresholds have a straight-through estimate, not a
+            // derivative (the loss is flat in θ between jumps): the other
+            // parameters only; the estimate is tested against its formula.
+            let params = sae.spec.layout().log_theta;
             let mut checked = vec![0; sae.params.len()];
             for sample in x.chunks_exact(12).take(8) {
                 let x = Matrix::from_shape_vec((1, 12), sample.to_vec()).unwrap();
@@ -232,7 +318,7 @@ mod tests {
                 // rounding (about 1e-7 of it) is small against the difference.
                 let eps = 3e-3;
                 let largest = grad.iter().fold(0.0f32, |a, g| a.max(g.abs())) as f64;
-                for q in 0..sae.params.len() {
+                for q in 0..params {
                     let (mut plus, mut minus) = (sae.params.clone(), sae.params.clone());
                     plus[q] += eps;
                     minus[q] -= eps;
@@ -246,7 +332,7 @@ mod tests {
                     assert!(error < 1e-3, "{activation:?}, parameter {q}: {numeric} vs {}", grad[q]);
                 }
             }
-            let never = checked.iter().filter(|&&c| c == 0).count();
+            let never = checked[..params].iter().filter(|&&c| c == 0).count();
             assert_eq!(never, 0, "{activation:?}: {never} parameters never checked");
         }
     }
