@@ -302,6 +302,7 @@ pub(super) fn absorb_row(
     let set = eval.head(coding.0);
     let best = |dict: &GroundTruth| best_codes_objective(dict, truth, &set, run.l1, coding.1);
     let pairs: Vec<Pair> = (0..data.pairs).map(|k| (2 * k, 2 * k + 1)).collect();
+    let full = absorbed(truth);
     let specific_found = pairs
         .iter()
         .filter(|&&(_, s)| (0..run.m).any(|j| cosine(truth.feature(s), sae.decoder(j)) > RECOVERED))
@@ -311,11 +312,8 @@ pub(super) fn absorb_row(
         absorption: absorption(&sae, truth, eval, &pairs),
         optimal: optimal_codes(&sae, truth, &set, coding.1).0.objective,
         truth_optimal: best(truth),
-        absorbed_optimal: best(&absorbed(truth)),
-        absorbed_lean: pairs
-            .iter()
-            .map(|&(g, s)| cosine(absorbed(truth).feature(s), truth.feature(g)))
-            .sum::<f64>()
+        absorbed_optimal: best(&full),
+        absorbed_lean: pairs.iter().map(|&(g, s)| cosine(full.feature(s), truth.feature(g))).sum::<f64>()
             / pairs.len().max(1) as f64,
         run,
         specific_found,
