@@ -124,6 +124,7 @@ fn every_frontier_sae_meets_the_truth_sae() {
         frontier.push(run);
     }
     frontier.extend(report["topk"].as_array().expect("topk"));
+    frontier.extend(report["jump"].as_array().expect("the JumpReLU runs"));
     let known = report["known"].as_array().expect("the truth SAEs");
     assert_eq!(known.len(), frontier.len());
     // The Chapter 4 toy models the SAEs read meet their own known solution.
@@ -315,6 +316,8 @@ fn the_committed_run_keeps_latents_alive_with_auxk() {
 /// latents have no soft threshold (an offset near 0, where the L1 SAE's is
 /// clearly negative) and miss more occurrences than the L1 SAE's; a larger
 /// penalty raises the thresholds and lowers L0; the smallest finds nothing.
+/// Where they recover, the trained and truth SAEs switch on at nearly the
+/// same true coefficient, at or above √λ.
 #[test]
 fn the_committed_run_has_the_jumprelu_the_chapter_describes() {
     let path = superposition::output::book_dir().join("generated/ch5.json");
@@ -337,4 +340,21 @@ fn the_committed_run_has_the_jumprelu_the_chapter_describes() {
         assert!(w[1].l1 > w[0].l1 && w[1].threshold > w[0].threshold && w[1].metrics.l0 < w[0].metrics.l0);
     }
     assert!(report.jump[0].metrics.recovered < 0.1, "the smallest λ: {:?}", report.jump[0].metrics);
+    let gate = |m: &superposition::sae::metrics::Metrics, theta: f64| {
+        (theta - m.latents.offset.unwrap()) / m.latents.slope.unwrap()
+    };
+    let first = c.l1s.len() + c.topks.len();
+    for r in &working {
+        let k = &report.known[first + c.jump_l1s.iter().position(|&l| l == r.l1).unwrap()];
+        let (trained, truth) =
+            (gate(&r.metrics, r.threshold.unwrap()), gate(&k.metrics, k.theta.unwrap() as f64));
+        let root = (r.l1 as f64).sqrt();
+        assert!((trained - truth).abs() < 0.05, "λ = {}: gates {trained} and {truth}", r.l1);
+        assert!((k.theta.unwrap() as f64 - root).abs() < 0.05, "λ = {}: truth θ {:?}", r.l1, k.theta);
+        assert!(trained.min(truth) > root - 0.02, "λ = {}: gates {trained}, {truth}, √λ {root}", r.l1);
+    }
+    // The gap above √λ closes as λ grows.
+    let (low, high) = (working[0], working[working.len() - 1]);
+    let above = |r: &ch5::Run| gate(&r.metrics, r.threshold.unwrap()) - (r.l1 as f64).sqrt();
+    assert!(above(low) > above(high) + 0.05, "{} vs {}", above(low), above(high));
 }

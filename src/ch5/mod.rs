@@ -460,6 +460,7 @@ pub fn run(config: &Config, progress: &dyn Progress) -> Report {
         .iter()
         .map(|&l1| (Activation::Relu, l1))
         .chain(config.topks.iter().map(|&k| (Activation::TopK(k), 0.0)))
+        .chain(config.jump_l1s.iter().map(|&l1| (Activation::JumpRelu, l1)))
         .collect();
     let known = crate::parallel::map(&objectives, |&(activation, l1)| {
         known::best_truth_sae(&independent, &eval_independent, activation, l1)

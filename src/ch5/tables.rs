@@ -11,7 +11,7 @@ fn known_for<'a>(report: &'a Report, r: &Run) -> Option<&'a crate::sae::known::T
     let k = match r.activation {
         Activation::Relu => c.l1s.iter().position(|&l| l == r.l1)?,
         Activation::TopK(k) => c.l1s.len() + c.topks.iter().position(|&t| t == k)?,
-        Activation::JumpRelu => return None,
+        Activation::JumpRelu => c.l1s.len() + c.topks.len() + c.jump_l1s.iter().position(|&l| l == r.l1)?,
     };
     report.known.get(k)
 }
@@ -35,26 +35,35 @@ pub(super) fn tables(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> 
 fn jumprelu(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::Result<()> {
     let c = &report.config;
     let l0 = format!("L0 (true {:.1})", report.truth.mean_active);
-    let header = ["SAE", &l0, "FVU", "recovered", "slope", "offset", "missed", "θ"];
+    let header = ["SAE", &l0, "FVU", "recovered", "slope", "offset", "missed", "θ (c at θ)"];
     let opt = |v: Option<f64>| v.map_or("—".into(), |v| format!("{v:.2}"));
     let runs = [report.sweep_run(c.main_size, c.good_l1), report.topk_run(c.dead_topk)]
         .into_iter()
         .chain(&report.jump);
-    let rows: Vec<Vec<String>> = runs
-        .map(|r| {
-            let fit = &r.metrics.latents;
-            vec![
-                r.label(),
-                format!("{:.1}", r.metrics.l0),
-                sci(r.metrics.fvu, 2),
-                pct(r.metrics.recovered),
-                opt(fit.slope),
-                opt(fit.offset),
-                fit.missed.map_or("—".into(), pct),
-                opt(r.threshold),
-            ]
-        })
-        .collect();
+    let row = |label: String, m: &crate::sae::metrics::Metrics, theta: Option<f64>| {
+        let fit = &m.latents;
+        vec![
+            label,
+            format!("{:.1}", m.l0),
+            sci(m.fvu, 2),
+            pct(m.recovered),
+            opt(fit.slope),
+            opt(fit.offset),
+            fit.missed.map_or("—".into(), pct),
+            match gate(m, theta) {
+                Some(c) => format!("{} ({c:.2})", opt(theta)),
+                None => opt(theta),
+            },
+        ]
+    };
+    let mut rows: Vec<Vec<String>> = runs.map(|r| row(r.label(), &r.metrics, r.threshold)).collect();
+    // The known solution for each penalty: the truth SAE with its θ tuned.
+    for r in &report.jump {
+        if let Some(k) = known_for(report, r) {
+            let label = format!("truth SAE, λ = {}", r.l1);
+            rows.push(row(label, &k.metrics, k.theta.map(f64::from)));
+        }
+    }
     let right = [false, true, true, true, true, true, true, true];
     write_atomic(&dirs.generated.join("ch5_jumprelu.md"), markdown_table(&header, &right, &rows).as_bytes())?;
     let l1s: Vec<String> = c.jump_l1s.iter().map(|l| l.to_string()).collect();
@@ -78,11 +87,29 @@ fn jumprelu(report: &Report, dirs: &OutDirs, numbers: &mut Numbers) -> anyhow::R
     }
     let failed: Vec<String> =
         report.jump.iter().filter(|r| r.metrics.recovered < 0.5).map(|r| r.l1.to_string()).collect();
+    // Where trained and truth SAEs gate, on the coefficient's scale, for
+    // every penalty whose SAE recovers, beside √λ.
+    let (mut gates, mut roots) = (Vec::new(), Vec::new());
+    for r in report.jump.iter().filter(|r| r.metrics.recovered >= 0.9) {
+        let Some(k) = known_for(report, r) else { continue };
+        let truth_gate = gate(&k.metrics, k.theta.map(f64::from));
+        gates.push(format!("{} and {} at λ = {}", opt(gate(&r.metrics, r.threshold)), opt(truth_gate), r.l1));
+        roots.push(format!("{:.2}", (r.l1 as f64).sqrt()));
+    }
+    numbers.set("jump_gates", gates.join(", "));
+    numbers.set("jump_roots", roots.join(", "));
     numbers.set("jump_failed", if failed.is_empty() { "none".into() } else { failed.join(" and ") });
     if let Some(r) = report.jump.iter().find(|r| r.metrics.recovered < 0.5) {
         numbers.set("jump_failed_l0", format!("{:.0}", r.metrics.l0));
     }
     Ok(())
+}
+
+/// The true coefficient at which a JumpReLU SAE's matched latents switch
+/// on: where their fitted line f = slope · c + offset reaches the threshold θ.
+fn gate(m: &crate::sae::metrics::Metrics, theta: Option<f64>) -> Option<f64> {
+    let (slope, offset) = (m.latents.slope?, m.latents.offset?);
+    Some((theta? - offset) / slope)
 }
 
 /// The setup: the ground truth, the sizes and the training.
@@ -261,7 +288,9 @@ fn truth_sae(
     dirs: &OutDirs,
     numbers: &mut Numbers,
 ) -> anyhow::Result<()> {
-    let rows: Vec<Vec<String>> = frontier
+    // The frontier's objectives, then JumpReLU's: the order of `known`.
+    let runs: Vec<&Run> = frontier.iter().copied().chain(&report.jump).collect();
+    let rows: Vec<Vec<String>> = runs
         .iter()
         .zip(&report.known)
         .map(|(r, known)| {
@@ -297,7 +326,7 @@ fn truth_sae(
     ];
     let table = markdown_table(&header, &[false, true, true, true, true, true, true], &rows);
     write_atomic(&dirs.generated.join("ch5_truth_sae.md"), table.as_bytes())?;
-    let beaten: Vec<String> = frontier
+    let beaten: Vec<String> = runs
         .iter()
         .zip(&report.known)
         .filter(|(r, k)| r.metrics.objective > (1.0 + KNOWN_MARGIN) * k.objective)
