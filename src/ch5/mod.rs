@@ -514,7 +514,7 @@ impl Chapter for Ch5 {
     const NAME: &'static str = "ch5_sae";
     const ID: &'static str = "ch5";
     const DIGITS: i32 = 6;
-    const BOOK_SECONDS: f64 = 95.0;
+    const BOOK_SECONDS: f64 = 88.0;
     type Config = Config;
     type Report = Report;
 
