@@ -19,6 +19,7 @@ pub mod cli;
 pub mod exercises;
 pub mod geometry;
 pub mod jl;
+pub mod lm;
 pub mod mub;
 pub mod optim;
 pub mod output;

@@ -1,0 +1,6 @@
+//! A character-level language model trained on real text (Chapter 6): the
+//! corpus, the k-gram baselines it is measured against, and the model.
+
+pub mod corpus;
+pub mod model;
+pub mod ngram;
