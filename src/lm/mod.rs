@@ -2,5 +2,7 @@
 //! corpus, the k-gram baselines it is measured against, and the model.
 
 pub mod corpus;
+pub mod lexer;
 pub mod model;
 pub mod ngram;
+pub mod train;
