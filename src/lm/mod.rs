@@ -2,7 +2,9 @@
 //! corpus, the k-gram baselines it is measured against, and the model.
 
 pub mod corpus;
+pub mod hidden;
 pub mod lexer;
 pub mod model;
 pub mod ngram;
 pub mod train;
+pub mod units;
