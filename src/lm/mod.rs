@@ -6,5 +6,6 @@ pub mod hidden;
 pub mod lexer;
 pub mod model;
 pub mod ngram;
+pub mod reference;
 pub mod train;
 pub mod units;

@@ -6,7 +6,7 @@
 //!   z = h W₂ + b₂,   p = softmax(z)   (the next symbol's distribution)
 //!
 //! and the loss is the cross-entropy −ln p_target, in nats per character.
-//! [`loss_and_grad`] runs a batch with matrix products; [`reference`] is the
+//! [`loss_and_grad`] runs a batch with matrix products; [`super::reference`] is the
 //! same loss and gradient one sample at a time, written to be read, and the
 //! tests hold the two together and the reference against finite differences.
 
@@ -253,59 +253,10 @@ pub fn loss_and_grad(lm: &Lm, w: &Windows, ws: &mut Workspace, grad: &mut [f32])
     loss
 }
 
-/// The same loss and gradient one window at a time, in f64: the code the
-/// chapter shows.
-pub mod reference {
-    use super::{Lm, VOCAB, Windows};
-
-    // ANCHOR: lm_reference
-    /// Mean cross-entropy over the windows, and its gradient.
-    pub fn loss_and_grad(lm: &Lm, w: &Windows) -> (f64, Vec<f64>) {
-        let (s, lay, p) = (lm.spec, lm.spec.layout(), |i: usize| lm.params[i] as f64);
-        let (n, hid, b) = (s.inputs(), s.hidden, w.len() as f64);
-        let mut grad = vec![0.0; lay.len];
-        let mut total = 0.0;
-        for (ctx, &target) in w.context.chunks_exact(s.context).zip(&w.target) {
-            // x: the embeddings of the context, side by side.
-            let x: Vec<f64> =
-                (0..n).map(|i| p(lay.emb + ctx[i / s.embed] as usize * s.embed + i % s.embed)).collect();
-            let h: Vec<f64> = (0..hid)
-                .map(|j| {
-                    (p(lay.b1 + j) + (0..n).map(|i| x[i] * p(lay.w1 + i * hid + j)).sum::<f64>()).max(0.0)
-                })
-                .collect();
-            let z: Vec<f64> = (0..VOCAB)
-                .map(|c| p(lay.b2 + c) + (0..hid).map(|j| h[j] * p(lay.w2 + j * VOCAB + c)).sum::<f64>())
-                .collect();
-            let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let sum: f64 = z.iter().map(|v| (v - max).exp()).sum();
-            total += sum.ln() + max - z[target as usize];
-            // ∂(−ln p_t)/∂z_c = p_c − [c = t], averaged over the batch.
-            let dz: Vec<f64> = (0..VOCAB)
-                .map(|c| ((z[c] - max).exp() / sum - (c == target as usize) as u8 as f64) / b)
-                .collect();
-            for c in 0..VOCAB {
-                grad[lay.b2 + c] += dz[c];
-                (0..hid).for_each(|j| grad[lay.w2 + j * VOCAB + c] += h[j] * dz[c]);
-            }
-            for j in (0..hid).filter(|&j| h[j] > 0.0) {
-                let dh: f64 = (0..VOCAB).map(|c| dz[c] * p(lay.w2 + j * VOCAB + c)).sum();
-                grad[lay.b1 + j] += dh;
-                for i in 0..n {
-                    grad[lay.w1 + i * hid + j] += x[i] * dh;
-                    grad[lay.emb + ctx[i / s.embed] as usize * s.embed + i % s.embed] +=
-                        p(lay.w1 + i * hid + j) * dh;
-                }
-            }
-        }
-        (total / b, grad)
-    }
-    // ANCHOR_END: lm_reference
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lm::reference;
     use crate::rng::stream;
 
     fn setup() -> (Lm, Windows) {
