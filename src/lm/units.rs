@@ -138,6 +138,59 @@ pub fn classify(top: &[(f32, usize)], text: &[u8], labels: &[Label], share: &[f6
 }
 // ANCHOR_END: classify
 
+/// Each label's share of the windows ending before `positions` (indexed
+/// by `Label as usize`).
+pub fn label_shares(labels: &[Label], positions: &[usize]) -> Vec<f64> {
+    let mut share = vec![0.0; Label::ALL.len()];
+    for &at in positions {
+        share[labels[at - 1] as usize] += 1.0;
+    }
+    share.iter_mut().for_each(|s| *s /= positions.len().max(1) as f64);
+    share
+}
+
+/// A uniformly random rotation of R^H (Gaussian rows made orthonormal),
+/// H × H row-major: the control for the neurons' basis. Its rows are the
+/// directions of H "units" as random as the neurons are not.
+pub fn random_rotation(h: usize, rng: &mut rand_chacha::ChaCha8Rng) -> Vec<f32> {
+    crate::sparse::orthonormal_rows(h, h, rng).iter().map(|&v| v as f32).collect()
+}
+
+/// The activations of the rotated units, u = Q h for every row h of `rows`.
+pub fn rotate(rows: &[f32], q: &[f32], h: usize) -> Vec<f32> {
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows.chunks_exact(h) {
+        out.extend(q.chunks_exact(h).map(|qi| crate::simd::dot(qi, row)));
+    }
+    out
+}
+
+/// Windows per chunk when streaming the held-out text through the model.
+const CHUNK: usize = 8192;
+
+/// The top windows and verdict of every unit: the model's hidden rows at
+/// `positions` of `text` (scaled by nothing), mapped to `units` activations
+/// per window by `map` (the identity for the neurons; a rotation, or an
+/// SAE's encoder, for the others).
+pub fn profile_units(
+    lm: &super::model::Lm,
+    text: &[u8],
+    labels: &[Label],
+    positions: &[usize],
+    units: usize,
+    map: impl Fn(&[f32]) -> Vec<f32>,
+) -> (Vec<Vec<(f32, usize)>>, Vec<Profile>) {
+    let mut top = TopWindows::new(units);
+    for chunk in positions.chunks(CHUNK) {
+        let acts = map(&super::train::hidden_activations(lm, text, chunk));
+        top.observe(&acts, chunk);
+    }
+    let best = top.finish();
+    let share = label_shares(labels, positions);
+    let profiles = best.iter().map(|b| classify(b, text, labels, &share)).collect();
+    (best, profiles)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +210,47 @@ mod tests {
         expected.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
         expected.truncate(TOP);
         assert_eq!(best[0], expected);
+    }
+
+    /// The neurons' profiles through `profile_units` are those of their
+    /// activations observed directly, and a map that negates every unit
+    /// leaves every unit dead (a ReLU's output is never negative).
+    #[test]
+    fn profiling_streams_the_text_through_the_model() {
+        use crate::lm::corpus::symbol;
+        use crate::lm::model::{Lm, LmSpec};
+        let text: Vec<u8> = "/// doc\nfn f(x: u8) -> u8 { x + 1 }\n".repeat(30).chars().map(symbol).collect();
+        let labels = crate::lm::lexer::labels(&text);
+        let lm = Lm::new(LmSpec { context: 4, embed: 3, hidden: 8 }, &mut crate::rng::stream(74, 0));
+        let positions: Vec<usize> = (4..text.len()).collect();
+        let (best, profiles) = profile_units(&lm, &text, &labels, &positions, 8, |h| h.to_vec());
+        let mut direct = TopWindows::new(8);
+        direct.observe(&crate::lm::train::hidden_activations(&lm, &text, &positions), &positions);
+        assert_eq!(best, direct.finish());
+        assert_eq!(profiles.len(), 8);
+        let (_, negated) =
+            profile_units(&lm, &text, &labels, &positions, 8, |h| h.iter().map(|v| -v).collect());
+        assert!(negated.iter().all(|p| p.kind == Kind::Dead));
+        let share = label_shares(&labels, &positions);
+        assert!((share.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_random_rotation_is_orthogonal_and_rotates() {
+        let q = random_rotation(6, &mut crate::rng::stream(75, 0));
+        for (i, qi) in q.chunks_exact(6).enumerate() {
+            for (j, qj) in q.chunks_exact(6).enumerate() {
+                let dot: f32 = qi.iter().zip(qj).map(|(a, b)| a * b).sum();
+                assert!((dot - (i == j) as u8 as f32).abs() < 1e-5, "{i} {j}: {dot}");
+            }
+        }
+        let rows = [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 2.0];
+        let u = rotate(&rows, &q, 6);
+        // The first row picks out Q's first column, the second twice its last.
+        for i in 0..6 {
+            assert_eq!(u[i], q[i * 6]);
+            assert_eq!(u[6 + i], 2.0 * q[i * 6 + 5]);
+        }
     }
 
     #[test]
