@@ -2,6 +2,7 @@
 //! corpus, the k-gram baselines it is measured against, and the model.
 
 pub mod corpus;
+pub mod dictionary;
 pub mod hidden;
 pub mod lexer;
 pub mod model;
