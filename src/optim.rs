@@ -140,6 +140,7 @@ impl Adam {
 
     /// One step: update the moments with `grads` and move `params`.
     // ANCHOR: adam_step
+    #[inline(always)]
     pub fn step(&mut self, params: &mut [f32], grads: &[f32]) {
         assert_eq!(params.len(), self.m.len(), "parameter count changed");
         assert_eq!(grads.len(), self.m.len(), "one gradient per parameter");

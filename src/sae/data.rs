@@ -66,9 +66,22 @@ pub trait Source {
 }
 
 impl Source for GroundTruth {
+    /// [`GroundTruth::sample`], compiled for AVX2 where the processor has
+    /// it (the same bits).
     fn sample(&self, batch: &mut Batch, rng: &mut ChaCha8Rng) {
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, checked just above.
+            return unsafe { sample_avx2(self, batch, rng) };
+        }
         GroundTruth::sample(self, batch, rng)
     }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn sample_avx2(truth: &GroundTruth, batch: &mut Batch, rng: &mut ChaCha8Rng) {
+    GroundTruth::sample(truth, batch, rng)
 }
 
 impl GroundTruth {
@@ -125,6 +138,7 @@ impl GroundTruth {
 
     /// Fill `batch` with fresh samples.
     // ANCHOR: sample
+    #[inline(always)]
     pub fn sample(&self, batch: &mut Batch, rng: &mut ChaCha8Rng) {
         let (d, n) = (self.config.d, self.config.n);
         let p_max = self.probs.iter().copied().fold(0.0, f64::max);

@@ -133,6 +133,7 @@ impl Sae {
     }
 
     /// Renormalise every decoder row to unit length (after an optimiser step).
+    #[inline(always)]
     pub fn normalise_decoder(&mut self) {
         let (d, l) = (self.spec.d, self.spec.layout());
         for row in self.params[l.w_dec..l.b_dec].chunks_exact_mut(d) {
@@ -141,6 +142,7 @@ impl Sae {
     }
 }
 
+#[inline(always)]
 fn normalise(v: &mut [f32]) {
     let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-12);
     v.iter_mut().for_each(|x| *x /= norm);
@@ -250,6 +252,7 @@ pub fn decode_codes(sae: &Sae, x: &[f32], f: &[f32], ws: &mut Workspace) -> Loss
 
 /// [`forward`] without the loss (training needs only the gradient): the
 /// active latents and x̂ in `ws`.
+#[inline(always)]
 pub fn reconstruct(sae: &Sae, x: &[f32], ws: &mut Workspace) {
     let SaeSpec { d, m, activation, .. } = sae.spec;
     let b = x.len() / d;
@@ -260,6 +263,7 @@ pub fn reconstruct(sae: &Sae, x: &[f32], ws: &mut Workspace) {
 }
 
 /// The pre-activations `ws.pre` = x̄ W_encᵀ + b_enc, with x̄ = x − b_dec.
+#[inline(always)]
 fn encode(sae: &Sae, x: &[f32], ws: &mut Workspace) {
     let SaeSpec { d, m, .. } = sae.spec;
     let lay = sae.spec.layout();
@@ -283,6 +287,7 @@ fn encode(sae: &Sae, x: &[f32], ws: &mut Workspace) {
 
 /// f: the active latents of each sample and their values, as lists in `ws`
 /// (`start`, `active`, `value`); `log_theta` holds JumpReLU's ln θ.
+#[inline(always)]
 fn activate(activation: Activation, b: usize, m: usize, log_theta: &[f32], ws: &mut Workspace) {
     ws.active.clear();
     ws.value.clear();
@@ -332,6 +337,7 @@ fn total_order_key(v: f32) -> i32 {
 /// returns how many (k, or `a.len()` if smaller). One pass: `best` holds the
 /// k best so far, best first, and an entry enters only if it beats the
 /// k-th, which after the first few hundred entries is rare.
+#[inline(always)]
 fn top_k(a: &[f32], k: usize, best: &mut Vec<(i32, u32)>, out: &mut [u32]) -> usize {
     let k = k.min(a.len());
     best.clear();
@@ -360,6 +366,7 @@ fn top_k(a: &[f32], k: usize, best: &mut Vec<(i32, u32)>, out: &mut [u32]) -> us
 
 /// x̂ = Σ_active f_j W_dec[j] + b_dec, into `ws.xhat`: over the active
 /// latents, or as the product F W_dec when many are active (early in training).
+#[inline(always)]
 fn decode(sae: &Sae, b: usize, ws: &mut Workspace) {
     let SaeSpec { d, m, .. } = sae.spec;
     let lay = sae.spec.layout();
@@ -401,6 +408,7 @@ fn decode(sae: &Sae, b: usize, ws: &mut Workspace) {
 pub const DENSE_BACKWARD: f64 = 0.2;
 
 /// The gradient of the loss of the last [`forward`] (overwrites `grad`).
+#[inline(always)]
 pub fn backward(sae: &Sae, x: &[f32], ws: &mut Workspace, grad: &mut [f32]) {
     let dense = ws.dense;
     backward_with(sae, x, ws, grad, dense);
@@ -409,6 +417,7 @@ pub fn backward(sae: &Sae, x: &[f32], ws: &mut Workspace, grad: &mut [f32]) {
 /// [`backward`] with the choice of path made by the caller: the dense
 /// matrix products (`dense`) or the lists of active latents. Both give the
 /// same gradient (the tests check); the benchmark measures the difference.
+#[inline(always)]
 pub fn backward_with(sae: &Sae, x: &[f32], ws: &mut Workspace, grad: &mut [f32], dense: bool) {
     let SaeSpec { d, m, .. } = sae.spec;
     let lay = sae.spec.layout();
@@ -441,6 +450,7 @@ pub fn backward_with(sae: &Sae, x: &[f32], ws: &mut Workspace, grad: &mut [f32],
 ///   ∂L/∂W_dec[j] += f_j g,   ∂L/∂a_j = W_dec[j]·g + λ/B (L1 penalty),
 ///   ∂L/∂W_enc[j] += ∂L/∂a_j x̄,   ∂L/∂b_enc[j] += ∂L/∂a_j.
 // ANCHOR: backward_sparse
+#[inline(always)]
 fn backward_sparse(sae: &Sae, ws: &Workspace, b: usize, grad: &mut [f32]) {
     let d = sae.spec.d;
     let lay = sae.spec.layout();
@@ -461,6 +471,7 @@ fn backward_sparse(sae: &Sae, ws: &Workspace, b: usize, grad: &mut [f32]) {
 
 /// ∂(λ penalty)/∂a_j of an active latent: λ/B for the L1 penalty (and for
 /// TopK, whose λ is 0); 0 for JumpReLU's λ‖f‖₀, which a cannot move.
+#[inline(always)]
 fn l1_grad(sae: &Sae, b: usize) -> f32 {
     if sae.spec.activation == Activation::JumpRelu { 0.0 } else { sae.spec.l1 / b as f32 }
 }
@@ -472,6 +483,7 @@ fn l1_grad(sae: &Sae, b: usize) -> f32 {
 ///   ∂L/∂θ_j += −(θ_j/ε) (W_dec[j]·g) − λ/(B ε),
 /// and ∂L/∂ln θ_j = θ_j ∂L/∂θ_j. (`ws.xhat` holds g = ∂L/∂x̂.)
 // ANCHOR: threshold_grad
+#[inline(always)]
 fn threshold_grad(sae: &Sae, ws: &Workspace, b: usize, grad: &mut [f32]) {
     let SaeSpec { d, m, l1, .. } = sae.spec;
     let (lay, p) = (sae.spec.layout(), &sae.params);
@@ -492,6 +504,7 @@ fn threshold_grad(sae: &Sae, ws: &Workspace, b: usize, grad: &mut [f32]) {
 
 /// The same with dense B × M matrices and three matrix products, for when
 /// many latents are active (early in training).
+#[inline(always)]
 fn backward_dense(sae: &Sae, ws: &mut Workspace, b: usize, grad: &mut [f32]) {
     let SaeSpec { d, m, .. } = sae.spec;
     let lay = sae.spec.layout();
@@ -534,6 +547,7 @@ fn backward_dense(sae: &Sae, ws: &mut Workspace, b: usize, grad: &mut [f32]) {
 
 /// Remove from each decoder row's gradient its component along the row, so
 /// that a step keeps the row's length to first order (the rows are unit).
+#[inline(always)]
 pub fn project_decoder_grad(sae: &Sae, grad: &mut [f32]) {
     let (d, lay) = (sae.spec.d, sae.spec.layout());
     for (w, g) in

@@ -69,6 +69,7 @@ impl TrainLog {
     }
 
     /// Note the latents active in this step's batch.
+    #[inline(always)]
     fn fired(&mut self, active: &[u32], step: usize) {
         for &j in active {
             self.last_fired[j as usize] = step;
@@ -95,6 +96,7 @@ impl TrainLog {
     }
 
     /// Log the dead latents at [`DEAD_LOG_POINTS`] evenly spaced steps.
+    #[inline(always)]
     fn count_dead(&mut self, step: usize, config: &SaeTrainConfig) {
         let every = config.steps.div_ceil(DEAD_LOG_POINTS).max(1);
         if (step + 1).is_multiple_of(every) || step + 1 == config.steps {
@@ -112,9 +114,42 @@ impl TrainLog {
     }
 }
 
-/// Train `sae` on fresh samples drawn from `truth`.
-// ANCHOR: train
+/// Train `sae` on fresh samples drawn from `truth`: [`train_loop`],
+/// compiled for AVX2 where the processor has it (the same operations in
+/// wider registers, so the same bits; every sum keeps its order).
 pub fn train(
+    sae: &mut Sae,
+    truth: &dyn Source,
+    config: &SaeTrainConfig,
+    rng: &mut ChaCha8Rng,
+    on_step: impl FnMut(usize, &Sae),
+) -> TrainLog {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2, checked just above.
+        return unsafe { train_avx2(sae, truth, config, rng, on_step) };
+    }
+    train_loop(sae, truth, config, rng, on_step)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn train_avx2(
+    sae: &mut Sae,
+    truth: &dyn Source,
+    config: &SaeTrainConfig,
+    rng: &mut ChaCha8Rng,
+    on_step: impl FnMut(usize, &Sae),
+) -> TrainLog {
+    train_loop(sae, truth, config, rng, on_step)
+}
+
+/// The training loop: a batch, the forward and backward pass, an Adam
+/// step, the decoder rows back to unit length; dead latents counted and,
+/// if asked, resampled.
+#[inline(always)]
+// ANCHOR: train
+pub fn train_loop(
     sae: &mut Sae,
     truth: &dyn Source,
     config: &SaeTrainConfig,
