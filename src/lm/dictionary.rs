@@ -3,8 +3,8 @@
 //! with its hidden rows replaced by the SAE's reconstructions, against the
 //! same loss with the rows zeroed or set to their mean ("loss recovered").
 
-use super::hidden::{Hidden, loss_with_hidden};
-use super::model::{Lm, Windows};
+use super::hidden::Hidden;
+use super::model::{Lm, Workspace as LmWorkspace, loss_from_hidden};
 use super::train::hidden_activations;
 use crate::sae::data::{Batch, Source};
 use crate::sae::model::{Sae, SaeSpec, Workspace, reconstruct};
@@ -41,14 +41,22 @@ pub fn train_dictionary(
 }
 
 impl Dictionary {
+    /// The SAE's forward pass on hidden rows (B × H, unscaled): the active
+    /// latents and the (scaled) reconstructions in the workspace.
+    fn run(&self, rows: &[f32]) -> Workspace {
+        let b = rows.len() / self.sae.spec.d;
+        let x: Vec<f32> = rows.iter().map(|v| v * self.scale).collect();
+        let mut ws = Workspace::new(&self.sae.spec, b);
+        reconstruct(&self.sae, &x, &mut ws);
+        ws
+    }
+
     /// The latents' activations (dense, B × M) for hidden rows (B × H,
     /// unscaled).
     pub fn latents(&self, rows: &[f32]) -> Vec<f32> {
         let (h, m) = (self.sae.spec.d, self.sae.spec.m);
         let b = rows.len() / h;
-        let x: Vec<f32> = rows.iter().map(|v| v * self.scale).collect();
-        let mut ws = Workspace::new(&self.sae.spec, b);
-        reconstruct(&self.sae, &x, &mut ws);
+        let ws = self.run(rows);
         let mut dense = vec![0.0f32; b * m];
         for s in 0..b {
             for k in ws.start[s]..ws.start[s + 1] {
@@ -58,15 +66,13 @@ impl Dictionary {
         dense
     }
 
-    /// The reconstructions of hidden rows (unscaled in, unscaled out).
-    pub fn reconstruct(&self, rows: &mut [f32]) {
+    /// The reconstructions of hidden rows, unscaled (B × H in and out), and
+    /// the number of active latents over all of them.
+    pub fn reconstruct(&self, rows: &[f32]) -> (Vec<f32>, usize) {
         let h = self.sae.spec.d;
-        let b = rows.len() / h;
-        let x: Vec<f32> = rows.iter().map(|v| v * self.scale).collect();
-        let mut ws = Workspace::new(&self.sae.spec, b);
-        reconstruct(&self.sae, &x, &mut ws);
-        let xhat = ws.reconstruction(b, h);
-        rows.iter_mut().zip(xhat).for_each(|(r, &v)| *r = v / self.scale);
+        let ws = self.run(rows);
+        let xhat = ws.reconstruction(rows.len() / h, h).iter().map(|v| v / self.scale).collect();
+        (xhat, ws.active.len())
     }
 }
 
@@ -97,35 +103,40 @@ impl Splice {
     }
 }
 
-/// [`Splice`] at `positions` of `text`.
+/// Windows per chunk of the held-out text (the SAE's workspace holds a
+/// chunk's B × M pre-activations).
+const CHUNK: usize = 4096;
+
+/// [`Splice`] at `positions` of `text`: the model's hidden rows computed
+/// once per chunk (after a first pass for their mean), the SAE run once on
+/// them, and the head given each version of the rows.
 pub fn splice(lm: &Lm, dict: &Dictionary, text: &[u8], positions: &[usize]) -> Splice {
-    let windows = Windows::at(text, positions, lm.spec.context);
     let h = lm.spec.hidden;
-    let rows = hidden_activations(lm, text, positions);
-    let b = positions.len();
-    let mean: Vec<f32> =
-        (0..h).map(|j| (rows.chunks_exact(h).map(|r| r[j] as f64).sum::<f64>() / b as f64) as f32).collect();
-    // FVU and L0 of the reconstructions, on the scaled rows.
-    let mut xhat = rows.clone();
-    dict.reconstruct(&mut xhat);
-    let s2 = (dict.scale as f64).powi(2);
-    let sse: f64 = rows.iter().zip(&xhat).map(|(&a, &b)| ((a - b) as f64).powi(2)).sum::<f64>() * s2;
-    let var: f64 = rows
-        .chunks_exact(h)
-        .flat_map(|r| r.iter().zip(&mean).map(|(&v, &m)| ((v - m) as f64).powi(2)))
-        .sum::<f64>()
-        * s2;
-    let l0 = dict.latents(&rows).iter().filter(|&&v| v != 0.0).count() as f64 / b as f64;
-    Splice {
-        clean: loss_with_hidden(lm, &windows, |_| {}),
-        spliced: loss_with_hidden(lm, &windows, |r| dict.reconstruct(r)),
-        zero: loss_with_hidden(lm, &windows, |r| r.fill(0.0)),
-        mean: loss_with_hidden(lm, &windows, |r| {
-            r.chunks_exact_mut(h).for_each(|row| row.copy_from_slice(&mean))
-        }),
-        fvu: sse / var,
-        l0,
+    let mut mean = vec![0.0f64; h];
+    for chunk in positions.chunks(CHUNK) {
+        for row in hidden_activations(lm, text, chunk).chunks_exact(h) {
+            mean.iter_mut().zip(row).for_each(|(m, &v)| *m += v as f64);
+        }
     }
+    let mean: Vec<f32> = mean.iter().map(|m| (m / positions.len() as f64) as f32).collect();
+    let mut ws = LmWorkspace::new(&lm.spec, CHUNK);
+    let (mut sums, mut sse, mut var, mut active) = ([0.0f64; 4], 0.0, 0.0, 0);
+    for chunk in positions.chunks(CHUNK) {
+        let rows = hidden_activations(lm, text, chunk);
+        let target: Vec<u8> = chunk.iter().map(|&at| text[at]).collect();
+        let (xhat, fired) = dict.reconstruct(&rows);
+        active += fired;
+        let means: Vec<f32> = mean.iter().copied().cycle().take(rows.len()).collect();
+        for (k, version) in [&rows, &xhat, &vec![0.0; rows.len()], &means].into_iter().enumerate() {
+            sums[k] += loss_from_hidden(lm, version, &target, &mut ws) * chunk.len() as f64;
+        }
+        sse += rows.iter().zip(&xhat).map(|(&a, &b)| ((a - b) as f64).powi(2)).sum::<f64>();
+        var += rows.iter().zip(&means).map(|(&a, &m)| ((a - m) as f64).powi(2)).sum::<f64>();
+    }
+    let n = positions.len() as f64;
+    let [clean, spliced, zero, mean] = sums.map(|s| s / n);
+    // The scale multiplies both sums of squares: the FVU is the SAE's own.
+    Splice { clean, spliced, zero, mean, fvu: sse / var, l0: active as f64 / n }
 }
 
 #[cfg(test)]

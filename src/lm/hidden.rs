@@ -1,9 +1,6 @@
 //! The hidden layer as data: the activations h of windows of text, for an
-//! SAE to train on (Chapter 5's engine, through [`Source`]), and the model
-//! run with h replaced (by an SAE's reconstruction, or ablated) to see what
-//! the replacement keeps of what the model knows.
+//! SAE to train on (Chapter 5's engine, through [`Source`]).
 
-use super::corpus::VOCAB;
 use super::model::{Lm, Windows, Workspace, forward};
 use crate::sae::data::{Batch, Source};
 use rand_chacha::ChaCha8Rng;
@@ -45,41 +42,16 @@ impl Source for Hidden<'_> {
     }
 }
 
-/// The mean loss of `lm` on `windows` when `replace` rewrites each window's
-/// hidden row first (unscaled, B × H).
-pub fn loss_with_hidden(lm: &Lm, windows: &Windows, replace: impl Fn(&mut [f32])) -> f64 {
-    let mut ws = Workspace::new(&lm.spec, windows.len());
-    forward(lm, windows, &mut ws);
-    let (h, lay) = (lm.spec.hidden, lm.spec.layout());
-    let rows = &mut ws.h[..windows.len() * h];
-    replace(rows);
-    // z = h W₂ + b₂ from the replaced rows, then the cross-entropy.
-    let mut total = 0.0f64;
-    let mut z = vec![0.0f64; VOCAB];
-    for (row, &t) in rows.chunks_exact(h).zip(&windows.target) {
-        for (c, z) in z.iter_mut().enumerate() {
-            *z = lm.params[lay.b2 + c] as f64;
-        }
-        for (j, &v) in row.iter().enumerate().filter(|(_, v)| **v != 0.0) {
-            let w = &lm.params[lay.w2 + j * VOCAB..lay.w2 + (j + 1) * VOCAB];
-            z.iter_mut().zip(w).for_each(|(z, &w)| *z += v as f64 * w as f64);
-        }
-        let max = z.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let sum: f64 = z.iter().map(|v| (v - max).exp()).sum();
-        total += sum.ln() + max - z[t as usize];
-    }
-    total / windows.len() as f64
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lm::model::{LmSpec, loss};
+    use crate::lm::corpus::VOCAB;
+    use crate::lm::model::{LmSpec, loss, loss_from_hidden};
     use crate::rng::stream;
     use rand::Rng;
 
     #[test]
-    fn the_source_gives_scaled_hidden_rows_and_unchanged_rows_give_the_loss() {
+    fn the_source_gives_scaled_hidden_rows_and_the_head_their_loss() {
         let mut rng = stream(73, 0);
         let spec = LmSpec { context: 4, embed: 3, hidden: 16 };
         let lm = Lm::new(spec, &mut rng);
@@ -89,11 +61,14 @@ mod tests {
         source.sample(&mut batch, &mut rng);
         let mean_sq: f64 = batch.x.iter().map(|&v| (v as f64).powi(2)).sum::<f64>() / 64.0;
         assert!((mean_sq / 16.0 - 1.0).abs() < 0.3, "{mean_sq}");
+        // The head on the model's own hidden rows gives the model's loss.
         let w = Windows::random(&text, 50, 4, &mut rng);
-        let plain = loss(&lm, &w, &mut Workspace::new(&spec, 50));
-        assert!((loss_with_hidden(&lm, &w, |_| {}) - plain).abs() < 1e-5);
+        let mut ws = Workspace::new(&spec, 50);
+        let plain = loss(&lm, &w, &mut ws);
+        let rows = ws.h[..50 * 16].to_vec();
+        assert!((loss_from_hidden(&lm, &rows, &w.target, &mut ws) - plain).abs() < 1e-12);
         // Zero-ablation leaves only b₂: the loss of softmax(b₂) = uniform at the start.
-        let zero = loss_with_hidden(&lm, &w, |h| h.fill(0.0));
-        assert!((zero - (VOCAB as f64).ln()).abs() < 1e-9, "{zero}");
+        let zero = loss_from_hidden(&lm, &vec![0.0; 50 * 16], &w.target, &mut ws);
+        assert!((zero - (VOCAB as f64).ln()).abs() < 1e-6, "{zero}");
     }
 }

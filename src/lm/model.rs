@@ -169,7 +169,12 @@ pub fn forward(lm: &Lm, w: &Windows, ws: &mut Workspace) {
     let w1 = view(&p[lay.w1..lay.b1], n, hidden);
     general_mat_mul(1.0, &view(&ws.x, b, n), &w1, 1.0, &mut view_mut(&mut ws.h, b, hidden));
     ws.h[..b * hidden].iter_mut().for_each(|v| *v = v.max(0.0));
-    // z = h W₂ + b₂
+    logits(lm, b, ws);
+}
+
+/// The head: z = h W₂ + b₂ for the first `b` hidden rows in `ws`.
+fn logits(lm: &Lm, b: usize, ws: &mut Workspace) {
+    let (lay, p, hidden) = (lm.spec.layout(), &lm.params, lm.spec.hidden);
     for row in ws.z[..b * VOCAB].chunks_exact_mut(VOCAB) {
         row.copy_from_slice(&p[lay.b2..lay.len]);
     }
@@ -177,12 +182,22 @@ pub fn forward(lm: &Lm, w: &Windows, ws: &mut Workspace) {
     general_mat_mul(1.0, &view(&ws.h, b, hidden), &w2, 1.0, &mut view_mut(&mut ws.z, b, VOCAB));
 }
 
-/// The mean cross-entropy of the last forward pass, and (if `grad` is
-/// given) turn the logits into ∂L/∂z = (softmax(z) − onehot)/B.
-fn cross_entropy(w: &Windows, ws: &mut Workspace, scale_to_grad: bool) -> f64 {
-    let b = w.len();
+/// The mean loss of the head alone on hidden rows `rows` (B × H) whose
+/// next symbols are `target`: what the model predicts from a hidden layer
+/// given to it (intact, reconstructed or ablated).
+pub fn loss_from_hidden(lm: &Lm, rows: &[f32], target: &[u8], ws: &mut Workspace) -> f64 {
+    let b = target.len();
+    ws.h[..rows.len()].copy_from_slice(rows);
+    logits(lm, b, ws);
+    cross_entropy(target, ws, false)
+}
+
+/// The mean cross-entropy of the logits in `ws` against `target`, and (if
+/// `scale_to_grad`) turn them into ∂L/∂z = (softmax(z) − onehot)/B.
+fn cross_entropy(target: &[u8], ws: &mut Workspace, scale_to_grad: bool) -> f64 {
+    let b = target.len();
     let mut total = 0.0f64;
-    for (z, &t) in ws.z[..b * VOCAB].chunks_exact_mut(VOCAB).zip(&w.target) {
+    for (z, &t) in ws.z[..b * VOCAB].chunks_exact_mut(VOCAB).zip(target) {
         let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
         let sum: f64 = z.iter().map(|&v| ((v - max) as f64).exp()).sum();
         total += sum.ln() + (max - z[t as usize]) as f64;
@@ -198,7 +213,7 @@ fn cross_entropy(w: &Windows, ws: &mut Workspace, scale_to_grad: bool) -> f64 {
 /// The mean loss of `lm` on the windows.
 pub fn loss(lm: &Lm, w: &Windows, ws: &mut Workspace) -> f64 {
     forward(lm, w, ws);
-    cross_entropy(w, ws, false)
+    cross_entropy(&w.target, ws, false)
 }
 
 /// The mean loss and its gradient (overwriting `grad`).
@@ -206,7 +221,7 @@ pub fn loss_and_grad(lm: &Lm, w: &Windows, ws: &mut Workspace, grad: &mut [f32])
     let LmSpec { context, embed, hidden } = lm.spec;
     let (lay, p, b, n) = (lm.spec.layout(), &lm.params, w.len(), lm.spec.inputs());
     forward(lm, w, ws);
-    let loss = cross_entropy(w, ws, true);
+    let loss = cross_entropy(&w.target, ws, true);
     grad.fill(0.0);
     let dz = view(&ws.z, b, VOCAB);
     // ∂L/∂W₂ = hᵀ dz, ∂L/∂b₂ = Σ_s dz_s
